@@ -1,0 +1,76 @@
+# exobpf build. `make` builds build/exobpf and the libraries; `make test` runs
+# every test (under ASan+UBSan unless SAN=0); `make demo` runs the example.
+# Outputs: build/ (release) or build/san/ (SAN=1).
+
+SHARED ?= ../shared
+CC ?= gcc
+# Tests run sanitized by default; everything else builds release.
+SAN ?= $(if $(filter test check,$(or $(MAKECMDGOALS),all)),1,0)
+
+ifeq ($(SAN),1)
+OUT := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+OUT := build
+SANFLAGS :=
+endif
+
+CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -fvisibility=hidden $(SANFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(SANFLAGS)
+LDLIBS := -lpthread -lm
+
+LIB_SRCS := $(sort $(wildcard src/*/*.c))
+TOOL_SRCS := $(sort $(wildcard tools/*.c))
+TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(OUT)/obj/%.o)
+TEST_OBJS := $(TEST_SRCS:%.c=$(OUT)/obj/%.o)
+
+DEPS_STAMP := build/.deps-ok
+
+.PHONY: all deps test check test-conformance demo clean format format-check
+all: $(OUT)/libexobpf.a $(OUT)/libexobpf.so $(OUT)/exobpf
+
+# Installs what is missing from Debian's archive (as root) or says what to run.
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): mk/packages.txt mk/deps.sh
+	@./mk/deps.sh
+	@mkdir -p build && touch $@
+
+$(OUT)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OUT)/libexobpf.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(OUT)/libexobpf.so: $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libexobpf.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/exobpf: $(TOOL_OBJS) $(OUT)/libexobpf.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/exobpf-tests: $(TEST_OBJS) $(OUT)/libexobpf.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+test check: all $(OUT)/exobpf-tests
+	@SHARED=$(SHARED) ./tests/run-all.sh $(OUT)
+
+test-conformance: all
+	@$(OUT)/exobpf conformance $(SHARED)/conformance
+
+demo: all
+	@./examples/demo.sh $(OUT)
+
+format:
+	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(TEST_SRCS) $(wildcard src/*/*.h include/exobpf/*.h tools/*.h tests/unit/*.h)
+
+format-check:
+	clang-format --dry-run -Werror $(LIB_SRCS) $(TOOL_SRCS) $(TEST_SRCS)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(TEST_OBJS:.o=.d)

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: MIT */
+/* exobpf: the eBPF system in user space. Include this for everything. */
+#ifndef EXOBPF_H
+#define EXOBPF_H
+
+#include "exobpf/common.h"
+#include "exobpf/insn.h"
+#include "exobpf/prog.h"
+
+#endif

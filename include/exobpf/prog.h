@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* exobpf: programs - create from instructions, run, inspect. */
+#ifndef EXOBPF_PROG_H
+#define EXOBPF_PROG_H
+
+#include <stdint.h>
+#include <string.h>
+#include <linux/bpf.h>
+
+#include "exobpf/common.h"
+
+/* Declare and zero an options struct with its size set, libbpf-style:
+ *   EXOBPF_OPTS(exobpf_run_opts, opts, .data_in = buf, .data_size_in = n); */
+#define EXOBPF_OPTS(TYPE, NAME, ...)                                                               \
+	struct TYPE NAME = ({                                                                      \
+		memset(&NAME, 0, sizeof(struct TYPE));                                             \
+		(struct TYPE){.sz = sizeof(struct TYPE), __VA_ARGS__};                             \
+	})
+
+struct exobpf_prog;
+
+/* Program types beyond Linux's: a raw-memory program gets r1 = data and
+ * r2 = its size, the convention of uBPF and bpf_conformance. */
+#define EXOBPF_PROG_TYPE_RAW BPF_PROG_TYPE_UNSPEC
+
+enum exobpf_prog_flags {
+	EXOBPF_PROG_INTERP = 1 << 0,	/* never JIT-compile */
+	EXOBPF_PROG_NO_VERIFY = 1 << 1, /* skip the verifier (unsafe: run checked) */
+};
+
+struct exobpf_prog_opts {
+	size_t sz;
+	enum bpf_prog_type type;
+	const char *name; /* up to 15 characters shown; labels messages */
+	uint32_t flags;	  /* enum exobpf_prog_flags */
+};
+
+/* A program from instructions (copied). NULL and errno on failure, with
+ * exobpf_errmsg() naming the instruction. */
+EXOBPF_API struct exobpf_prog *exobpf_prog__new(const struct bpf_insn *insns, size_t cnt,
+						const struct exobpf_prog_opts *opts);
+EXOBPF_API void exobpf_prog__free(struct exobpf_prog *prog);
+EXOBPF_API const char *exobpf_prog__name(const struct exobpf_prog *prog);
+EXOBPF_API enum bpf_prog_type exobpf_prog__type(const struct exobpf_prog *prog);
+EXOBPF_API const struct bpf_insn *exobpf_prog__insns(const struct exobpf_prog *prog);
+EXOBPF_API size_t exobpf_prog__insn_cnt(const struct exobpf_prog *prog);
+
+enum exobpf_run_flags {
+	EXOBPF_RUN_CHECKED = 1 << 0, /* bounds-check every access; stop with an error */
+};
+
+/* One test run, shaped after BPF_PROG_TEST_RUN. */
+struct exobpf_run_opts {
+	size_t sz;
+	const void *data_in; /* packet, or memory for raw programs */
+	uint32_t data_size_in;
+	void *data_out; /* receives the data after the run (optional) */
+	uint32_t data_size_out;
+	const void *ctx_in;
+	uint32_t ctx_size_in;
+	void *ctx_out;
+	uint32_t ctx_size_out;
+	uint32_t repeat; /* runs (0 means 1) */
+	uint32_t flags;	 /* enum exobpf_run_flags */
+	uint64_t insn_budget; /* stop after this many instructions (0: none) */
+	uint32_t slot;	      /* execution slot (per-CPU index) */
+	/* outputs */
+	uint64_t retval;	 /* r0 (Linux reports its low 32 bits) */
+	uint32_t duration;	 /* mean ns per run */
+	uint64_t insns_executed; /* counted in checked mode or with a budget */
+};
+
+/* Run a program. 0 on success; -EFAULT when the run stopped on a fault (bad
+ * access in checked mode, budget exhausted, ...) with exobpf_errmsg() saying
+ * which instruction and why; -EINVAL for bad options. */
+EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts *opts);
+
+#endif

@@ -1,0 +1,129 @@
+/* The interpreter: computed-goto dispatch over decoded instructions. The loop
+ * body (interp_body.h) is compiled three times so the fast path carries no
+ * checks: plain, counting (instruction budget), and checked (every access
+ * validated against the run's regions, registers tracked for initialisation). */
+#include <endian.h>
+#include <string.h>
+
+#include "helpers/helpers.h"
+#include "vm/vm.h"
+
+/* Registers an instruction reads and writes, for checked mode. */
+static unsigned regs_read(const struct vm_insn *pc)
+{
+	if (pc->op >= ISA_NR_OPS)
+		return 0;
+	const struct isa_row *row = &isa_rows[pc->op];
+	unsigned d = 1u << pc->dst, s = 1u << pc->src;
+	bool mov = (row->code & 0xf0) == BPF_MOV;
+
+	switch ((enum isa_shape)row->shape) {
+	case ISA_SHAPE_ALU_K:
+		return mov ? 0 : d;
+	case ISA_SHAPE_ALU_X:
+		return mov ? s : d | s;
+	case ISA_SHAPE_MOVSX:
+		return s;
+	case ISA_SHAPE_NEG:
+	case ISA_SHAPE_END:
+	case ISA_SHAPE_JMP_K:
+	case ISA_SHAPE_CALLX:
+	case ISA_SHAPE_ST:
+		return d;
+	case ISA_SHAPE_JMP_X:
+	case ISA_SHAPE_STX:
+		return d | s;
+	case ISA_SHAPE_ATOMIC:
+		return d | s | (pc->imm == BPF_CMPXCHG ? 1u : 0);
+	case ISA_SHAPE_LDX:
+		return s;
+	case ISA_SHAPE_LDABS:
+		return 1u << 6;
+	case ISA_SHAPE_LDIND:
+		return 1u << 6 | s;
+	case ISA_SHAPE_EXIT:
+		return 1u;
+	default:
+		return 0;
+	}
+}
+
+static unsigned regs_written(const struct vm_insn *pc)
+{
+	if (pc->op >= ISA_NR_OPS)
+		return 0;
+	const struct isa_row *row = &isa_rows[pc->op];
+
+	switch ((enum isa_shape)row->shape) {
+	case ISA_SHAPE_ALU_K:
+	case ISA_SHAPE_ALU_X:
+	case ISA_SHAPE_MOVSX:
+	case ISA_SHAPE_NEG:
+	case ISA_SHAPE_END:
+	case ISA_SHAPE_LDX:
+	case ISA_SHAPE_LDDW:
+		return 1u << pc->dst;
+	case ISA_SHAPE_ATOMIC:
+		return pc->imm == BPF_CMPXCHG ? 1u : (pc->imm & BPF_FETCH) ? 1u << pc->src : 0;
+	default:
+		return 0;
+	}
+}
+
+/* Linux's negative offsets for LD_ABS/LD_IND (SKF_NET_OFF, SKF_LL_OFF). */
+#define SKF_NET_OFF_ (-0x100000)
+#define SKF_LL_OFF_  (-0x200000)
+
+/* Pointer to size bytes at packet offset k, or NULL when out of range. */
+static const uint8_t *pkt_ptr(const struct vm_run *run, int32_t k, unsigned size)
+{
+	int64_t off = k;
+
+	if (k < 0) {
+		if (k >= SKF_NET_OFF_)
+			off = (int64_t)k - SKF_NET_OFF_; /* network header at 0 when unknown */
+		else if (k >= SKF_LL_OFF_)
+			off = (int64_t)k - SKF_LL_OFF_;
+		else
+			return NULL;
+	}
+	if (!run->pkt || off + size > run->pkt_len)
+		return NULL;
+	return run->pkt + off;
+}
+
+static uint64_t load_be(const uint8_t *p, unsigned size)
+{
+	switch (size) {
+	case 1:
+		return p[0];
+	case 2:
+		return (uint64_t)p[0] << 8 | p[1];
+	default:
+		return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
+	}
+}
+
+#define INTERP_NAME  interp_fast
+#define INTERP_CHECK 0
+#define INTERP_COUNT 0
+#include "vm/interp_body.h"
+
+#define INTERP_NAME  interp_counting
+#define INTERP_CHECK 0
+#define INTERP_COUNT 1
+#include "vm/interp_body.h"
+
+#define INTERP_NAME  interp_checked
+#define INTERP_CHECK 1
+#define INTERP_COUNT 1
+#include "vm/interp_body.h"
+
+uint64_t vm_interp(struct vm_run *run, uint64_t r1, uint64_t r2)
+{
+	if (run->checked)
+		return interp_checked(run, r1, r2);
+	if (run->budget)
+		return interp_counting(run, r1, r2);
+	return interp_fast(run, r1, r2);
+}

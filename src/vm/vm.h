@@ -1,0 +1,165 @@
+/* The runtime's shared vocabulary: a program decoded for execution and the
+ * state of one run. The interpreter, the JIT, helpers and hooks all use it. */
+#ifndef EXOBPF_VM_H
+#define EXOBPF_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "isa/isa.h"
+
+#define VM_STACK_SIZE	  512 /* bytes per frame, as in Linux */
+#define VM_MAX_FRAMES	  8   /* call depth, as in Linux (MAX_CALL_FRAMES) */
+#define VM_MAX_TAIL_CALLS 33  /* as in Linux (MAX_TAIL_CALL_CNT) */
+#define VM_MAX_REGIONS	  64
+
+/* Operations that exist only inside exobpf's decoded form. */
+enum vm_internal_op {
+	VM_OP_LDDW_HI = ISA_NR_OPS, /* second slot of lddw: never executed */
+	VM_OP_FALLOFF,		    /* sentinel after the last instruction */
+	VM_OP_TAIL_CALL,	    /* call bpf_tail_call */
+	VM_NR_OPS
+};
+
+/* One decoded instruction. imm is sign-extended, or lddw's full 64 bits. */
+struct vm_insn {
+	uint16_t op;
+	uint8_t dst, src;
+	int32_t off;
+	int64_t imm;
+};
+
+struct vm_run;
+
+/* A helper: five arguments as the program passed them, plus the run. */
+typedef uint64_t (*vm_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				 struct vm_run *run);
+
+/* A program ready to execute. */
+struct vm_prog {
+	struct vm_insn *code; /* len + 1 entries; code[len] is VM_OP_FALLOFF */
+	uint32_t len;
+	uint32_t type; /* enum bpf_prog_type */
+	/* JIT-compiled entry, or NULL to interpret. */
+	uint64_t (*jited)(uint64_t r1, uint64_t r2, struct vm_run *run);
+	void *owner; /* the struct exobpf_prog this belongs to */
+};
+
+/* Memory a program may touch, for checked mode. */
+struct vm_region {
+	uintptr_t start;
+	uint64_t len;
+	bool writable;
+};
+
+enum vm_fault {
+	VM_OK = 0,
+	VM_FAULT_MEM,	      /* access outside every region */
+	VM_FAULT_ALIGN,	      /* misaligned atomic */
+	VM_FAULT_BUDGET,      /* instruction budget exhausted */
+	VM_FAULT_DEPTH,	      /* more than VM_MAX_FRAMES frames */
+	VM_FAULT_HELPER,      /* call of an id exobpf does not implement */
+	VM_FAULT_UNINIT,      /* register read before written */
+	VM_FAULT_FALLOFF,     /* ran past the last instruction */
+	VM_FAULT_CALLX,	      /* callx to something that is not a function */
+	VM_FAULT_UNSUPPORTED, /* kfunc call */
+	VM_FAULT_HELPER_ARG,  /* a helper found its arguments outside the regions */
+};
+
+/* The state of one run. Hooks fill the inputs; engines fill the outputs. */
+struct vm_run {
+	const struct vm_prog *prog; /* running now (changes on tail calls) */
+	uint32_t slot;		    /* execution slot: the per-CPU index */
+	uint32_t tail_calls;
+
+	/* LD_ABS / LD_IND read this packet (Linux: the skb in r6). */
+	const uint8_t *pkt;
+	uint32_t pkt_len;
+
+	void *hook; /* hook-specific state (skb, xdp buffer, tracee) */
+
+	/* checked mode */
+	bool checked;
+	uint64_t budget; /* stop after this many instructions (0: no limit) */
+	uint64_t executed;
+	struct vm_region regions[VM_MAX_REGIONS];
+	unsigned nregions;
+	uintptr_t stack_lo, stack_hi; /* live stack frames, maintained by the engine */
+
+	/* outcome */
+	enum vm_fault fault;
+	uint32_t fault_pc;
+	char fault_msg[192];
+};
+
+/* Signed division and modulo as Linux defines them: x s/ 0 = 0, x s% 0 = x,
+ * INT_MIN s/ -1 = INT_MIN, INT_MIN s% -1 = 0 (no C undefined behaviour). */
+static inline uint64_t vm_sdiv64(uint64_t a, uint64_t b)
+{
+	int64_t d = (int64_t)b;
+
+	if (d == 0)
+		return 0;
+	if (d == -1)
+		return -a;
+	return (uint64_t)((int64_t)a / d);
+}
+
+static inline uint64_t vm_smod64(uint64_t a, uint64_t b)
+{
+	int64_t d = (int64_t)b;
+
+	if (d == 0)
+		return a;
+	if (d == -1)
+		return 0;
+	return (uint64_t)((int64_t)a % d);
+}
+
+static inline uint32_t vm_sdiv32(uint32_t a, uint32_t b)
+{
+	int32_t d = (int32_t)b;
+
+	if (d == 0)
+		return 0;
+	if (d == -1)
+		return -a;
+	return (uint32_t)((int32_t)a / d);
+}
+
+static inline uint32_t vm_smod32(uint32_t a, uint32_t b)
+{
+	int32_t d = (int32_t)b;
+
+	if (d == 0)
+		return a;
+	if (d == -1)
+		return 0;
+	return (uint32_t)((int32_t)a % d);
+}
+
+/* Add a region (checked mode). Returns false when the table is full. */
+bool vm_add_region(struct vm_run *run, const void *start, uint64_t len, bool writable);
+
+/* May the program touch [addr, addr+size)? Always true when not checked. */
+bool vm_mem_ok(const struct vm_run *run, uintptr_t addr, uint64_t size, bool write);
+
+/* Record a fault (first one wins) and return 0, for helpers to bail out with. */
+uint64_t vm_fail(struct vm_run *run, enum vm_fault fault, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+const char *vm_fault_name(enum vm_fault fault);
+
+/* Decode insns into prog->code. Every jump must land on an instruction of the
+ * program; returns 0 or -EINVAL with a message naming the instruction. */
+int vm_prog_decode(struct vm_prog *prog, const struct bpf_insn *insns, uint32_t cnt);
+void vm_prog_release(struct vm_prog *prog);
+
+/* Run prog from the start with r1 (and r2, for raw-memory programs). Returns
+ * r0; run->fault says whether it ended normally. */
+uint64_t vm_run(struct vm_run *run, uint64_t r1, uint64_t r2);
+
+/* The interpreter itself (vm_run picks it or the JIT). */
+uint64_t vm_interp(struct vm_run *run, uint64_t r1, uint64_t r2);
+
+#endif

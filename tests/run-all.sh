@@ -1,0 +1,39 @@
+#!/bin/sh
+# Run every test suite against the build in $1 and print the totals.
+# Each suite prints "N passed, N failed" as its last line.
+out=${1:-build}
+export EXOBPF="$PWD/$out/exobpf"
+export SHARED="${SHARED:-../shared}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+total_pass=0
+total_fail=0
+run_suite() {
+	name=$1
+	shift
+	echo "== $name"
+	log=$(mktemp)
+	"$@" >"$log" 2>&1
+	rc=$?
+	grep -v '^ok ' "$log" | tail -n 40
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "suite $name did not report (exit $rc)"
+		total_fail=$((total_fail + 1))
+	else
+		p=${line%% passed*}
+		f=${line#*passed, }
+		f=${f%% failed}
+		total_pass=$((total_pass + p))
+		total_fail=$((total_fail + f))
+		[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { echo "suite $name exited $rc"; total_fail=$((total_fail + 1)); }
+	fi
+	rm -f "$log"
+}
+run_suite unit "$out/exobpf-tests"
+run_suite conformance "$out/exobpf" conformance "$SHARED/conformance"
+run_suite conformance-checked "$out/exobpf" conformance --checked "$SHARED/conformance"
+run_suite cli ./tests/cli/run.sh "$out/exobpf"
+echo "== total"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,125 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
+
+int kbpf_available(void)
+{
+	static int cached = -1;
+
+	if (cached < 0) {
+		struct bpf_insn prog[] = {
+			{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
+			{.code = BPF_JMP | BPF_EXIT},
+		};
+		int fd = kbpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, prog, 2, NULL, 0, 0);
+		cached = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return cached;
+}
+
+int kbpf_prog_load(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt,
+		   char *log, size_t log_size, unsigned log_level)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = type;
+	attr.insns = (uintptr_t)insns;
+	attr.insn_cnt = (uint32_t)cnt;
+	attr.license = (uintptr_t) "GPL";
+	if (log) {
+		log[0] = '\0';
+		attr.log_buf = (uintptr_t)log;
+		attr.log_size = (uint32_t)log_size;
+		attr.log_level = log_level;
+	}
+	long fd = sys_bpf(BPF_PROG_LOAD, &attr);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+int kbpf_test_run(int fd, const void *data, uint32_t size, uint32_t *retval)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = (uint32_t)fd;
+	attr.test.data_in = (uintptr_t)data;
+	attr.test.data_size_in = size;
+	attr.test.repeat = 1;
+	if (sys_bpf(BPF_PROG_TEST_RUN, &attr) < 0)
+		return -errno;
+	*retval = attr.test.retval;
+	return 0;
+}
+
+int for_each_line(const char *path, void (*fn)(const char *line, void *arg), void *arg)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		fn(line, arg);
+		n++;
+	}
+	free(line);
+	fclose(f);
+	return n;
+}
+
+int json_str(const char *line, const char *key, char *buf, size_t size)
+{
+	char pat[128];
+	const char *p, *end;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(line, pat);
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	if (*p != '"')
+		return -1;
+	p++;
+	end = strchr(p, '"');
+	if (!end || (size_t)(end - p) >= size)
+		return -1;
+	memcpy(buf, p, (size_t)(end - p));
+	buf[end - p] = '\0';
+	return 0;
+}
+
+long hex_bytes(const char *hex, uint8_t *out, size_t size)
+{
+	size_t n = 0;
+
+	for (const char *p = hex; *p;) {
+		unsigned v;
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		if (n == size || sscanf(p, "%2x", &v) != 1)
+			return -1;
+		out[n++] = (uint8_t)v;
+		p += 2;
+	}
+	return (long)n;
+}

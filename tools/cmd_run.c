@@ -1,0 +1,171 @@
+/* exobpf run / disasm / asm */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int run_usage(void)
+{
+	fprintf(stderr,
+		"usage: exobpf run PROGRAM [--mem HEX | --mem-file FILE] [--repeat N]\n"
+		"                  [--checked | --unchecked] [--budget N]\n"
+		"  PROGRAM: raw bytecode (.bin) or assembly (.s, either syntax).\n"
+		"  Runs with r1 = memory and r2 = its size; prints r0 in hex, and with\n"
+		"  --repeat the mean time per run. Until the verifier lands, programs run\n"
+		"  in checked mode unless --unchecked is given.\n");
+	return EXIT_USAGE;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	const char *path = NULL, *v;
+	uint8_t *mem = NULL;
+	size_t memlen = 0;
+	uint32_t repeat = 1;
+	uint64_t budget = 0;
+	bool checked = true;
+	struct bpf_insn *insns;
+	size_t cnt;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if ((v = cli_opt(argc, argv, &i, "--mem"))) {
+			free(mem);
+			if (cli_parse_hex(v, &mem, &memlen))
+				return cli_fail(EXIT_INPUT, "--mem: not hex bytes: %s", v);
+		} else if ((v = cli_opt(argc, argv, &i, "--mem-file"))) {
+			char *buf;
+			int err = cli_read_file(v, &buf, &memlen);
+			if (err)
+				return cli_fail(EXIT_INPUT, "%s: %s", v, strerror(-err));
+			free(mem);
+			mem = (uint8_t *)buf;
+		} else if ((v = cli_opt(argc, argv, &i, "--repeat"))) {
+			repeat = (uint32_t)strtoul(v, NULL, 0);
+			if (!repeat)
+				return cli_fail(EXIT_USAGE, "--repeat: expected a positive count");
+		} else if ((v = cli_opt(argc, argv, &i, "--budget"))) {
+			budget = strtoull(v, NULL, 0);
+		} else if (!strcmp(argv[i], "--checked")) {
+			checked = true;
+		} else if (!strcmp(argv[i], "--unchecked")) {
+			checked = false;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			free(mem);
+			return run_usage();
+		} else {
+			path = argv[i];
+		}
+	}
+	if (!path) {
+		free(mem);
+		return run_usage();
+	}
+	if ((rc = cli_load_program(path, &insns, &cnt))) {
+		free(mem);
+		return rc;
+	}
+	EXOBPF_OPTS(exobpf_prog_opts, popts, .name = "run");
+	struct exobpf_prog *prog = exobpf_prog__new(insns, cnt, &popts);
+	free(insns);
+	if (!prog) {
+		free(mem);
+		return cli_fail(EXIT_INPUT, "%s: %s", path, exobpf_errmsg());
+	}
+	EXOBPF_OPTS(exobpf_run_opts, ropts, .data_in = mem, .data_size_in = (uint32_t)memlen,
+		    .repeat = repeat, .insn_budget = budget,
+		    .flags = checked ? EXOBPF_RUN_CHECKED : 0);
+	int err = exobpf_prog__run(prog, &ropts);
+	if (err) {
+		rc = cli_fail(EXIT_FAILED, "%s: %s", path, exobpf_errmsg());
+	} else {
+		printf("0x%llx\n", (unsigned long long)ropts.retval);
+		if (repeat > 1)
+			printf("%u ns/run (%u runs)\n", ropts.duration, repeat);
+		rc = EXIT_OK;
+	}
+	exobpf_prog__free(prog);
+	free(mem);
+	return rc;
+}
+
+int cmd_disasm(int argc, char **argv)
+{
+	enum exobpf_syntax syntax = EXOBPF_SYNTAX_LINUX;
+	const char *path = NULL, *v;
+	struct bpf_insn *insns;
+	size_t cnt;
+	int rc = EXIT_OK;
+
+	for (int i = 1; i < argc; i++) {
+		if ((v = cli_opt(argc, argv, &i, "--syntax"))) {
+			if (!strcmp(v, "ubpf"))
+				syntax = EXOBPF_SYNTAX_UBPF;
+			else if (strcmp(v, "linux"))
+				return cli_fail(EXIT_USAGE, "--syntax: linux or ubpf");
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_fail(EXIT_USAGE, "usage: exobpf disasm FILE [--syntax linux|ubpf]");
+		} else {
+			path = argv[i];
+		}
+	}
+	if (!path)
+		return cli_fail(EXIT_USAGE, "usage: exobpf disasm FILE [--syntax linux|ubpf]");
+	if ((rc = cli_load_program(path, &insns, &cnt)))
+		return rc;
+	for (size_t i = 0; i < cnt;) {
+		char text[160];
+		int n = exobpf_insn_disasm(insns, cnt, i, syntax, text, sizeof(text));
+		if (n < 0) {
+			rc = cli_fail(EXIT_INPUT, "%s: %s", path, exobpf_errmsg());
+			break;
+		}
+		if (syntax == EXOBPF_SYNTAX_LINUX)
+			printf("%4zu: (%02x) %s\n", i, insns[i].code, text);
+		else
+			printf("%s\n", text);
+		i += (size_t)n;
+	}
+	free(insns);
+	return rc;
+}
+
+int cmd_asm(int argc, char **argv)
+{
+	const char *path = NULL, *out = NULL, *v;
+	bool hex = false;
+	struct bpf_insn *insns;
+	size_t cnt;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if ((v = cli_opt(argc, argv, &i, "-o")))
+			out = v;
+		else if (!strcmp(argv[i], "-x"))
+			hex = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return cli_fail(EXIT_USAGE, "usage: exobpf asm FILE (-o OUT | -x)");
+		else
+			path = argv[i];
+	}
+	if (!path || (!out && !hex))
+		return cli_fail(EXIT_USAGE, "usage: exobpf asm FILE (-o OUT | -x)");
+	if ((rc = cli_load_program(path, &insns, &cnt)))
+		return rc;
+	if (hex) {
+		const uint8_t *b = (const uint8_t *)insns;
+		for (size_t i = 0; i < cnt * 8; i++)
+			printf("%02x%s", b[i], i % 8 == 7 ? "\n" : "");
+	} else {
+		FILE *f = fopen(out, "wb");
+		if (!f || fwrite(insns, sizeof(*insns), cnt, f) != cnt || fclose(f)) {
+			rc = cli_fail(EXIT_INPUT, "%s: %s", out, strerror(errno));
+			free(insns);
+			return rc;
+		}
+	}
+	free(insns);
+	return EXIT_OK;
+}
