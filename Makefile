@@ -19,6 +19,8 @@ CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -fvisibility=hidden $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SANFLAGS)
 LDLIBS := -lpthread -lm
+# Each module may add libraries or flags in its own src/<module>/module.mk.
+-include $(sort $(wildcard src/*/module.mk))
 
 LIB_SRCS := $(sort $(wildcard src/*/*.c))
 TOOL_SRCS := $(sort $(wildcard tools/*.c))

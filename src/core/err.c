@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/opts.h"
 
 static __thread char last_msg[1024];
 
@@ -69,4 +70,20 @@ void exo_pr(enum exobpf_print_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	fn(level, fmt, ap);
 	va_end(ap);
+}
+
+bool exo_opts_valid(const void *opts, size_t user_sz, size_t our_sz, const char *name)
+{
+	if (!opts)
+		return true;
+	if (user_sz < sizeof(size_t)) {
+		exo_err(EINVAL, "%s: sz %zu is too small", name, user_sz);
+		return false;
+	}
+	for (size_t i = our_sz; i < user_sz; i++)
+		if (((const char *)opts)[i]) {
+			exo_err(EINVAL, "%s: unknown non-zero field at offset %zu", name, i);
+			return false;
+		}
+	return true;
 }

@@ -6,32 +6,8 @@
 #include <time.h>
 
 #include "core/err.h"
+#include "core/opts.h"
 #include "core/prog.h"
-
-#define OPTS_VALID(opts, type) exo_opts_valid((opts), (opts) ? (opts)->sz : 0, sizeof(struct type), #type)
-
-/* An options struct from a newer caller may be larger than ours; its extra
- * bytes must be zero (libbpf's rule). */
-static bool exo_opts_valid(const void *opts, size_t user_sz, size_t our_sz, const char *name)
-{
-	if (!opts)
-		return true;
-	if (user_sz < sizeof(size_t)) {
-		exo_err(EINVAL, "%s: sz %zu is too small", name, user_sz);
-		return false;
-	}
-	for (size_t i = our_sz; i < user_sz; i++)
-		if (((const char *)opts)[i]) {
-			exo_err(EINVAL, "%s: unknown non-zero field at offset %zu", name, i);
-			return false;
-		}
-	return true;
-}
-
-#define OPT(opts, field, fallback)                                                                 \
-	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) + sizeof((opts)->field)      \
-		 ? (opts)->field                                                                   \
-		 : (fallback))
 
 EXOBPF_API struct exobpf_prog *exobpf_prog__new(const struct bpf_insn *insns, size_t cnt,
 						const struct exobpf_prog_opts *opts)

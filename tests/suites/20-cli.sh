@@ -1,6 +1,6 @@
 #!/bin/sh
-# CLI tests: run the command, compare output and exit code with expectations.
-exo=${1:-build/exobpf}
+# CLI tests for run/disasm/asm/conformance-plugin: run the command, compare output and exit code with expectations.
+exo=${1:-build}/exobpf
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
