@@ -160,7 +160,10 @@ int cmd_asm(int argc, char **argv)
 			printf("%02x%s", b[i], i % 8 == 7 ? "\n" : "");
 	} else {
 		FILE *f = fopen(out, "wb");
-		if (!f || fwrite(insns, sizeof(*insns), cnt, f) != cnt || fclose(f)) {
+		bool ok = f && fwrite(insns, sizeof(*insns), cnt, f) == cnt;
+		if (f && fclose(f))
+			ok = false;
+		if (!ok) {
 			rc = cli_fail(EXIT_INPUT, "%s: %s", out, strerror(errno));
 			free(insns);
 			return rc;

@@ -80,27 +80,9 @@ static int emit(struct asm_state *st, struct bpf_insn insn)
 	return 0;
 }
 
-static struct bpf_insn mk(enum isa_op op, int dst, int src, int off, int32_t imm)
-{
-	const struct isa_row *row = &isa_rows[op];
-	struct bpf_insn insn = {.code = row->code,
-				.dst_reg = (uint8_t)dst,
-				.src_reg = (uint8_t)src,
-				.off = (int16_t)off,
-				.imm = imm};
-
-	if (row->key == ISA_KEY_OFF)
-		insn.off = (int16_t)row->keyval;
-	else if (row->key == ISA_KEY_IMM)
-		insn.imm = row->keyval;
-	else if (row->key == ISA_KEY_SRC)
-		insn.src_reg = (uint8_t)row->keyval;
-	return insn;
-}
-
 static int emit_lddw(struct asm_state *st, int dst, int src, uint64_t imm)
 {
-	struct bpf_insn lo = mk(ISA_LDDW, dst, src, 0, (int32_t)(uint32_t)imm);
+	struct bpf_insn lo = isa_encode(ISA_LDDW, dst, src, 0, (int32_t)(uint32_t)imm);
 	struct bpf_insn hi = {.imm = (int32_t)(uint32_t)(imm >> 32)};
 	int err = emit(st, lo);
 
@@ -401,31 +383,31 @@ static int linux_call(struct asm_state *st, struct cur *c)
 	if (c->p[0] == 'p' && c->p[1] == 'c' && (c->p[2] == '+' || c->p[2] == '-')) {
 		if ((err = target(st, c, true, true, &imm)))
 			return err;
-		return emit(st, mk(ISA_CALL_LOCAL, 0, 0, 0, imm));
+		return emit(st, isa_encode(ISA_CALL_LOCAL, 0, 0, 0, imm));
 	}
 	if (eat(c, "kernel-function#")) {
 		if (!number(c, &n) || (err = imm32(st, &n, &imm)))
 			return err ? err : asm_error(st, "expected kfunc id");
-		return emit(st, mk(ISA_CALL_KFUNC, 0, 0, 0, imm));
+		return emit(st, isa_encode(ISA_CALL_KFUNC, 0, 0, 0, imm));
 	}
 	if (number(c, &n)) {
 		if ((err = imm32(st, &n, &imm)))
 			return err;
-		return emit(st, mk(ISA_CALL, 0, 0, 0, imm));
+		return emit(st, isa_encode(ISA_CALL, 0, 0, 0, imm));
 	}
 	if (!ident(c, name, sizeof(name)))
 		return asm_error(st, "expected a helper, pc+N or a label after call");
 	if (eat(c, "#")) {
 		if (!number(c, &n) || (err = imm32(st, &n, &imm)))
 			return err ? err : asm_error(st, "expected helper id after '#'");
-		return emit(st, mk(ISA_CALL, 0, 0, 0, imm));
+		return emit(st, isa_encode(ISA_CALL, 0, 0, 0, imm));
 	}
 	int32_t id = st->cbs && st->cbs->helper_id ? st->cbs->helper_id(st->cbs->priv, name) : -1;
 	if (id >= 0)
-		return emit(st, mk(ISA_CALL, 0, 0, 0, id));
+		return emit(st, isa_encode(ISA_CALL, 0, 0, 0, id));
 	if ((err = add_fixup(st, name, true)))
 		return err;
-	return emit(st, mk(ISA_CALL_LOCAL, 0, 0, 0, 0));
+	return emit(st, isa_encode(ISA_CALL_LOCAL, 0, 0, 0, 0));
 }
 
 static int linux_if(struct asm_state *st, struct cur *c)
@@ -463,7 +445,7 @@ static int linux_if(struct asm_state *st, struct cur *c)
 	if ((err = target(st, c, true, false, &rel)))
 		return err;
 	int row = find_row(is_reg ? ISA_SHAPE_JMP_X : ISA_SHAPE_JMP_K, cls, op);
-	return emit(st, mk(row, dst, is_reg ? src : 0, rel, imm));
+	return emit(st, isa_encode(row, dst, is_reg ? src : 0, rel, imm));
 }
 
 static int linux_atomic_call(struct asm_state *st, struct cur *c, int dst, const char *fn)
@@ -495,7 +477,7 @@ static int linux_atomic_call(struct asm_state *st, struct cur *c, int dst, const
 		return asm_error(st, "%s returns into its operand register r%d", fn, src);
 	if ((err = check_reg(st, src)))
 		return err;
-	return emit(st, mk(op, mreg, src, off, 0));
+	return emit(st, isa_encode(op, mreg, src, off, 0));
 }
 
 /* Everything that starts with "rN" or "wN". */
@@ -518,13 +500,13 @@ static int linux_assign(struct asm_state *st, struct cur *c, int dst, char pfx)
 		if (reg(c, pfx, &src)) {
 			if ((err = check_reg(st, src)))
 				return err;
-			return emit(st, mk(find_row(ISA_SHAPE_ALU_X, cls, aluops[i]), dst, src, 0, 0));
+			return emit(st, isa_encode(find_row(ISA_SHAPE_ALU_X, cls, aluops[i]), dst, src, 0, 0));
 		}
 		if (!number(c, &n))
 			return asm_error(st, "expected a register or an immediate after '%s'", aluops[i]);
 		if ((err = imm32(st, &n, &imm)))
 			return err;
-		return emit(st, mk(find_row(ISA_SHAPE_ALU_K, cls, aluops[i]), dst, 0, 0, imm));
+		return emit(st, isa_encode(find_row(ISA_SHAPE_ALU_K, cls, aluops[i]), dst, 0, 0, imm));
 	}
 	if (!eat(c, "="))
 		return asm_error(st, "expected an assignment after %c%d", pfx, dst);
@@ -534,7 +516,7 @@ static int linux_assign(struct asm_state *st, struct cur *c, int dst, char pfx)
 		*c = t;
 		if (src != dst)
 			return asm_error(st, "negation is written %c%d = -%c%d", pfx, dst, pfx, dst);
-		return emit(st, mk(pfx == 'w' ? ISA_NEG32 : ISA_NEG64, dst, 0, 0, 0));
+		return emit(st, isa_encode(pfx == 'w' ? ISA_NEG32 : ISA_NEG64, dst, 0, 0, 0));
 	}
 	for (int op = 0; op < ISA_NR_OPS; op++) { /* (s8)rN */
 		const struct isa_row *row = &isa_rows[op];
@@ -543,7 +525,7 @@ static int linux_assign(struct asm_state *st, struct cur *c, int dst, char pfx)
 				return asm_error(st, "expected %cN after %s", pfx, row->lxword);
 			if ((err = check_reg(st, src)))
 				return err;
-			return emit(st, mk(op, dst, src, 0, 0));
+			return emit(st, isa_encode(op, dst, src, 0, 0));
 		}
 	}
 	if (eat(c, "*(")) { /* loads */
@@ -560,20 +542,20 @@ static int linux_assign(struct asm_state *st, struct cur *c, int dst, char pfx)
 			for (int op = 0; op < ISA_NR_OPS; op++)
 				if (isa_rows[op].shape == (ind ? ISA_SHAPE_LDIND : ISA_SHAPE_LDABS) &&
 				    !strcmp(isa_rows[op].lxword, sz))
-					return emit(st, mk(op, 0, ind ? src : 0, 0, imm));
+					return emit(st, isa_encode(op, 0, ind ? src : 0, 0, imm));
 			return asm_error(st, "no packet load of size %s", sz);
 		}
 		if ((err = linux_mem(st, c, &src, &off)))
 			return err;
 		for (int op = 0; op < ISA_NR_OPS; op++)
 			if (isa_rows[op].shape == ISA_SHAPE_LDX && !strcmp(isa_rows[op].lxword, sz))
-				return emit(st, mk(op, dst, src, off, 0));
+				return emit(st, isa_encode(op, dst, src, off, 0));
 		return asm_error(st, "no load of size %s", sz);
 	}
 	if (reg(c, pfx, &src)) { /* mov */
 		if ((err = check_reg(st, src)))
 			return err;
-		return emit(st, mk(pfx == 'w' ? ISA_MOV32_X : ISA_MOV64_X, dst, src, 0, 0));
+		return emit(st, isa_encode(pfx == 'w' ? ISA_MOV32_X : ISA_MOV64_X, dst, src, 0, 0));
 	}
 	if ((err = pseudo_imm(st, c, dst)) <= 0)
 		return err;
@@ -586,7 +568,7 @@ static int linux_assign(struct asm_state *st, struct cur *c, int dst, char pfx)
 		}
 		if ((err = imm32(st, &n, &imm)))
 			return err;
-		return emit(st, mk(pfx == 'w' ? ISA_MOV32_K : ISA_MOV64_K, dst, 0, 0, imm));
+		return emit(st, isa_encode(pfx == 'w' ? ISA_MOV32_K : ISA_MOV64_K, dst, 0, 0, imm));
 	}
 	if (ident(c, word, sizeof(word))) {
 		for (int op = 0; op < ISA_NR_OPS; op++) { /* be16 rN, bswap32 rN */
@@ -599,7 +581,7 @@ static int linux_assign(struct asm_state *st, struct cur *c, int dst, char pfx)
 				continue;
 			if (!reg(c, 'r', &src) || src != dst)
 				return asm_error(st, "byte swaps are written r%d = %s r%d", dst, full, dst);
-			return emit(st, mk(op, dst, 0, 0, 0));
+			return emit(st, isa_encode(op, dst, 0, 0, 0));
 		}
 		skip_ws(c);
 		if (*c->p == '(')
@@ -631,7 +613,7 @@ static int linux_store(struct asm_state *st, struct cur *c, bool lock)
 				if (isa_rows[op].shape == ISA_SHAPE_ATOMIC &&
 				    !strcmp(isa_rows[op].lxword, ops[i]) &&
 				    !strcmp(sz, isa_is_atomic64(op) ? "u64" : "u32"))
-					return emit(st, mk(op, dst, src, off, 0));
+					return emit(st, isa_encode(op, dst, src, off, 0));
 			return asm_error(st, "atomic operations take u32 or u64");
 		}
 		return asm_error(st, "expected +=, |=, &= or ^= after lock");
@@ -650,7 +632,7 @@ static int linux_store(struct asm_state *st, struct cur *c, bool lock)
 	for (int op = 0; op < ISA_NR_OPS; op++)
 		if (isa_rows[op].shape == (is_reg ? ISA_SHAPE_STX : ISA_SHAPE_ST) &&
 		    !strcmp(isa_rows[op].lxword, sz))
-			return emit(st, mk(op, dst, is_reg ? src : 0, off, is_reg ? 0 : imm));
+			return emit(st, isa_encode(op, dst, is_reg ? src : 0, off, is_reg ? 0 : imm));
 	return asm_error(st, "no store of size %s", sz);
 }
 
@@ -660,21 +642,21 @@ static int parse_linux(struct asm_state *st, struct cur *c)
 	int r, err = 0;
 
 	if (eat_word(c, "exit"))
-		return emit(st, mk(ISA_EXIT, 0, 0, 0, 0));
+		return emit(st, isa_encode(ISA_EXIT, 0, 0, 0, 0));
 	if (eat_word(c, "gotol")) {
 		if ((err = target(st, c, true, true, &rel)))
 			return err;
-		return emit(st, mk(ISA_JA32, 0, 0, 0, rel));
+		return emit(st, isa_encode(ISA_JA32, 0, 0, 0, rel));
 	}
 	if (eat_word(c, "goto")) {
 		if ((err = target(st, c, true, false, &rel)))
 			return err;
-		return emit(st, mk(ISA_JA, 0, 0, rel, 0));
+		return emit(st, isa_encode(ISA_JA, 0, 0, rel, 0));
 	}
 	if (eat_word(c, "callx")) {
 		if (!reg(c, 'r', &r) || (err = check_reg(st, r)))
 			return err ? err : asm_error(st, "expected a register after callx");
-		return emit(st, mk(ISA_CALLX, r, 0, 0, 0));
+		return emit(st, isa_encode(ISA_CALLX, r, 0, 0, 0));
 	}
 	if (eat_word(c, "call"))
 		return linux_call(st, c);
@@ -810,7 +792,7 @@ static int parse_ubpf_lock(struct asm_state *st, const char *rest)
 		return err;
 	if ((err = ub_mem(st, ops.v[0], &dst, &off)) || (err = ub_reg(st, ops.v[1], &src)))
 		return err;
-	return emit(st, mk(op, dst, src, off, 0));
+	return emit(st, isa_encode(op, dst, src, off, 0));
 }
 
 static int parse_ubpf(struct asm_state *st, struct cur *c)
@@ -831,7 +813,7 @@ static int parse_ubpf(struct asm_state *st, struct cur *c)
 		if (eat_word(c, "local")) {
 			if ((err = ub_target(st, c->p, true, &rel)))
 				return err;
-			return emit(st, mk(ISA_CALL_LOCAL, 0, 0, 0, rel));
+			return emit(st, isa_encode(ISA_CALL_LOCAL, 0, 0, 0, rel));
 		}
 		if (eat_word(c, "kfunc")) {
 			if ((err = split_operands(st, c->p, &ops)))
@@ -843,18 +825,18 @@ static int parse_ubpf(struct asm_state *st, struct cur *c)
 				return err;
 			if (rel < -32768 || rel > 32767)
 				return asm_error(st, "offset out of 16-bit range: %s", ops.v[1]);
-			return emit(st, mk(ISA_CALL_KFUNC, 0, 0, ops.n == 2 ? rel : 0, imm));
+			return emit(st, isa_encode(ISA_CALL_KFUNC, 0, 0, ops.n == 2 ? rel : 0, imm));
 		}
 		if ((err = split_operands(st, c->p, &ops)) || (err = ub_count(st, mn, &ops, 1)))
 			return err;
 		if (is_reg_text(ops.v[0])) {
 			if ((err = ub_reg(st, ops.v[0], &dst)))
 				return err;
-			return emit(st, mk(ISA_CALLX, dst, 0, 0, 0));
+			return emit(st, isa_encode(ISA_CALLX, dst, 0, 0, 0));
 		}
 		if ((err = ub_imm(st, ops.v[0], &imm)))
 			return err;
-		return emit(st, mk(ISA_CALL, 0, 0, 0, imm));
+		return emit(st, isa_encode(ISA_CALL, 0, 0, 0, imm));
 	}
 	const char *name = mn;
 	char alias[40];
@@ -889,29 +871,29 @@ static int parse_ubpf(struct asm_state *st, struct cur *c)
 				return asm_error(st, "%s takes an immediate", mn);
 			if ((err = ub_reg(st, ops.v[1], &src)))
 				return err;
-			return emit(st, mk(op_x, dst, src, 0, 0));
+			return emit(st, isa_encode(op_x, dst, src, 0, 0));
 		}
 		if ((err = ub_imm(st, ops.v[1], &imm)))
 			return err;
-		return emit(st, mk(op_k, dst, 0, 0, imm));
+		return emit(st, isa_encode(op_k, dst, 0, 0, imm));
 	case ISA_SHAPE_MOVSX:
 		if ((err = ub_count(st, mn, &ops, 2)) || (err = ub_reg(st, ops.v[0], &dst)) ||
 		    (err = ub_reg(st, ops.v[1], &src)))
 			return err;
-		return emit(st, mk(op, dst, src, 0, 0));
+		return emit(st, isa_encode(op, dst, src, 0, 0));
 	case ISA_SHAPE_NEG:
 	case ISA_SHAPE_END:
 		if ((err = ub_count(st, mn, &ops, 1)) || (err = ub_reg(st, ops.v[0], &dst)))
 			return err;
-		return emit(st, mk(op, dst, 0, 0, 0));
+		return emit(st, isa_encode(op, dst, 0, 0, 0));
 	case ISA_SHAPE_JA:
 		if ((err = ub_count(st, mn, &ops, 1)) || (err = ub_target(st, ops.v[0], false, &rel)))
 			return err;
-		return emit(st, mk(op, 0, 0, rel, 0));
+		return emit(st, isa_encode(op, 0, 0, rel, 0));
 	case ISA_SHAPE_JA32:
 		if ((err = ub_count(st, mn, &ops, 1)) || (err = ub_target(st, ops.v[0], true, &rel)))
 			return err;
-		return emit(st, mk(op, 0, 0, 0, rel));
+		return emit(st, isa_encode(op, 0, 0, 0, rel));
 	case ISA_SHAPE_JMP_K:
 	case ISA_SHAPE_JMP_X:
 		if ((err = ub_count(st, mn, &ops, 3)) || (err = ub_reg(st, ops.v[0], &dst)))
@@ -920,16 +902,16 @@ static int parse_ubpf(struct asm_state *st, struct cur *c)
 			if ((err = ub_reg(st, ops.v[1], &src)) ||
 			    (err = ub_target(st, ops.v[2], false, &rel)))
 				return err;
-			return emit(st, mk(op_x, dst, src, rel, 0));
+			return emit(st, isa_encode(op_x, dst, src, rel, 0));
 		}
 		if ((err = ub_imm(st, ops.v[1], &imm)) ||
 		    (err = ub_target(st, ops.v[2], false, &rel)))
 			return err;
-		return emit(st, mk(op_k, dst, 0, rel, imm));
+		return emit(st, isa_encode(op_k, dst, 0, rel, imm));
 	case ISA_SHAPE_EXIT:
 		if ((err = ub_count(st, mn, &ops, 0)))
 			return err;
-		return emit(st, mk(op, 0, 0, 0, 0));
+		return emit(st, isa_encode(op, 0, 0, 0, 0));
 	case ISA_SHAPE_LDDW: {
 		struct num n;
 		if ((err = ub_count(st, mn, &ops, 2)) || (err = ub_reg(st, ops.v[0], &dst)))
@@ -946,27 +928,27 @@ static int parse_ubpf(struct asm_state *st, struct cur *c)
 	case ISA_SHAPE_LDABS:
 		if ((err = ub_count(st, mn, &ops, 1)) || (err = ub_imm(st, ops.v[0], &imm)))
 			return err;
-		return emit(st, mk(op, 0, 0, 0, imm));
+		return emit(st, isa_encode(op, 0, 0, 0, imm));
 	case ISA_SHAPE_LDIND:
 		if ((err = ub_count(st, mn, &ops, 2)) || (err = ub_reg(st, ops.v[0], &src)) ||
 		    (err = ub_imm(st, ops.v[1], &imm)))
 			return err;
-		return emit(st, mk(op, 0, src, 0, imm));
+		return emit(st, isa_encode(op, 0, src, 0, imm));
 	case ISA_SHAPE_LDX:
 		if ((err = ub_count(st, mn, &ops, 2)) || (err = ub_reg(st, ops.v[0], &dst)) ||
 		    (err = ub_mem(st, ops.v[1], &src, &off)))
 			return err;
-		return emit(st, mk(op, dst, src, off, 0));
+		return emit(st, isa_encode(op, dst, src, off, 0));
 	case ISA_SHAPE_ST:
 		if ((err = ub_count(st, mn, &ops, 2)) || (err = ub_mem(st, ops.v[0], &dst, &off)) ||
 		    (err = ub_imm(st, ops.v[1], &imm)))
 			return err;
-		return emit(st, mk(op, dst, 0, off, imm));
+		return emit(st, isa_encode(op, dst, 0, off, imm));
 	case ISA_SHAPE_STX:
 		if ((err = ub_count(st, mn, &ops, 2)) || (err = ub_mem(st, ops.v[0], &dst, &off)) ||
 		    (err = ub_reg(st, ops.v[1], &src)))
 			return err;
-		return emit(st, mk(op, dst, src, off, 0));
+		return emit(st, isa_encode(op, dst, src, off, 0));
 	default:
 		return asm_error(st, "invalid mnemonic: %s", mn);
 	}

@@ -172,6 +172,24 @@ void isa_fault_text(const struct bpf_insn *insn, enum isa_fault fault, char *buf
 	}
 }
 
+struct bpf_insn isa_encode(enum isa_op op, int dst, int src, int off, int32_t imm)
+{
+	const struct isa_row *row = &isa_rows[op];
+	struct bpf_insn insn = {.code = row->code,
+				.dst_reg = (uint8_t)dst,
+				.src_reg = (uint8_t)src,
+				.off = (int16_t)off,
+				.imm = imm};
+
+	if (row->key == ISA_KEY_OFF)
+		insn.off = (int16_t)row->keyval;
+	else if (row->key == ISA_KEY_IMM)
+		insn.imm = row->keyval;
+	else if (row->key == ISA_KEY_SRC)
+		insn.src_reg = (uint8_t)row->keyval;
+	return insn;
+}
+
 unsigned isa_mem_size(enum isa_op op)
 {
 	const struct isa_row *row = &isa_rows[op];

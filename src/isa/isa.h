@@ -75,6 +75,10 @@ int isa_decode(const struct bpf_insn *insns, size_t cnt, size_t idx, enum isa_fa
 /* "off must be 0 (is 1)"-style text for a fault of insns[idx]. */
 void isa_fault_text(const struct bpf_insn *insn, enum isa_fault fault, char *buf, size_t size);
 
+/* An instruction of a row: its opcode, the given operands, and the row's key
+ * field (off, imm or src) set to the value that selects the row. */
+struct bpf_insn isa_encode(enum isa_op op, int dst, int src, int off, int32_t imm);
+
 /* Byte width of a memory access row (LDX/ST/STX/ATOMIC/LDABS/LDIND), else 0. */
 unsigned isa_mem_size(enum isa_op op);
 

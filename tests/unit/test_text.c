@@ -88,22 +88,10 @@ static size_t sample_row(int op, struct bpf_insn *out)
 {
 	const struct isa_row *row = &isa_rows[op];
 	unsigned used = isa_shape_fields[row->shape];
-	struct bpf_insn insn = {.code = row->code};
-
-	if (used & ISA_F_DST)
-		insn.dst_reg = (uint8_t)((op % 9) + 1);
-	if (used & ISA_F_SRC)
-		insn.src_reg = (uint8_t)((op * 7) % 11);
-	if (used & ISA_F_OFF)
-		insn.off = (int16_t)(op % 2 ? -(op * 3) : op * 5);
-	if (used & ISA_F_IMM)
-		insn.imm = op % 2 ? -(op * 1001) : op * 77777;
-	if (row->key == ISA_KEY_OFF)
-		insn.off = (int16_t)row->keyval;
-	else if (row->key == ISA_KEY_IMM)
-		insn.imm = row->keyval;
-	else if (row->key == ISA_KEY_SRC)
-		insn.src_reg = (uint8_t)row->keyval;
+	struct bpf_insn insn = isa_encode(
+		op, used & ISA_F_DST ? (op % 9) + 1 : 0, used & ISA_F_SRC ? (op * 7) % 11 : 0,
+		used & ISA_F_OFF ? (op % 2 ? -(op * 3) : op * 5) : 0,
+		used & ISA_F_IMM ? (op % 2 ? -(op * 1001) : op * 77777) : 0);
 	switch (row->shape) {
 	case ISA_SHAPE_LDDW:
 		insn.src_reg = 0;
