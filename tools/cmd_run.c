@@ -10,11 +10,12 @@ static int run_usage(void)
 {
 	fprintf(stderr,
 		"usage: exobpf run PROGRAM [--mem HEX | --mem-file FILE] [--repeat N]\n"
-		"                  [--checked | --unchecked] [--budget N]\n"
+		"                  [--checked | --unchecked] [--budget N] [--jit | --interp]\n"
 		"  PROGRAM: raw bytecode (.bin) or assembly (.s, either syntax).\n"
 		"  Runs with r1 = memory and r2 = its size; prints r0 in hex, and with\n"
 		"  --repeat the mean time per run. Until the verifier lands, programs run\n"
-		"  in checked mode unless --unchecked is given.\n");
+		"  in checked mode unless --unchecked is given. --jit runs the machine\n"
+		"  code (unchecked); --interp never compiles the program.\n");
 	return EXIT_USAGE;
 }
 
@@ -25,7 +26,7 @@ int cmd_run(int argc, char **argv)
 	size_t memlen = 0;
 	uint32_t repeat = 1;
 	uint64_t budget = 0;
-	bool checked = true;
+	bool checked = true, jit = false, interp = false, chose_mode = false;
 	struct bpf_insn *insns;
 	size_t cnt;
 	int rc;
@@ -49,9 +50,14 @@ int cmd_run(int argc, char **argv)
 		} else if ((v = cli_opt(argc, argv, &i, "--budget"))) {
 			budget = strtoull(v, NULL, 0);
 		} else if (!strcmp(argv[i], "--checked")) {
-			checked = true;
+			checked = chose_mode = true;
 		} else if (!strcmp(argv[i], "--unchecked")) {
 			checked = false;
+			chose_mode = true;
+		} else if (!strcmp(argv[i], "--jit")) {
+			jit = true;
+		} else if (!strcmp(argv[i], "--interp")) {
+			interp = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			free(mem);
 			return run_usage();
@@ -63,16 +69,30 @@ int cmd_run(int argc, char **argv)
 		free(mem);
 		return run_usage();
 	}
+	if (jit && (interp || (chose_mode && checked) || budget)) {
+		free(mem);
+		return cli_fail(
+		    EXIT_USAGE,
+		    "--jit runs machine code: not with --interp, --checked or --budget");
+	}
+	if (jit)
+		checked = false;
 	if ((rc = cli_load_program(path, &insns, &cnt))) {
 		free(mem);
 		return rc;
 	}
-	EXOBPF_OPTS(exobpf_prog_opts, popts, .name = "run");
+	EXOBPF_OPTS(exobpf_prog_opts, popts, .name = "run",
+		    .flags = interp ? EXOBPF_PROG_INTERP : 0);
 	struct exobpf_prog *prog = exobpf_prog__new(insns, cnt, &popts);
 	free(insns);
 	if (!prog) {
 		free(mem);
 		return cli_fail(EXIT_INPUT, "%s: %s", path, exobpf_errmsg());
+	}
+	if (jit && !exobpf_prog__is_jited(prog)) {
+		exobpf_prog__free(prog);
+		free(mem);
+		return cli_fail(EXIT_FAILED, "%s: no machine code: %s", path, exobpf_errmsg());
 	}
 	EXOBPF_OPTS(exobpf_run_opts, ropts, .data_in = mem, .data_size_in = (uint32_t)memlen,
 		    .repeat = repeat, .insn_budget = budget,
@@ -91,10 +111,31 @@ int cmd_run(int argc, char **argv)
 	return rc;
 }
 
+#define DISASM_USAGE "usage: exobpf disasm FILE [--syntax linux|ubpf] [--jited [-j] [--blind]]"
+
+/* The machine code the JIT makes of a program, interleaved with its source. */
+static int disasm_jited(const char *path, struct bpf_insn *insns, size_t cnt, bool json, bool blind)
+{
+	EXOBPF_OPTS(exobpf_prog_opts, popts, .name = "disasm",
+		    .flags = blind ? EXOBPF_PROG_JIT_BLIND : 0);
+	struct exobpf_prog *prog = exobpf_prog__new(insns, cnt, &popts);
+	int rc = EXIT_OK;
+
+	if (!prog)
+		return cli_fail(EXIT_INPUT, "%s: %s", path, exobpf_errmsg());
+	if (!exobpf_prog__is_jited(prog))
+		rc = cli_fail(EXIT_FAILED, "%s: no machine code: %s", path, exobpf_errmsg());
+	else if (exobpf_prog__dump_jited(prog, stdout, json ? EXOBPF_DUMP_JSON : 0))
+		rc = cli_fail(EXIT_FAILED, "%s: %s", path, exobpf_errmsg());
+	exobpf_prog__free(prog);
+	return rc;
+}
+
 int cmd_disasm(int argc, char **argv)
 {
 	enum exobpf_syntax syntax = EXOBPF_SYNTAX_LINUX;
 	const char *path = NULL, *v;
+	bool jited = false, json = false, blind = false;
 	struct bpf_insn *insns;
 	size_t cnt;
 	int rc = EXIT_OK;
@@ -105,16 +146,27 @@ int cmd_disasm(int argc, char **argv)
 				syntax = EXOBPF_SYNTAX_UBPF;
 			else if (strcmp(v, "linux"))
 				return cli_fail(EXIT_USAGE, "--syntax: linux or ubpf");
+		} else if (!strcmp(argv[i], "--jited")) {
+			jited = true;
+		} else if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--blind")) {
+			blind = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_fail(EXIT_USAGE, "usage: exobpf disasm FILE [--syntax linux|ubpf]");
+			return cli_fail(EXIT_USAGE, DISASM_USAGE);
 		} else {
 			path = argv[i];
 		}
 	}
-	if (!path)
-		return cli_fail(EXIT_USAGE, "usage: exobpf disasm FILE [--syntax linux|ubpf]");
+	if (!path || ((json || blind) && !jited))
+		return cli_fail(EXIT_USAGE, DISASM_USAGE);
 	if ((rc = cli_load_program(path, &insns, &cnt)))
 		return rc;
+	if (jited) {
+		rc = disasm_jited(path, insns, cnt, json, blind);
+		free(insns);
+		return rc;
+	}
 	for (size_t i = 0; i < cnt;) {
 		char text[160];
 		int n = exobpf_insn_disasm(insns, cnt, i, syntax, text, sizeof(text));
