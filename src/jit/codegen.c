@@ -945,12 +945,17 @@ static void emit_stub(struct jit_cg *cg, struct jit_stub st)
 		break;
 	}
 	case STUB_TAIL_INTERP: {
-		/* interpret the next program to its end, which is this frame's exit */
+		/* interpret the next program to its end, which is this frame's exit;
+		 * r1-r5 come back as they went (docs/decisions.md) */
+		push_r0_r5(cg);
 		x86_mov_rr(B, true, X_RDX, X_RSI);
 		x86_mov_rr(B, true, X_RSI, X_RDI);
 		x86_load(B, 8, false, X_RDI, x86_m(CTXR, CTX_RUN));
 		x86_movabs(B, TMP2, (uint64_t)(uintptr_t)jit_rt_tail_interp);
 		x86_call_r(B, TMP2);
+		x86_mov_rr(B, true, TMP3, X_RAX);
+		pop_r0_r5(cg);
+		x86_mov_rr(B, true, X_RAX, TMP3);
 		x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
 		x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(fault)), 0);
 		jit_jmp(B, X_CC_NE, cg->l_unwind0);

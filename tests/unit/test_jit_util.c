@@ -30,7 +30,8 @@ void jt_run(struct vm_prog *vp, bool jit, const uint8_t *mem, uint32_t len, stru
 	memset(o, 0, sizeof(*o));
 	if (len > JT_MEM_MAX)
 		len = JT_MEM_MAX;
-	memcpy(work, mem, len);
+	if (len)
+		memcpy(work, mem, len);
 	memset(&run, 0, sizeof(run));
 	run.prog = vp;
 	run.pkt = len ? work : NULL;
