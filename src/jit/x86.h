@@ -10,7 +10,7 @@
 
 #include "jit/emit.h"
 
-enum x86_reg {
+enum x86_gpr {
 	X_RAX,
 	X_RCX,
 	X_RDX,
