@@ -1,0 +1,316 @@
+/* Maps from user space: Linux's errors for misuse, per-type semantics, and
+ * differential runs against the kernel's maps of the same type. */
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <fcntl.h>
+
+#include "exobpf/exobpf.h"
+#include "maps/map.h"
+#include "map_diff.h"
+#include "test.h"
+#include "util.h"
+
+static int mk(enum bpf_map_type t, uint32_t ks, uint32_t vs, uint32_t n, uint32_t flags)
+{
+	struct exobpf_map_create_opts o = {.sz = sizeof(o), .map_flags = flags};
+	return exobpf_map_create(t, "t", ks, vs, n, &o);
+}
+
+/* Creation errors, each compared with the kernel's verdict where it runs. */
+TEST(map_create_errors)
+{
+	static const struct {
+		enum bpf_map_type t;
+		uint32_t ks, vs, n, flags;
+		int err;
+	} cases[] = {
+	    {BPF_MAP_TYPE_ARRAY, 8, 4, 1, 0, -EINVAL}, /* key must be 4 */
+	    {BPF_MAP_TYPE_ARRAY, 4, 0, 1, 0, -EINVAL}, /* value 0 */
+	    {BPF_MAP_TYPE_ARRAY, 4, 4, 0, 0, -EINVAL}, /* no entries */
+	    {BPF_MAP_TYPE_ARRAY, 4, 4, 1, BPF_F_NO_PREALLOC, -EINVAL},
+	    {BPF_MAP_TYPE_ARRAY, 4, 4, 1, BPF_F_RDONLY | BPF_F_WRONLY, -EINVAL},
+	    {BPF_MAP_TYPE_ARRAY, 4, 4, 1, BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG, -EINVAL},
+	    {BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 1, BPF_F_MMAPABLE, -EINVAL},
+	    {BPF_MAP_TYPE_PERCPU_ARRAY, 4, 40000, 1, 0, -E2BIG},
+	    {BPF_MAP_TYPE_HASH, 0, 4, 1, 0, -EINVAL},
+	    {BPF_MAP_TYPE_HASH, 4, 4, 0, 0, -EINVAL},
+	    {BPF_MAP_TYPE_HASH, 4, 4, 1, BPF_F_MMAPABLE, -EINVAL},
+	    {BPF_MAP_TYPE_HASH, 4, 4, 1, BPF_F_NO_COMMON_LRU, -EINVAL},
+	    {BPF_MAP_TYPE_LRU_HASH, 4, 4, 1, BPF_F_NO_PREALLOC, -524},
+	    {BPF_MAP_TYPE_HASH, 4, 1u << 22, 1, 0, -E2BIG},
+	    {BPF_MAP_TYPE_PERCPU_HASH, 4, 40000, 1, 0, -E2BIG},
+	    {(enum bpf_map_type)200, 4, 4, 1, 0, -EINVAL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int fd = mk(cases[i].t, cases[i].ks, cases[i].vs, cases[i].n, cases[i].flags);
+		CHECK_MSG(fd == cases[i].err, "case %zu: got %d (%s), want %d", i, fd,
+			  exobpf_errmsg(), cases[i].err);
+		if (kbpf_available()) {
+			int kfd = kbpf_map_create(cases[i].t, cases[i].ks, cases[i].vs, cases[i].n,
+						  cases[i].flags, 0, 0);
+			if (kfd >= 0)
+				close(kfd);
+			CHECK_MSG(kfd == cases[i].err, "case %zu: kernel says %d, we expect %d", i,
+				  kfd, cases[i].err);
+		}
+	}
+	/* names: alphanumerics, '_' and '.' only */
+	union bpf_attr attr = {
+	    .map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 4, .max_entries = 1};
+	memcpy(attr.map_name, "bad-name", 8);
+	CHECK_EQ(exo_map_create_attr(&attr), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(), "map_name");
+}
+
+TEST(map_bad_fds)
+{
+	uint32_t k = 0, v = 0;
+	int fd;
+
+	CHECK_EQ(exobpf_map_lookup_elem(-1, &k, &v), -EBADF);
+	CHECK_CONTAINS(exobpf_errmsg(), "fd -1");
+	CHECK_EQ(exobpf_map_lookup_elem(9999, &k, &v), -EBADF);
+	fd = open("/dev/null", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, 0), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(), "is not a map");
+	close(fd);
+	/* a closed map fd reused by another file is not taken for the map */
+	fd = mk(BPF_MAP_TYPE_ARRAY, 4, 4, 4, 0);
+	CHECK(fd >= 0);
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, 0), 0);
+	close(fd);
+	int other = open("/dev/null", O_RDONLY);
+	CHECK_EQ(other, fd);
+	CHECK_EQ(exobpf_map_lookup_elem(other, &k, &v), -EINVAL);
+	close(other);
+}
+
+TEST(map_array_semantics)
+{
+	int fd = mk(BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0);
+	uint8_t v[12], out[12];
+	uint32_t k, next;
+
+	CHECK(fd >= 0);
+	k = 2;
+	CHECK_EQ(exobpf_map_lookup_elem(fd, &k, out), 0);
+	for (int i = 0; i < 12; i++)
+		CHECK_EQ(out[i], 0); /* elements exist from creation, zeroed */
+	memset(v, 0xab, sizeof(v));
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, v, BPF_EXIST), 0);
+	CHECK_EQ(exobpf_map_lookup_elem(fd, &k, out), 0);
+	CHECK(!memcmp(out, v, 12));
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, v, BPF_NOEXIST), -EEXIST);
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, v, 4), -EINVAL);
+	k = 4;
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, v, 0), -E2BIG);
+	CHECK_EQ(exobpf_map_lookup_elem(fd, &k, out), -ENOENT);
+	CHECK_EQ(exobpf_map_delete_elem(fd, &k), -EINVAL);
+	CHECK_EQ(exobpf_map_get_next_key(fd, NULL, &next), 0);
+	CHECK_EQ(next, 0);
+	k = 3;
+	CHECK_EQ(exobpf_map_get_next_key(fd, &k, &next), -ENOENT);
+	k = 99;
+	CHECK_EQ(exobpf_map_get_next_key(fd, &k, &next), 0);
+	CHECK_EQ(next, 0);
+	CHECK_EQ(exobpf_map_lookup_elem_flags(fd, &k, out, BPF_F_LOCK), -EINVAL);
+	CHECK_EQ(exobpf_map_lookup_elem_flags(fd, &k, out, 8), -EINVAL);
+	CHECK_EQ(exobpf_map_freeze(fd), 0);
+	CHECK_EQ(exobpf_map_freeze(fd), -EBUSY);
+	k = 0;
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, v, 0), -EPERM);
+	CHECK_CONTAINS(exobpf_errmsg(), "frozen");
+	CHECK_EQ(exobpf_map_lookup_elem(fd, &k, out), 0);
+	close(fd);
+}
+
+TEST(map_rdonly_wronly)
+{
+	int ro = mk(BPF_MAP_TYPE_HASH, 4, 4, 4, BPF_F_RDONLY);
+	int wo = mk(BPF_MAP_TYPE_HASH, 4, 4, 4, BPF_F_WRONLY);
+	uint32_t k = 1, v = 2, n;
+
+	CHECK(ro >= 0 && wo >= 0);
+	CHECK_EQ(exobpf_map_update_elem(ro, &k, &v, 0), -EPERM);
+	CHECK_EQ(exobpf_map_delete_elem(ro, &k), -EPERM);
+	CHECK_EQ(exobpf_map_lookup_elem(ro, &k, &v), -ENOENT);
+	CHECK_EQ(exobpf_map_update_elem(wo, &k, &v, 0), 0);
+	CHECK_EQ(exobpf_map_lookup_elem(wo, &k, &v), -EPERM);
+	CHECK_EQ(exobpf_map_get_next_key(wo, NULL, &n), -EPERM);
+	CHECK_EQ(exobpf_map_freeze(ro), -EPERM);
+	close(ro);
+	close(wo);
+}
+
+TEST(map_hash_semantics)
+{
+	int fd = mk(BPF_MAP_TYPE_HASH, 8, 8, 3, 0);
+	uint64_t k, v, out, next;
+	int seen = 0;
+
+	CHECK(fd >= 0);
+	for (k = 1; k <= 3; k++) {
+		v = k * 100;
+		CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, BPF_NOEXIST), 0);
+	}
+	k = 4;
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, 0), -E2BIG); /* full */
+	k = 2;
+	v = 7;
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, BPF_ANY), 0); /* replace when full works */
+	CHECK_EQ(exobpf_map_lookup_elem(fd, &k, &out), 0);
+	CHECK_EQ(out, 7);
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, BPF_NOEXIST), -EEXIST);
+	k = 9;
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, BPF_EXIST), -ENOENT);
+	CHECK_EQ(exobpf_map_delete_elem(fd, &k), -ENOENT);
+	/* next-key visits every key once */
+	for (int rc = exobpf_map_get_next_key(fd, NULL, &next); rc == 0;
+	     k = next, rc = exobpf_map_get_next_key(fd, &k, &next))
+		seen |= 1 << next;
+	CHECK_EQ(seen, 0xe);
+	/* a key that is gone restarts from the first */
+	k = 1;
+	CHECK_EQ(exobpf_map_delete_elem(fd, &k), 0);
+	uint64_t first;
+	CHECK_EQ(exobpf_map_get_next_key(fd, NULL, &first), 0);
+	CHECK_EQ(exobpf_map_get_next_key(fd, &k, &next), 0);
+	CHECK_EQ(next, first);
+	k = 3;
+	CHECK_EQ(exobpf_map_lookup_and_delete_elem(fd, &k, &out), 0);
+	CHECK_EQ(out, 300);
+	CHECK_EQ(exobpf_map_lookup_elem(fd, &k, &out), -ENOENT);
+	CHECK_EQ(exobpf_map_update_elem(fd, NULL, &v, 0), -EFAULT);
+	close(fd);
+}
+
+TEST(map_percpu_values_all_slots)
+{
+	int n = exobpf_num_slots(), fd = mk(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 2, 0);
+	uint64_t *vals = calloc((size_t)n, 8), *out = calloc((size_t)n, 8);
+	uint32_t k = 1;
+
+	CHECK(n >= 1 && fd >= 0);
+	CHECK_EQ(exobpf_map_num_slots(fd), n);
+	for (int i = 0; i < n; i++)
+		vals[i] = 0x1000 + (uint64_t)i; /* 4-byte values, each padded to 8 */
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, vals, 0), 0);
+	CHECK_EQ(exobpf_map_lookup_elem(fd, &k, out), 0);
+	for (int i = 0; i < n; i++)
+		CHECK_EQ(out[i], 0x1000 + (uint64_t)i);
+	close(fd);
+	free(vals);
+	free(out);
+}
+
+TEST(map_info_and_ids)
+{
+	int fd = exobpf_map_create(BPF_MAP_TYPE_HASH, "my_map.x", 4, 16, 10, NULL);
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info), next;
+
+	CHECK(fd >= 0);
+	memset(&info, 0, sizeof(info));
+	CHECK_EQ(exobpf_map_get_info_by_fd(fd, &info, &len), 0);
+	CHECK_EQ(len, sizeof(info));
+	CHECK_EQ(info.type, BPF_MAP_TYPE_HASH);
+	CHECK_EQ(info.key_size, 4);
+	CHECK_EQ(info.value_size, 16);
+	CHECK_EQ(info.max_entries, 10);
+	CHECK_STR(info.name, "my_map.x");
+	CHECK(info.id > 0);
+	CHECK_EQ(exobpf_map_get_next_id(info.id - 1, &next), 0);
+	CHECK_EQ(next, info.id);
+	int fd2 = exobpf_map_get_fd_by_id(info.id);
+	CHECK(fd2 >= 0 && fd2 != fd);
+	uint32_t k = 5, v[4] = {1, 2, 3, 4}, o[4];
+	CHECK_EQ(exobpf_map_update_elem(fd2, &k, v, 0), 0);
+	CHECK_EQ(exobpf_map_lookup_elem(fd, &k, o), 0); /* same map */
+	CHECK_EQ(o[3], 4);
+	close(fd2);
+	/* a dup()ed fd is the same map too */
+	int d = dup(fd);
+	CHECK_EQ(exobpf_map_lookup_elem(d, &k, o), 0);
+	close(d);
+	close(fd);
+}
+
+TEST(map_pin_and_get)
+{
+	int fd = mk(BPF_MAP_TYPE_ARRAY, 4, 8, 2, 0), fd2;
+	uint32_t k = 1;
+	uint64_t v = 42, o = 0;
+	char path[256];
+
+	CHECK(fd >= 0);
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, 0), 0);
+	CHECK_EQ(exobpf_obj_pin(fd, "pinned_a"), 0);
+	CHECK_EQ(exobpf_obj_pin(fd, "pinned_a"), -EEXIST);
+	CHECK_EQ(exobpf_obj_pin(fd, "nodir/x"), -ENOENT);
+	snprintf(path, sizeof(path), "%s/pinned_a", exobpf_pin_dir());
+	struct stat st;
+	CHECK_EQ(stat(path, &st), 0);
+	close(fd); /* the pin keeps the map */
+	fd2 = exobpf_obj_get(path);
+	CHECK(fd2 >= 0);
+	CHECK_EQ(exobpf_map_lookup_elem(fd2, &k, &o), 0);
+	CHECK_EQ(o, 42);
+	close(fd2);
+	CHECK_EQ(exobpf_obj_get("no_such_pin"), -ENOENT);
+	unlink(path);
+}
+
+/* ---- differential ---- */
+
+static void run_diff(const struct diff_map *m, unsigned keyspace, bool lookup_del, uint64_t seed)
+{
+	struct diff_op ops[3000];
+	char why[512];
+	bool kran;
+
+	diff_random_ops(ops, 3000, keyspace, seed, lookup_del);
+	bool ok = diff_run(m, ops, 3000, &kran, why, sizeof(why));
+	CHECK_MSG(ok, "%s", why);
+	if (!kran)
+		SKIP("bpf() not usable: exobpf side ran alone");
+}
+
+TEST(map_diff_array)
+{
+	struct diff_map m = {BPF_MAP_TYPE_ARRAY, 4, 12, 16, 0, 0, true};
+	run_diff(&m, 20, false, 1);
+}
+
+TEST(map_diff_percpu_array)
+{
+	struct diff_map m = {BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 8, 0, 0, true};
+	run_diff(&m, 10, false, 2);
+}
+
+TEST(map_diff_hash)
+{
+	/* zero seed: the kernel's bucket order, so walks compare in order */
+	struct diff_map m = {BPF_MAP_TYPE_HASH, 4, 8, 16, BPF_F_ZERO_SEED, 0, true};
+	run_diff(&m, 24, true, 3);
+}
+
+TEST(map_diff_hash_odd_key)
+{
+	struct diff_map m = {BPF_MAP_TYPE_HASH, 7, 3, 32, BPF_F_ZERO_SEED, 0, true};
+	run_diff(&m, 48, true, 4);
+}
+
+TEST(map_diff_hash_random_seed)
+{
+	struct diff_map m = {BPF_MAP_TYPE_HASH, 8, 16, 64, BPF_F_NO_PREALLOC, 0, false};
+	run_diff(&m, 100, true, 5);
+}
+
+TEST(map_diff_percpu_hash)
+{
+	struct diff_map m = {BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 16, BPF_F_ZERO_SEED, 0, true};
+	run_diff(&m, 24, true, 6);
+}
