@@ -412,7 +412,7 @@ EXOBPF_API int exobpf_map_lookup_and_delete_elem_flags(int fd, const void *key, 
 		return done(map, err);
 	if (!value)
 		return done(map, exo_err(EFAULT, "%s: value is NULL", cmd));
-	if (map->ops->pop)
+	if (map->type == BPF_MAP_TYPE_QUEUE || map->type == BPF_MAP_TYPE_STACK)
 		err = map->ops->pop(map, value);
 	else if (map->ops->lookup_and_delete)
 		err = map->ops->lookup_and_delete(map, key, value, flags);

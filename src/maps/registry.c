@@ -106,6 +106,7 @@ static int adopt_hdr(struct exo_map *map, const struct map_hdr *h, uint64_t file
 {
 	uint64_t data;
 
+	map->hdr = (struct map_hdr *)h; /* layouts may read it; the mapping replaces it */
 	map->ops = map_ops_of(h->type);
 	if (!map->ops)
 		return exo_err(EINVAL, "%s: unknown map type %u", what, h->type);

@@ -314,3 +314,89 @@ TEST(map_diff_percpu_hash)
 	struct diff_map m = {BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 16, BPF_F_ZERO_SEED, 0, true};
 	run_diff(&m, 24, true, 6);
 }
+
+static void run_diff_ops(const struct diff_map *m, const struct diff_op *ops, unsigned n)
+{
+	char why[512];
+	bool kran;
+
+	CHECK_MSG(diff_run(m, ops, n, &kran, why, sizeof(why)), "%s", why);
+	if (!kran)
+		SKIP("bpf() not usable: exobpf side ran alone");
+}
+
+/* Queue and stack: fill past full, overwrite with BPF_EXIST, drain past
+ * empty, and the commands they refuse. */
+static void queue_stack_diff(enum bpf_map_type t)
+{
+	struct diff_map m = {t, 0, 8, 4, 0, 0, true};
+	struct diff_op ops[64];
+	unsigned n = 0;
+
+	for (int i = 0; i < 6; i++)
+		ops[n++] = (struct diff_op){D_UPDATE, 0, 100 + (uint64_t)i, BPF_ANY};
+	ops[n++] = (struct diff_op){D_UPDATE, 0, 200, BPF_EXIST};
+	ops[n++] = (struct diff_op){D_UPDATE, 0, 201, BPF_NOEXIST};
+	ops[n++] = (struct diff_op){D_UPDATE, 0, 202, 3};
+	ops[n++] = (struct diff_op){D_LOOKUP, 0, 0, 0};
+	ops[n++] = (struct diff_op){D_LOOKUP, 0, 0, BPF_F_LOCK};
+	ops[n++] = (struct diff_op){D_DELETE, 0, 0, 0};
+	ops[n++] = (struct diff_op){D_NEXT_NULL, 0, 0, 0};
+	for (int i = 0; i < 6; i++)
+		ops[n++] = (struct diff_op){D_LOOKUP_DEL, 0, 0, 0};
+	ops[n++] = (struct diff_op){D_UPDATE, 0, 300, BPF_ANY};
+	ops[n++] = (struct diff_op){D_LOOKUP_DEL, 0, 0, BPF_F_LOCK};
+	ops[n++] = (struct diff_op){D_LOOKUP_DEL, 0, 0, 0};
+	ops[n++] = (struct diff_op){D_LOOKUP, 0, 0, 0};
+	ops[n++] = (struct diff_op){D_FREEZE, 0, 0, 0};
+	ops[n++] = (struct diff_op){D_UPDATE, 0, 1, 0};
+	run_diff_ops(&m, ops, n);
+}
+
+TEST(map_diff_queue)
+{
+	queue_stack_diff(BPF_MAP_TYPE_QUEUE);
+}
+
+TEST(map_diff_stack)
+{
+	queue_stack_diff(BPF_MAP_TYPE_STACK);
+}
+
+/* Bloom filter with a zero seed: the same bits as the kernel, so the same
+ * answers for members and non-members alike (false positives included). */
+TEST(map_diff_bloom)
+{
+	struct diff_map m = {BPF_MAP_TYPE_BLOOM_FILTER, 0, 8, 40, BPF_F_ZERO_SEED, 3, true};
+	struct diff_op ops[700];
+	unsigned n = 0;
+
+	for (uint64_t i = 0; i < 40; i++)
+		ops[n++] = (struct diff_op){D_UPDATE, 0, i * 7919, BPF_ANY};
+	ops[n++] = (struct diff_op){D_UPDATE, 0, 1, BPF_EXIST};
+	ops[n++] = (struct diff_op){D_UPDATE, 0, 1, BPF_NOEXIST};
+	for (uint64_t i = 0; i < 600; i++)
+		ops[n++] = (struct diff_op){D_LOOKUP, 0, i * 13, 0};
+	ops[n++] = (struct diff_op){D_DELETE, 0, 0, 0};
+	ops[n++] = (struct diff_op){D_NEXT_NULL, 0, 0, 0};
+	ops[n++] = (struct diff_op){D_LOOKUP_DEL, 0, 0, 0};
+	run_diff_ops(&m, ops, n);
+}
+
+TEST(map_bloom_odd_size_and_errors)
+{
+	struct exobpf_map_create_opts o = {.sz = sizeof(o), .map_extra = 16};
+	CHECK_EQ(exobpf_map_create(BPF_MAP_TYPE_BLOOM_FILTER, "b", 0, 4, 10, &o), -EINVAL);
+	o.map_extra = 0;
+	CHECK_EQ(exobpf_map_create(BPF_MAP_TYPE_BLOOM_FILTER, "b", 4, 4, 10, &o), -EINVAL);
+	CHECK_EQ(
+	    exobpf_map_create(BPF_MAP_TYPE_HASH, "b", 4, 4, 10,
+			      &(struct exobpf_map_create_opts){.sz = sizeof(o), .map_extra = 1}),
+	    -EINVAL);
+	/* 3-byte values hash byte-wise (jhash, not jhash2) */
+	struct diff_map m = {BPF_MAP_TYPE_BLOOM_FILTER, 0, 3, 1000, BPF_F_ZERO_SEED, 0, true};
+	struct diff_op ops[400];
+	for (unsigned i = 0; i < 400; i++)
+		ops[i] = (struct diff_op){i < 100 ? D_UPDATE : D_LOOKUP, 0, (uint64_t)i * 31, 0};
+	run_diff_ops(&m, ops, 400);
+}
