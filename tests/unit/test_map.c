@@ -400,3 +400,155 @@ TEST(map_bloom_odd_size_and_errors)
 		ops[i] = (struct diff_op){i < 100 ? D_UPDATE : D_LOOKUP, 0, (uint64_t)i * 31, 0};
 	run_diff_ops(&m, ops, 400);
 }
+
+/* LPM: random prefixes of a 16-bit space (some with prefixlen past the
+ * maximum), longest-prefix lookups, exact deletes, postorder walks. */
+TEST(map_diff_lpm)
+{
+	struct diff_map m = {BPF_MAP_TYPE_LPM_TRIE, 6, 8, 24, BPF_F_NO_PREALLOC, 0, true};
+	struct diff_op ops[4000];
+	uint64_t s = 12345;
+
+	for (unsigned i = 0; i < 4000; i++) {
+		s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+		unsigned r = (unsigned)(s % 100), plen = (unsigned)((s >> 8) % 18);
+		uint64_t data = (s >> 16) & 0xffff;
+		if (r < 35 && plen > 12) /* fewer long prefixes: more overlaps */
+			plen = (unsigned)((s >> 40) % 9);
+		ops[i].key = plen | data << 32;
+		ops[i].value = s >> 3;
+		ops[i].flags = r < 40 ? (uint64_t)((s >> 50) % 4) : 0;
+		ops[i].cmd = r < 40   ? D_UPDATE
+			     : r < 65 ? D_LOOKUP
+			     : r < 80 ? D_DELETE
+			     : r < 95 ? D_NEXT
+			     : r < 97 ? D_NEXT_NULL
+				      : D_WALK;
+		if (ops[i].cmd == D_LOOKUP) /* lookups mostly ask full-length keys */
+			ops[i].key = (r % 3 ? 16u : plen) | data << 32;
+	}
+	run_diff_ops(&m, ops, 4000);
+}
+
+TEST(map_lpm_longest_prefix)
+{
+	struct exobpf_map_create_opts o = {.sz = sizeof(o), .map_flags = BPF_F_NO_PREALLOC};
+	int fd = exobpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "lpm", 8, 4, 8, &o);
+	struct {
+		uint32_t plen;
+		uint8_t a[4];
+	} k;
+	uint32_t v;
+
+	CHECK(fd >= 0);
+	/* 10.0.0.0/8 -> 8, 10.1.0.0/16 -> 16, 10.1.2.0/24 -> 24 */
+	k = (typeof(k)){8, {10, 0, 0, 0}}, v = 8;
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, 0), 0);
+	k = (typeof(k)){16, {10, 1, 0, 0}}, v = 16;
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, 0), 0);
+	k = (typeof(k)){24, {10, 1, 2, 0}}, v = 24;
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, 0), 0);
+	k = (typeof(k)){32, {10, 1, 2, 3}};
+	CHECK_EQ(exobpf_map_lookup_elem(fd, &k, &v), 0);
+	CHECK_EQ(v, 24);
+	k = (typeof(k)){32, {10, 1, 3, 3}};
+	CHECK_EQ(exobpf_map_lookup_elem(fd, &k, &v), 0);
+	CHECK_EQ(v, 16);
+	k = (typeof(k)){32, {10, 9, 3, 3}};
+	CHECK_EQ(exobpf_map_lookup_elem(fd, &k, &v), 0);
+	CHECK_EQ(v, 8);
+	k = (typeof(k)){32, {11, 1, 2, 3}};
+	CHECK_EQ(exobpf_map_lookup_elem(fd, &k, &v), -ENOENT);
+	k = (typeof(k)){33, {10, 0, 0, 0}};
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, 0), -EINVAL);
+	CHECK_EQ(exobpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "lpm", 8, 4, 8, NULL), -EINVAL);
+	close(fd);
+}
+
+static int count_keys(int fd, uint32_t ks)
+{
+	uint8_t k[64], nk[64];
+	int n = 0;
+
+	for (int rc = exobpf_map_get_next_key(fd, NULL, nk); rc == 0 && n < 100000;
+	     rc = exobpf_map_get_next_key(fd, k, nk)) {
+		memcpy(k, nk, ks);
+		n++;
+	}
+	return n;
+}
+
+/* LRU: never E2BIG, the least recently used goes first, and (as Linux) an
+ * update of a present key in a full map evicts one. Linux's eviction victims
+ * depend on its per-CPU free lists, so these are invariants, not a diff. */
+TEST(map_lru_eviction)
+{
+	int fd = mk(BPF_MAP_TYPE_LRU_HASH, 4, 8, 8, 0);
+	uint32_t k;
+	uint64_t v;
+
+	CHECK(fd >= 0);
+	for (k = 0; k < 8; k++) {
+		v = k;
+		CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, BPF_NOEXIST), 0);
+	}
+	CHECK_EQ(count_keys(fd, 4), 8);
+	for (k = 8; k < 40; k++) {
+		v = k;
+		CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, BPF_ANY), 0);
+		CHECK(count_keys(fd, 4) <= 8);
+		CHECK_EQ(exobpf_map_lookup_elem(fd, &k, &v), 0); /* the newest is there */
+		uint32_t old = k - 8;
+		CHECK_EQ(exobpf_map_lookup_elem(fd, &old, &v), -ENOENT); /* the oldest went */
+	}
+	k = 39;
+	v = 1;
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, BPF_EXIST), 0);
+	CHECK_EQ(count_keys(fd, 4), 7);
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, BPF_F_LOCK), -EINVAL);
+	k = 1000;
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, BPF_EXIST), -ENOENT);
+	close(fd);
+}
+
+TEST(map_lru_no_common_lru_rounds_entries)
+{
+	int n = exobpf_num_slots(),
+	    fd = mk(BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 8, 3, BPF_F_NO_COMMON_LRU);
+	struct bpf_map_info info = {0};
+	uint32_t len = sizeof(info);
+
+	CHECK(fd >= 0);
+	CHECK_EQ(exobpf_map_get_info_by_fd(fd, &info, &len), 0);
+	CHECK_EQ(info.max_entries, (3 + (uint32_t)n - 1) / (uint32_t)n * (uint32_t)n);
+	if (kbpf_available()) {
+		int kfd = kbpf_map_create(BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 8, 3,
+					  BPF_F_NO_COMMON_LRU, 0, 0);
+		struct bpf_map_info ki = {0};
+		union bpf_attr a = {0};
+		CHECK(kfd >= 0);
+		a.info.bpf_fd = (uint32_t)kfd;
+		a.info.info_len = sizeof(ki);
+		a.info.info = (uintptr_t)&ki;
+		CHECK_EQ(kbpf_sys(BPF_OBJ_GET_INFO_BY_FD, &a), 0);
+		CHECK_EQ(ki.max_entries, info.max_entries);
+		close(kfd);
+	}
+	close(fd);
+}
+
+/* The LRU maps behave as hash maps while they have room. */
+TEST(map_lru_flags_errors)
+{
+	int fd = mk(BPF_MAP_TYPE_LRU_HASH, 4, 8, 64, 0);
+	uint32_t k = 1;
+	uint64_t v = 2;
+
+	CHECK(fd >= 0);
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, 4), -EINVAL);
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, BPF_NOEXIST), 0);
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, BPF_NOEXIST), -EEXIST);
+	CHECK_EQ(exobpf_map_delete_elem(fd, &k), 0);
+	CHECK_EQ(exobpf_map_delete_elem(fd, &k), -ENOENT);
+	close(fd);
+}
