@@ -94,7 +94,7 @@ static int array_lookup_user(struct exo_map *map, const void *key, void *value, 
 		memcpy(value, elem(map, index, 0), (size_t)map->value_stride * map->nslots);
 		return 0;
 	}
-	map_copy_value(map, value, elem(map, index, 0), flags & BPF_F_LOCK);
+	map_copy_out(map, value, elem(map, index, 0), flags & BPF_F_LOCK);
 	return 0;
 }
 

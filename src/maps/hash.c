@@ -471,7 +471,7 @@ static void copy_out(struct exo_map *map, struct helem *e, void *value, uint64_t
 	if (is_percpu(map))
 		memcpy(value, elem_value(map, e), (size_t)map->value_stride * map->nslots);
 	else
-		map_copy_value(map, value, elem_value(map, e), flags & BPF_F_LOCK);
+		map_copy_out(map, value, elem_value(map, e), flags & BPF_F_LOCK);
 }
 
 static int htab_lookup_user(struct exo_map *map, const void *key, void *value, uint64_t flags)

@@ -39,6 +39,8 @@ static void map_free(struct exo_map *map)
 		munmap(map->base, map->size);
 	if (map->fd >= 0)
 		close(map->fd);
+	if (map->wake_fd >= 0)
+		close(map->wake_fd);
 	free(map);
 }
 
@@ -161,6 +163,7 @@ struct exo_map *map_open_file(int fd, const char *what)
 	}
 	map->refcnt = 1;
 	map->fd = -1;
+	map->wake_fd = -1;
 	map->dev = st.st_dev;
 	map->ino = st.st_ino;
 	if ((err = adopt_hdr(map, &hdr, (uint64_t)st.st_size, what)))
