@@ -199,6 +199,7 @@ const struct map_ops array_ops = {
     .get_next_key = array_get_next_key,
     .for_each = array_for_each,
     .regions = array_regions,
+    .batch = BATCH_LOOKUP | BATCH_UPDATE,
 };
 
 const struct map_ops percpu_array_ops = {
@@ -213,4 +214,5 @@ const struct map_ops percpu_array_ops = {
     .for_each = array_for_each,
     .regions = array_regions,
     .percpu = true,
+    .batch = BATCH_LOOKUP | BATCH_UPDATE,
 };

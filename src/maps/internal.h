@@ -101,7 +101,28 @@ struct map_ops {
 	bool percpu;
 	/* user-space values are fds turned into ids (prog/map arrays) */
 	bool fd_values;
+	/* which BPF_MAP_*_BATCH commands the type has (Linux's choice) */
+	uint8_t batch;
 };
+
+enum {
+	BATCH_LOOKUP = 1 << 0, /* generic: by get_next_key */
+	BATCH_HTAB = 1 << 1,   /* by bucket, with lookup-and-delete */
+	BATCH_UPDATE = 1 << 2,
+	BATCH_DELETE = 1 << 3,
+};
+
+/* map.c: user-space commands on a map object */
+enum { CAN_READ = 1, CAN_WRITE = 2 };
+struct exo_map *map_get_for(int fd, int need, const char *cmd); /* + permission check */
+int map_user_lookup(struct exo_map *map, const void *key, void *value, uint64_t flags);
+int map_user_update(struct exo_map *map, const void *key, const void *value, uint64_t flags);
+int map_user_delete(struct exo_map *map, const void *key);
+
+/* hash.c: Linux's bucket-wise batch (token = bucket index) */
+int htab_batch(struct exo_map *map, uint32_t *bucket, uint32_t max, void *keys, void *values,
+	       bool del, uint64_t elem_flags, uint32_t *done_out);
+uint32_t htab_nbuckets(const struct exo_map *map);
 
 #define MAP_ALL_SLOTS UINT32_MAX
 
