@@ -580,9 +580,16 @@ bool exo_map_add_regions(struct exo_map *map, struct vm_run *run)
 	return map->ops->regions ? map->ops->regions(map, run) : true;
 }
 
+/* Slots past the map's count wrap (a map made with fewer slots than the
+ * running configuration); the common case costs no division. */
+static inline uint32_t slot_of(const struct exo_map *map, uint32_t slot)
+{
+	return slot < map->nslots ? slot : slot % map->nslots;
+}
+
 void *exo_map_lookup(struct exo_map *map, const void *key, uint32_t slot)
 {
-	return map->ops->lookup ? map->ops->lookup(map, key, slot % map->nslots) : NULL;
+	return map->ops->lookup ? map->ops->lookup(map, key, slot_of(map, slot)) : NULL;
 }
 
 long exo_map_update(struct exo_map *map, const void *key, const void *value, uint64_t flags,
@@ -593,7 +600,7 @@ long exo_map_update(struct exo_map *map, const void *key, const void *value, uin
 	if (map->flags & BPF_F_RDONLY_PROG)
 		return -EPERM;
 	map_maybe_recover(map);
-	return map->ops->update(map, key, value, flags, slot % map->nslots);
+	return map->ops->update(map, key, value, flags, slot_of(map, slot));
 }
 
 long exo_map_delete(struct exo_map *map, const void *key)
@@ -632,5 +639,5 @@ long exo_map_for_each(struct exo_map *map, exo_map_each_fn fn, void *ctx, void *
 {
 	if (!map->ops->for_each)
 		return -ENOTSUPP_;
-	return map->ops->for_each(map, fn, ctx, arg, slot % map->nslots);
+	return map->ops->for_each(map, fn, ctx, arg, slot_of(map, slot));
 }
