@@ -58,10 +58,12 @@ struct lru_list {
 };
 
 struct htab_shared {
-	struct shm_lock free_lock;
-	uint32_t free_head; /* index + 1 */
-	uint32_t bump;	    /* elements never used yet start here */
-	uint32_t count;	    /* elements in the table */
+	/* Free list, lock-free: index + 1 in the low half, a tag bumped by every
+	 * pop in the high half (no ABA). Pushes and pops happen only under a
+	 * bucket or LRU lock, so recovery, holding them all, sees it still. */
+	uint64_t free_top;
+	uint32_t bump;	/* elements never used yet start here */
+	uint32_t count; /* elements in the table */
 	uint32_t pad;
 	struct lru_list lru[]; /* 1, or nslots with BPF_F_NO_COMMON_LRU */
 };
@@ -201,8 +203,6 @@ static int htab_init(struct exo_map *map)
 	for (uint32_t i = 0; i < map->lay[L_NLOCKS]; i++)
 		if ((err = shm_lock_init(bucket_lock(map, i))))
 			return err;
-	if ((err = shm_lock_init(&s->free_lock)))
-		return err;
 	if (is_lru(map))
 		for (uint32_t i = 0; i < (lru_percpu_lists(map) ? map->nslots : 1); i++)
 			if ((err = shm_lock_init(&s->lru[i].lock)))
@@ -332,30 +332,42 @@ static void link_head(struct exo_map *map, uint32_t b, struct helem *e)
 static struct helem *free_pop(struct exo_map *map)
 {
 	struct htab_shared *s = shared(map);
-	struct helem *e = NULL;
+	uint32_t nelems = (uint32_t)map->lay[L_NELEMS];
+	uint64_t top = __atomic_load_n(&s->free_top, __ATOMIC_ACQUIRE);
+	struct helem *e;
 
-	shm_lock(map, &s->free_lock);
-	if (s->free_head) {
-		e = elem(map, s->free_head - 1);
-		s->free_head = e->free_next;
-	} else if (s->bump < map->lay[L_NELEMS]) {
-		e = elem(map, s->bump++);
+	while ((uint32_t)top && (uint32_t)top <= nelems) {
+		e = elem(map, (uint32_t)top - 1);
+		uint64_t next = __atomic_load_n(&e->free_next, __ATOMIC_RELAXED) | ((top >> 32) + 1)
+										       << 32;
+
+		if (__atomic_compare_exchange_n(&s->free_top, &top, next, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&e->state, E_USED, __ATOMIC_RELAXED);
+			return e;
+		}
 	}
-	if (e)
-		e->state = E_USED;
-	shm_unlock(&s->free_lock);
-	return e;
+	for (uint32_t b = __atomic_load_n(&s->bump, __ATOMIC_RELAXED); b < nelems;)
+		if (__atomic_compare_exchange_n(&s->bump, &b, b + 1, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) {
+			e = elem(map, b);
+			__atomic_store_n(&e->state, E_USED, __ATOMIC_RELAXED);
+			return e;
+		}
+	return NULL;
 }
 
 static void free_push(struct exo_map *map, struct helem *e)
 {
 	struct htab_shared *s = shared(map);
+	uint64_t top = __atomic_load_n(&s->free_top, __ATOMIC_RELAXED), next;
 
-	shm_lock(map, &s->free_lock);
-	e->state = E_FREE;
-	e->free_next = s->free_head;
-	s->free_head = elem_idx(map, e) + 1;
-	shm_unlock(&s->free_lock);
+	__atomic_store_n(&e->state, E_FREE, __ATOMIC_RELAXED);
+	do {
+		__atomic_store_n(&e->free_next, (uint32_t)top, __ATOMIC_RELAXED);
+		next = (top & ~(uint64_t)UINT32_MAX) | (elem_idx(map, e) + 1);
+	} while (!__atomic_compare_exchange_n(&s->free_top, &top, next, false, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
 }
 
 /* Count a new element in, unless the map is full (Linux: E2BIG). */
@@ -471,7 +483,7 @@ static void copy_out(struct exo_map *map, struct helem *e, void *value, uint64_t
 	if (is_percpu(map))
 		memcpy(value, elem_value(map, e), (size_t)map->value_stride * map->nslots);
 	else
-		map_copy_value(map, value, elem_value(map, e), flags & BPF_F_LOCK);
+		map_copy_out(map, value, elem_value(map, e), flags & BPF_F_LOCK);
 }
 
 static int htab_lookup_user(struct exo_map *map, const void *key, void *value, uint64_t flags)
@@ -544,7 +556,7 @@ static int lru_update(struct exo_map *map, const void *key, const void *value, u
 		shm_lock(map, bucket_lock(map, b));
 		old = find(map, hash, key);
 		if ((err = check_flags(old, flags)) || old) {
-			if (old) {
+			if (old && !err) {
 				percpu_write(map, old, value, slot);
 				__atomic_store_n(&old->lru_ref, 1, __ATOMIC_RELAXED);
 			}
@@ -669,13 +681,15 @@ static int delete_locked(struct exo_map *map, const void *key, void *value, uint
 		if (value)
 			copy_out(map, e, value, flags);
 		unlink_elem(map, b, e);
+		if (!l) { /* freed under the lock, so recovery never races it */
+			count_dec(map);
+			free_push(map, e);
+		}
 	}
 	shm_unlock(bucket_lock(map, b));
-	if (e) {
-		if (l) {
-			lru_unlink(map, l, e);
-			l->count--;
-		}
+	if (e && l) {
+		lru_unlink(map, l, e);
+		l->count--;
 		count_dec(map);
 		free_push(map, e);
 	}
@@ -767,7 +781,6 @@ static void htab_recover(struct exo_map *map)
 		shm_lock(map, &s->lru[i].lock);
 	for (uint32_t i = 0; i < nlocks; i++)
 		shm_lock(map, bucket_lock(map, i));
-	shm_lock(map, &s->free_lock);
 	for (uint32_t i = 0; i < nlists; i++)
 		s->lru[i].head = s->lru[i].tail = s->lru[i].count = 0;
 	for (uint32_t b = 0; b < nb; b++) {
@@ -799,16 +812,16 @@ static void htab_recover(struct exo_map *map)
 		if (*p != (b << 1 | 1))
 			*p = b << 1 | 1;
 	}
-	s->free_head = 0;
+	uint32_t head = 0;
 	for (uint32_t i = 0; i < s->bump && i < nelems; i++)
 		if (!seen[i]) {
 			struct helem *e = elem(map, i);
 			e->state = E_FREE;
-			e->free_next = s->free_head;
-			s->free_head = i + 1;
+			e->free_next = head;
+			head = i + 1;
 		}
+	s->free_top = ((s->free_top >> 32) + 1) << 32 | head;
 	s->count = count;
-	shm_unlock(&s->free_lock);
 	for (uint32_t i = nlocks; i-- > 0;)
 		shm_unlock(bucket_lock(map, i));
 	for (uint32_t i = nlists; i-- > 0;)
@@ -825,6 +838,11 @@ static bool htab_regions(struct exo_map *map, struct vm_run *run)
 			return true;
 	return vm_add_region(run, start, map->lay[L_NELEMS] * map->lay[L_ELEM_SIZE],
 			     !(map->flags & BPF_F_RDONLY_PROG));
+}
+
+uint32_t htab_nbuckets(const struct exo_map *map)
+{
+	return (uint32_t)map->lay[L_NBUCKETS];
 }
 
 /* Batch iteration by bucket, as Linux's htab batch ops: the batch token is a
@@ -883,9 +901,73 @@ int htab_batch(struct exo_map *map, uint32_t *bucket, uint32_t max, void *keys, 
 	.lookup_user = htab_lookup_user, .update = htab_update, .delete = htab_delete,        \
 	.get_next_key = htab_get_next_key, .lookup_and_delete = htab_lookup_and_delete,       \
 	.for_each = htab_for_each, .recover = htab_recover, .regions = htab_regions,          \
-	.percpu = pcpu
+	.percpu = pcpu, .batch = BATCH_HTAB | BATCH_UPDATE | BATCH_DELETE
 
 const struct map_ops htab_ops = {HTAB_OPS(false)};
 const struct map_ops htab_percpu_ops = {HTAB_OPS(true), .lookup_percpu = htab_lookup_percpu};
 const struct map_ops htab_lru_ops = {HTAB_OPS(false)};
 const struct map_ops htab_lru_percpu_ops = {HTAB_OPS(true), .lookup_percpu = htab_lookup_percpu};
+
+/* HASH_OF_MAPS: a hash map whose values are inner map ids. */
+static int htab_of_maps_check(const union bpf_attr *attr)
+{
+	if (attr->value_size != 4)
+		return exo_err(EINVAL, "value_size must be 4 (an fd), got %u", attr->value_size);
+	return htab_check(attr);
+}
+
+static void *htab_of_maps_lookup(struct exo_map *map, const void *key, uint32_t slot)
+{
+	uint32_t *v = htab_lookup(map, key, slot);
+
+	return v ? map_ref_get(__atomic_load_n(v, __ATOMIC_ACQUIRE)) : NULL;
+}
+
+static int htab_of_maps_update(struct exo_map *map, const void *key, const void *value,
+			       uint64_t flags, uint32_t slot)
+{
+	struct exo_map *inner;
+	uint32_t fd, id, old = 0;
+	bool had;
+	int err;
+
+	if (slot != MAP_ALL_SLOTS)
+		return -EOPNOTSUPP;
+	memcpy(&fd, value, 4);
+	if ((err = map_inner_check(map, fd, &inner)))
+		return err;
+	id = inner->id;
+	had = htab_lookup_user(map, key, &old, 0) == 0;
+	err = htab_update(map, key, &id, flags, slot);
+	if (!err) {
+		map_ref_store(inner);
+		if (had && old)
+			map_ref_drop(old);
+	}
+	exo_map_put(inner);
+	return err;
+}
+
+static int htab_of_maps_delete(struct exo_map *map, const void *key)
+{
+	uint32_t old;
+	int err = delete_locked(map, key, &old, 0);
+
+	if (!err && old)
+		map_ref_drop(old);
+	return err;
+}
+
+const struct map_ops htab_of_maps_ops = {
+    .check = htab_of_maps_check,
+    .layout = htab_layout,
+    .init = htab_init,
+    .lookup = htab_of_maps_lookup,
+    .lookup_user = htab_lookup_user,
+    .update = htab_of_maps_update,
+    .delete = htab_of_maps_delete,
+    .get_next_key = htab_get_next_key,
+    .recover = htab_recover,
+    .fd_values = true,
+    .batch = BATCH_HTAB | BATCH_UPDATE | BATCH_DELETE,
+};
