@@ -418,10 +418,6 @@ static int build_skb(const struct pt_info *pt, const uint8_t *data, uint32_t siz
 	skb->data_end = (uintptr_t)(buf + EXO_SKB_HEADROOM + size);
 	skb->uapi.len = size - off;
 	skb->uapi.ifindex = 1; /* loopback, where Linux's test runs attach */
-	if (!skb->uapi.wire_len)
-		skb->uapi.wire_len = skb->uapi.len;
-	if (!skb->uapi.gso_segs)
-		skb->uapi.gso_segs = 0;
 	rc->ctx = skb;
 	rc->ctx_size = sizeof(*skb);
 	rc->skb = skb;

@@ -574,7 +574,7 @@ static void clear_caller_saved(struct vrf_env *env, struct vrf_reg *regs)
 
 static void log_call(struct vrf_env *env, struct vrf_state *st)
 {
-	if (!(env->log_level & 1))
+	if (!(env->log_level & 3))
 		return;
 	vrf_verbose(env, "caller:\n");
 	vrf_print_state(env, st->frame[st->curframe - 1], true);
@@ -655,7 +655,7 @@ int vrf_prepare_func_exit(struct vrf_env *env, int *insn_idx)
 		caller->regs[0] = *r0;
 	}
 	*insn_idx = callee->callsite + 1;
-	if (env->log_level & 1) {
+	if (env->log_level & 3) {
 		vrf_verbose(env, "returning from callee:\n");
 		vrf_print_state(env, callee, true);
 		vrf_verbose(env, "to caller at %d:\n", *insn_idx);

@@ -120,10 +120,12 @@ static int check_subprogs(struct vrf_env *env)
 	return 0;
 }
 
+/* Opcodes of the table except callx, which only unverified programs may
+ * use (Linux has no callx). */
 static bool opcode_known(uint8_t code)
 {
 	for (unsigned op = 0; op < ISA_NR_OPS; op++)
-		if (isa_rows[op].code == code)
+		if (isa_rows[op].code == code && op != ISA_CALLX)
 			return true;
 	return false;
 }
@@ -401,35 +403,42 @@ out:
 }
 
 /* The combined stack of every call chain stays within 512 bytes and 8
- * frames (Linux's check_max_stack_depth, on the call graph). */
-static int max_depth_from(struct vrf_env *env, uint32_t sp, int depth, int frames, int *worst)
+ * frames (Linux's check_max_stack_depth: every call in the code counts,
+ * reached or not; frames take at least 32 bytes, in 32-byte steps). */
+static int max_depth_from(struct vrf_env *env, int sp, int depth, int frame)
 {
 	int start = env->subprogs[sp].start, end = env->subprogs[sp + 1].start;
-	int here = depth + ((env->subprogs[sp].stack_depth + 31) & ~31);
+	int own = env->subprogs[sp].stack_depth;
 
-	if (frames > VRF_MAX_FRAMES) {
-		vrf_verbose(env, "the call stack of %d frames is too deep !\n", frames);
-		return -E2BIG;
-	}
-	if (here > VRF_STACK_SIZE) {
-		vrf_verbose(env, "combined stack size of %d calls is %d. Too large\n", frames,
-			    here);
+	if (sp && env->subprogs[sp].has_tail_call && depth >= 256) {
+		vrf_verbose(env,
+			    "tail_calls are not allowed when call stack of previous frames is %d bytes. Too large\n",
+			    depth);
 		return -EACCES;
 	}
-	if (here > *worst)
-		*worst = here;
+	depth += ((own > 1 ? own : 1) + 31) / 32 * 32;
+	if (depth > VRF_STACK_SIZE) {
+		vrf_verbose(env, "combined stack size of %d calls is %d. Too large\n", frame + 1,
+			    depth);
+		return -EACCES;
+	}
 	for (int i = start; i < end; i++) {
 		const struct bpf_insn *insn = &env->insns[i];
 		int callee, err;
 
 		if (!pseudo_call(insn) && !pseudo_func(insn))
 			continue;
-		if (!env->aux[i].seen)
-			continue;
 		callee = vrf_find_subprog(env, i + insn->imm + 1);
-		if (callee < 0 || (uint32_t)callee == sp)
-			continue;
-		if ((err = max_depth_from(env, (uint32_t)callee, here, frames + 1, worst)))
+		if (callee < 0) {
+			vrf_verbose(env, "verifier bug. No program starts at insn %d\n",
+				    i + insn->imm + 1);
+			return -EFAULT;
+		}
+		if (frame + 1 >= VRF_MAX_FRAMES) {
+			vrf_verbose(env, "the call stack of %d frames is too deep !\n", frame + 1);
+			return -E2BIG;
+		}
+		if ((err = max_depth_from(env, callee, depth, frame + 1)))
 			return err;
 	}
 	return 0;
@@ -438,9 +447,7 @@ static int max_depth_from(struct vrf_env *env, uint32_t sp, int depth, int frame
 int vrf_check_max_stack_depth(struct vrf_env *env);
 int vrf_check_max_stack_depth(struct vrf_env *env)
 {
-	int worst = 0;
-
-	return max_depth_from(env, 0, 0, 1, &worst);
+	return max_depth_from(env, 0, 0, 0);
 }
 
 int vrf_check_structure(struct vrf_env *env)

@@ -147,6 +147,9 @@ struct vrf_state *vrf_push_stack(struct vrf_env *env, int insn_idx, int prev_ins
 		return NULL;
 	}
 	elem->st.speculative |= speculative;
+	/* one more path continues from the checkpoint */
+	if (elem->st.parent)
+		elem->st.parent->branches++;
 	env->head = elem;
 	env->stack_size++;
 	if (env->stack_size > VRF_JMP_SEQ_LIMIT) {
@@ -469,11 +472,13 @@ static int adjust_reg_min_max_vals(struct vrf_env *env, struct bpf_insn *insn)
 	return 0;
 }
 
+/* Reserved fields are clear (register numbers are check_reg_arg's job, as
+ * "R15 is invalid"). */
 static bool alu_decodes(struct vrf_env *env, int idx)
 {
 	enum isa_fault fault;
 
-	return isa_decode(env->insns, env->len, (size_t)idx, &fault) >= 0;
+	return isa_decode(env->insns, env->len, (size_t)idx, &fault) >= 0 || fault == ISA_E_REG;
 }
 
 static int check_alu_op(struct vrf_env *env, struct bpf_insn *insn)
@@ -752,9 +757,10 @@ static void find_good_pkt_pointers(struct vrf_state *st, const struct vrf_reg *d
 		return;
 	if (dst->umax > VRF_MAX_PACKET_OFF || dst->umax + (uint64_t)dst->off > VRF_MAX_PACKET_OFF)
 		return; /* could wrap around */
+	/* pkt' < pkt_end (right open) proves one byte more than <= */
 	new_range = dst->off;
 	if (range_right_open)
-		new_range--;
+		new_range++;
 	uint32_t id = dst->id;
 	for_each_reg(st, f, reg, {
 		(void)f;
@@ -1019,7 +1025,7 @@ static int check_cond_jmp_op(struct vrf_env *env, struct bpf_insn *insn, int *in
 		vrf_verbose(env, "R%u pointer comparison prohibited\n", insn->dst_reg);
 		return -EACCES;
 	}
-	if (env->log_level & 1)
+	if (env->log_level & 3)
 		vrf_print_insn_state(env, vrf_cur_func(env));
 	return 0;
 }
@@ -1159,7 +1165,7 @@ int vrf_do_check(struct vrf_env *env)
 			if (err < 0)
 				return err;
 			if (err == 1) {
-				if (env->log_level & 1) {
+				if (env->log_level & 3) {
 					if (do_print_state)
 						vrf_verbose(env, "\nfrom %d to %d%s: safe\n",
 							    env->prev_insn_idx, env->insn_idx,
@@ -1179,7 +1185,7 @@ int vrf_do_check(struct vrf_env *env)
 			vrf_print_state(env, vrf_cur_func(env), true);
 			do_print_state = false;
 		}
-		if (env->log_level & 1) {
+		if (env->log_level & 3) {
 			if (env->scratched_regs || env->scratched_stack)
 				vrf_print_insn_state(env, vrf_cur_func(env));
 			vrf_print_insn(env, env->insn_idx);
@@ -1305,7 +1311,7 @@ int vrf_do_check(struct vrf_env *env)
 				} else {
 					err = vrf_check_helper_call(env, insn, &env->insn_idx);
 				}
-				if (err)
+				if (err < 0)
 					return err;
 				if (err == 1)
 					continue; /* now at the callee's (or callback's) first insn */

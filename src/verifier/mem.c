@@ -413,9 +413,10 @@ int vrf_grow_stack(struct vrf_func *f, int size)
 	return 0;
 }
 
-static int slot_within_bounds(int off, const struct vrf_func *f, int t)
+static int slot_within_bounds(int off, const struct vrf_func *f, int t, bool uninit_ok)
 {
-	int min_valid = t == BPF_WRITE ? -VRF_STACK_SIZE : -f->allocated_stack;
+	/* Privileged programs may read stack they never wrote. */
+	int min_valid = t == BPF_WRITE || uninit_ok ? -VRF_STACK_SIZE : -f->allocated_stack;
 
 	return off < min_valid || off > -1 ? -EACCES : 0;
 }
@@ -444,9 +445,9 @@ static int stack_access_within_bounds(struct vrf_env *env, int regno, int off, i
 		min_off = reg->smin + off;
 		max_off = access_size > 0 ? reg->smax + off + access_size - 1 : min_off;
 	}
-	err = slot_within_bounds((int)min_off, f, t);
+	err = slot_within_bounds((int)min_off, f, t, env->allow_uninit_stack);
 	if (!err)
-		err = slot_within_bounds((int)max_off, f, t);
+		err = slot_within_bounds((int)max_off, f, t, env->allow_uninit_stack);
 	if (min_off < INT32_MIN || max_off > INT32_MAX)
 		err = -EACCES;
 	if (err) {
@@ -732,6 +733,14 @@ static int check_stack_read(struct vrf_env *env, int ptr_regno, int off, int siz
 			    "R%d variable offset stack access prohibited for !root, var_off=%s\n",
 			    ptr_regno, tn);
 		return -EACCES;
+	}
+	{
+		int lowest = tnum_is_const(reg->var_off) ? off + (int)reg->var_off.value
+							 : (int)(reg->smin + off);
+		int err = vrf_grow_stack(f, -lowest);
+
+		if (err)
+			return err;
 	}
 	if (tnum_is_const(reg->var_off))
 		return check_stack_read_fixed_off(env, f, off + (int)reg->var_off.value, size,
