@@ -384,7 +384,7 @@ static enum outcome run_case(const struct json *c, const struct corpus_opts *co,
 	/* maps */
 	if (fixups && fixups->kind == JSON_OBJECT) {
 		for (const struct json *f = fixups->child; f; f = f->next) {
-			int fd = corpus_fixup_map(f->key);
+			int fd = corpus_fixup_map(f->key, type);
 
 			if (fd < 0) {
 				snprintf(why, whysz, "needs map kind %s", f->key);

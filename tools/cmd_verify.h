@@ -30,7 +30,7 @@ long long json_int(const struct json *obj, const char *key, long long fallback);
 
 /* Fixup maps of a corpus case: create the map of this kind and return its
  * fd (>= 0), -EOPNOTSUPP for kinds exobpf cannot create, or -errno. */
-int corpus_fixup_map(const char *kind);
+int corpus_fixup_map(const char *kind, int prog_type);
 void corpus_close_maps(void);
 
 #endif

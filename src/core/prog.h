@@ -7,6 +7,8 @@
 #include "verifier/facts.h"
 #include "vm/vm.h"
 
+struct exo_map;
+
 struct exobpf_prog {
 	char name[16];
 	enum bpf_prog_type type;
@@ -19,6 +21,8 @@ struct exobpf_prog {
 	bool verified;
 	enum bpf_attach_type expected_attach_type;
 	struct exobpf_verifier_stats vstats;
+	struct exo_map **maps; /* maps the program's lddw name (one reference each) */
+	uint32_t nr_maps;
 };
 
 /* Verify prog->insns with opts (Linux's BPF_PROG_LOAD semantics for the

@@ -9,19 +9,57 @@
 #include "core/err.h"
 #include "core/opts.h"
 #include "core/prog.h"
+#include "maps/map.h"
 #include "progtypes/progtypes.h"
 #include "verifier/verify.h"
 
-/* Maps reach the verifier through this hook; the maps module provides the
- * real one. Without maps every map reference is "not a valid map". */
-__attribute__((weak)) int exo_prog_map_info(void *priv, const struct bpf_insn *ld,
-					    struct vrf_map *out, uint32_t *value_off)
+/* Inner-map templates have no shared header: use the field accessors. */
+static void describe_map(const struct exo_map *m, struct vrf_map *out)
 {
+	out->handle = (uintptr_t)m;
+	out->type = exo_map_type(m);
+	out->key_size = exo_map_key_size(m);
+	out->value_size = exo_map_value_size(m);
+	out->max_entries = exo_map_max_entries(m);
+	out->map_flags = exo_map_flags(m);
+	out->spin_lock_off = exo_map_spin_lock_off(m);
+	out->timer_off = -1;
+}
+
+/* The verifier sees map fds, as Linux's does (src 1: the map; src 2: an
+ * address inside its value). The handle is the map itself, so copies of
+ * one map are one map to the verifier. */
+int exo_prog_map_info(void *priv, const struct bpf_insn *ld, struct vrf_map *out,
+		      uint32_t *value_off)
+{
+	struct exo_map *m;
+	const struct exo_map *inner;
+
 	(void)priv;
-	(void)ld;
-	(void)out;
-	(void)value_off;
-	return -EBADF;
+	m = exo_map_get(ld->imm);
+	if (!m)
+		return -EBADF;
+	describe_map(m, out);
+	{
+		struct bpf_map_info info;
+
+		exo_map_get_info(m, &info);
+		memcpy(out->name, info.name, sizeof(out->name) - 1);
+		out->frozen = exo_map_frozen(m);
+	}
+	inner = exo_map_inner(m);
+	if (inner) {
+		out->inner = calloc(1, sizeof(*out->inner));
+		if (!out->inner) {
+			exo_map_put(m);
+			return -ENOMEM;
+		}
+		describe_map(inner, out->inner);
+	}
+	if (ld->src_reg == BPF_PSEUDO_MAP_VALUE)
+		*value_off = (uint32_t)ld[1].imm;
+	exo_map_put(m);
+	return 0;
 }
 
 static bool gpl_compatible(const char *license)

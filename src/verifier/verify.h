@@ -10,7 +10,16 @@
 
 #include "verifier/facts.h"
 
-struct vrf_map;
+/* What the verifier knows of a map (filled by the map callback). */
+struct vrf_map {
+	uint64_t handle; /* what the lddw carries (fd or map pointer) */
+	uint32_t type, key_size, value_size, max_entries, map_flags;
+	char name[16];
+	int32_t spin_lock_off; /* -1: none (needs BTF) */
+	int32_t timer_off;     /* -1: none */
+	struct vrf_map *inner; /* map-in-map template, owned */
+	bool frozen;
+};
 
 struct vrf_params {
 	enum bpf_prog_type prog_type;
@@ -47,9 +56,8 @@ int vrf_verify(const struct bpf_insn *insns, uint32_t len, const struct vrf_para
 	       struct vrf_result *res);
 void vrf_result_free(struct vrf_result *res);
 
-/* The map callback exobpf_prog__new gives the verifier (params.map_info):
- * a weak default in core/prog_verify.c says "no such map"; the maps module
- * defines the real one. */
+/* The map callback exobpf_prog__new gives the verifier (params.map_info),
+ * in core/prog_verify.c: map fds looked up in the maps module. */
 int exo_prog_map_info(void *priv, const struct bpf_insn *ld, struct vrf_map *out,
 		      uint32_t *value_off);
 

@@ -73,16 +73,6 @@ static inline uint32_t base_type(uint32_t t)
 	return t & VRF_BASE_MASK;
 }
 
-/* What the verifier knows of a map (filled by the map callback). */
-struct vrf_map {
-	uint64_t handle; /* what the lddw carries (fd or map pointer) */
-	uint32_t type, key_size, value_size, max_entries, map_flags;
-	char name[16];
-	int32_t spin_lock_off; /* -1: none (needs BTF) */
-	int32_t timer_off;     /* -1: none */
-	struct vrf_map *inner; /* map-in-map template, owned */
-	bool frozen;
-};
 
 /* One abstract register (Linux's struct bpf_reg_state). */
 struct vrf_reg {
