@@ -72,7 +72,7 @@ static int attach_type_by_name(const char *name)
 	return -1;
 }
 
-static int prog_type_by_name(const char *name)
+int cli_prog_type(const char *name)
 {
 	static const struct {
 		const char *name;
@@ -147,7 +147,7 @@ int cmd_verify(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if ((v = cli_opt(argc, argv, &i, "--type"))) {
-			if ((type = prog_type_by_name(v)) < 0)
+			if ((type = cli_prog_type(v)) < 0)
 				return cli_fail(EXIT_USAGE, "--type: unknown program type '%s'", v);
 		} else if ((v = cli_opt(argc, argv, &i, "--attach"))) {
 			if ((attach = attach_type_by_name(v)) < 0)
@@ -352,7 +352,7 @@ static enum outcome run_case(const struct json *c, const struct corpus_opts *co,
 			snprintf(why, whysz, "needs BTF/kfuncs (%s)", btf_keys[i]);
 			return SKIP;
 		}
-	type = type_name ? prog_type_by_name(type_name) : BPF_PROG_TYPE_SOCKET_FILTER;
+	type = type_name ? cli_prog_type(type_name) : BPF_PROG_TYPE_SOCKET_FILTER;
 	if (type < 0 || !exobpf_prog_type_supported((enum bpf_prog_type)type)) {
 		snprintf(why, whysz, "program type %s not supported", type_name ? type_name : "?");
 		return SKIP;

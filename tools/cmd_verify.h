@@ -28,6 +28,9 @@ const struct json *json_get(const struct json *obj, const char *key);
 const char *json_str(const struct json *obj, const char *key);
 long long json_int(const struct json *obj, const char *key, long long fallback);
 
+/* BPF_PROG_TYPE_XDP, XDP or xdp -> the type; -1 when unknown. */
+int cli_prog_type(const char *name);
+
 /* Fixup maps of a corpus case: create the map of this kind and return its
  * fd (>= 0), -EOPNOTSUPP for kinds exobpf cannot create, or -errno. */
 int corpus_fixup_map(const char *kind, int prog_type);

@@ -129,6 +129,11 @@ static const uint32_t *compatible_types(unsigned base)
 	static const uint32_t map_value[] = {PTR_TO_MAP_VALUE, NOT_INIT};
 	static const uint32_t func[] = {PTR_TO_FUNC, NOT_INIT};
 	static const uint32_t stack[] = {PTR_TO_STACK, NOT_INIT};
+	static const uint32_t sock[] = {PTR_TO_SOCK_COMMON, PTR_TO_SOCKET, PTR_TO_TCP_SOCK,
+					PTR_TO_XDP_SOCK, NOT_INIT};
+	static const uint32_t fullsock[] = {PTR_TO_SOCKET, NOT_INIT};
+	static const uint32_t btf_sock[] = {PTR_TO_SOCK_COMMON, PTR_TO_SOCKET,	PTR_TO_TCP_SOCK,
+					    PTR_TO_XDP_SOCK,	PTR_TO_BTF_ID, NOT_INIT};
 
 	switch (base) {
 	case ARG_PTR_TO_MAP_KEY:
@@ -159,6 +164,12 @@ static const uint32_t *compatible_types(unsigned base)
 		return func;
 	case ARG_PTR_TO_STACK:
 		return stack;
+	case ARG_PTR_TO_SOCK_COMMON:
+		return sock;
+	case ARG_PTR_TO_SOCKET:
+		return fullsock;
+	case ARG_PTR_TO_BTF_ID_SOCK_COMMON:
+		return btf_sock;
 	default:
 		return NULL;
 	}
@@ -481,10 +492,6 @@ static bool helper_pkt_access(int32_t id)
 	case BPF_FUNC_map_pop_elem:
 	case BPF_FUNC_map_peek_elem:
 	case BPF_FUNC_csum_diff:
-	case BPF_FUNC_skb_load_bytes:
-	case BPF_FUNC_skb_store_bytes:
-	case BPF_FUNC_xdp_load_bytes:
-	case BPF_FUNC_xdp_store_bytes:
 		return true;
 	default:
 		return false;
@@ -584,7 +591,7 @@ static void log_call(struct vrf_env *env, struct vrf_state *st)
 
 int vrf_check_func_call(struct vrf_env *env, struct bpf_insn *insn, int *insn_idx)
 {
-	int target = *insn_idx + insn->imm + 1;
+	int target = (int)((int64_t)*insn_idx + insn->imm + 1); /* checked by cfg.c */
 	int subprog = vrf_find_subprog(env, target);
 	struct vrf_state *st = env->cur;
 	int err;
@@ -808,6 +815,16 @@ int vrf_check_helper_call(struct vrf_env *env, struct bpf_insn *insn, int *insn_
 		regs[0].type = PTR_TO_MEM | MEM_ALLOC_T | PTR_MAYBE_NULL_T;
 		regs[0].mem_size = (uint32_t)meta.mem_size;
 		break;
+	case RET_PTR_TO_SOCKET_OR_NULL:
+	case RET_PTR_TO_TCP_SOCK_OR_NULL:
+	case RET_PTR_TO_SOCK_COMMON_OR_NULL:
+		vrf_mark_reg_unknown(env, regs, 0);
+		vrf_mark_reg_known(&regs[0], 0);
+		regs[0].type = (fn->ret == RET_PTR_TO_SOCKET_OR_NULL	   ? PTR_TO_SOCKET
+				: fn->ret == RET_PTR_TO_TCP_SOCK_OR_NULL ? PTR_TO_TCP_SOCK
+									 : PTR_TO_SOCK_COMMON) |
+			       PTR_MAYBE_NULL_T;
+		break;
 	case RET_PTR_TO_MEM_OR_NULL:
 		vrf_mark_reg_unknown(env, regs, 0);
 		vrf_mark_reg_known(&regs[0], 0);
@@ -821,7 +838,12 @@ int vrf_check_helper_call(struct vrf_env *env, struct bpf_insn *insn, int *insn_
 	}
 	if (regs[0].type & PTR_MAYBE_NULL_T)
 		regs[0].id = ++env->id_gen;
-	if (func_id == BPF_FUNC_ringbuf_reserve) {
+	if (func_id == BPF_FUNC_sk_fullsock || func_id == BPF_FUNC_tcp_sock ||
+	    func_id == BPF_FUNC_skc_to_tcp_sock) {
+		/* a cast: the result holds the argument's reference */
+		regs[0].ref_obj_id = meta.ref_obj_id;
+	} else if (func_id == BPF_FUNC_ringbuf_reserve || func_id == BPF_FUNC_sk_lookup_tcp ||
+		   func_id == BPF_FUNC_sk_lookup_udp || func_id == BPF_FUNC_skc_lookup_tcp) {
 		int id = vrf_acquire_reference(env, insn_idx);
 
 		if (id < 0)

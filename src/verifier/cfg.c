@@ -11,6 +11,15 @@
 
 #include "verifier/vrf.h"
 
+/* i + 1 + rel without overflow; -1 when it leaves the int range (and so
+ * the program). */
+static int rel_target(int64_t i, int64_t rel)
+{
+	int64_t t = i + 1 + rel;
+
+	return t < 0 || t > INT32_MAX ? -1 : (int)t;
+}
+
 static bool is_ldimm64(const struct bpf_insn *insn)
 {
 	return insn->code == (BPF_LD | BPF_IMM | BPF_DW);
@@ -67,7 +76,9 @@ static int add_subprogs(struct vrf_env *env)
 		}
 		if (insn->src_reg == BPF_PSEUDO_KFUNC_CALL)
 			continue; /* rejected when reached */
-		if ((err = add_subprog(env, (int)i + insn->imm + 1)))
+		int64_t target = (int64_t)i + insn->imm + 1;
+
+		if ((err = add_subprog(env, target < 0 || target > INT32_MAX ? -1 : (int)target)))
 			return err;
 	}
 	/* a sentinel: the end of the last subprogram */
@@ -94,12 +105,13 @@ static int check_subprogs(struct vrf_env *env)
 			env->subprogs[cur].has_ld_abs = true;
 		if (cls == BPF_JMP || cls == BPF_JMP32) {
 			if (BPF_OP(code) != BPF_EXIT && BPF_OP(code) != BPF_CALL) {
-				int off =
-				    i + 1 + (code == (BPF_JMP32 | BPF_JA) ? insn->imm : insn->off);
+				int64_t off = (int64_t)i + 1 +
+					      (code == (BPF_JMP32 | BPF_JA) ? insn->imm : insn->off);
 
 				if (off < start || off >= end) {
+					/* Linux prints the target as an int */
 					vrf_verbose(env, "jump out of range from insn %d to %d\n",
-						    i, off);
+						    i, (int)(uint32_t)(uint64_t)off);
 					return -EINVAL;
 				}
 			}
@@ -310,7 +322,7 @@ static int visit_call(struct vrf_env *env, struct cfg *cfg, int t, int size, boo
 	mark_prune_point(env, t + size);
 	if (visit_callee) {
 		mark_prune_point(env, t);
-		ret = push_insn(env, cfg, t, t + env->insns[t].imm + 1, BRANCH, false);
+		ret = push_insn(env, cfg, t, rel_target(t, env->insns[t].imm), BRANCH, false);
 	}
 	return ret;
 }
@@ -335,7 +347,7 @@ static int visit_insn(struct vrf_env *env, struct cfg *cfg, int t)
 	case BPF_JA:
 		if (BPF_SRC(insn->code) != BPF_K)
 			return -EINVAL;
-		target = t + 1 + (BPF_CLASS(insn->code) == BPF_JMP32 ? insn->imm : insn->off);
+		target = rel_target(t, BPF_CLASS(insn->code) == BPF_JMP32 ? insn->imm : insn->off);
 		ret = push_insn(env, cfg, t, target, FALLTHROUGH, true);
 		if (ret)
 			return ret;
@@ -428,10 +440,10 @@ static int max_depth_from(struct vrf_env *env, int sp, int depth, int frame)
 
 		if (!pseudo_call(insn) && !pseudo_func(insn))
 			continue;
-		callee = vrf_find_subprog(env, i + insn->imm + 1);
+		callee = vrf_find_subprog(env, rel_target(i, insn->imm));
 		if (callee < 0) {
 			vrf_verbose(env, "verifier bug. No program starts at insn %d\n",
-				    i + insn->imm + 1);
+				    rel_target(i, insn->imm));
 			return -EFAULT;
 		}
 		if (frame + 1 >= VRF_MAX_FRAMES) {

@@ -1059,7 +1059,7 @@ static int check_ld_imm(struct vrf_env *env, struct bpf_insn *insn)
 	vrf_mark_reg_known_zero(regs, insn->dst_reg);
 	if (insn->src_reg == BPF_PSEUDO_FUNC) {
 		d->type = PTR_TO_FUNC;
-		d->subprog = vrf_find_subprog(env, env->insn_idx + insn->imm + 1);
+		d->subprog = vrf_find_subprog(env, (int)((int64_t)env->insn_idx + insn->imm + 1));
 		return 0;
 	}
 	if (insn->src_reg == BPF_PSEUDO_BTF_ID) {
@@ -1322,7 +1322,7 @@ int vrf_do_check(struct vrf_env *env)
 						vrf_verbose(env, "BPF_JA uses reserved fields\n");
 						return -EINVAL;
 					}
-					env->insn_idx += insn->imm + 1;
+					env->insn_idx = (int)((int64_t)env->insn_idx + insn->imm + 1);
 				} else {
 					if (BPF_SRC(insn->code) != BPF_K || insn->imm != 0 ||
 					    insn->src_reg != 0 || insn->dst_reg != 0) {

@@ -4,6 +4,7 @@
  * spilled registers keep their type and bounds, other bytes are data (misc),
  * known zero or never written. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -388,6 +389,84 @@ static int check_ctx_access(struct vrf_env *env, int insn_idx, int off, int size
 		return 0;
 	}
 	vrf_verbose(env, "invalid bpf_context access off=%d size=%d\n", off, size);
+	return -EACCES;
+}
+
+/* ---- sockets (Linux's bpf_sock*_is_valid_access) ---- */
+
+static bool sock_field_ok(int off, int size)
+{
+	const int def = 4;
+
+	if (off < 0 || off >= (int)sizeof(struct bpf_sock) || off % size)
+		return false;
+	switch (off) {
+	case offsetof(struct bpf_sock, state):
+	case offsetof(struct bpf_sock, family):
+	case offsetof(struct bpf_sock, type):
+	case offsetof(struct bpf_sock, protocol):
+	case offsetof(struct bpf_sock, src_port):
+	case offsetof(struct bpf_sock, rx_queue_mapping):
+		return size <= def && !(size & (size - 1));
+	}
+	if ((off >= (int)offsetof(struct bpf_sock, src_ip4) &&
+	     off < (int)offsetof(struct bpf_sock, src_ip4) + 4) ||
+	    (off >= (int)offsetof(struct bpf_sock, dst_ip4) &&
+	     off < (int)offsetof(struct bpf_sock, dst_ip4) + 4) ||
+	    (off >= (int)offsetof(struct bpf_sock, src_ip6) &&
+	     off < (int)offsetof(struct bpf_sock, src_ip6) + 16) ||
+	    (off >= (int)offsetof(struct bpf_sock, dst_ip6) &&
+	     off < (int)offsetof(struct bpf_sock, dst_ip6) + 16))
+		return size <= def && !(size & (size - 1));
+	if (off >= (int)offsetof(struct bpf_sock, dst_port) &&
+	    off < (int)offsetof(struct bpf_sock, dst_port) + 2) {
+		int field = size == def ? def : 2;
+
+		return size <= field && !(size & (size - 1));
+	}
+	if (off >= (int)offsetof(struct bpf_sock, dst_port) + 2 &&
+	    off < (int)offsetof(struct bpf_sock, dst_ip4))
+		return false;
+	return size == def;
+}
+
+static int check_sock_access(struct vrf_env *env, int regno, int off, int size)
+{
+	const struct vrf_reg *reg = &vrf_cur_regs(env)[regno];
+	bool valid = false;
+
+	if (reg->smin < 0) {
+		vrf_verbose(env,
+			    "R%d min value is negative, either use unsigned index or do a if (index >=0) check.\n",
+			    regno);
+		return -EACCES;
+	}
+	switch (reg->type) {
+	case PTR_TO_SOCK_COMMON:
+		/* type .. priority exist only in full sockets */
+		valid = !(off >= (int)offsetof(struct bpf_sock, type) &&
+			  off < (int)offsetof(struct bpf_sock, priority) + 4) &&
+			sock_field_ok(off, size);
+		break;
+	case PTR_TO_SOCKET:
+		valid = sock_field_ok(off, size);
+		break;
+	case PTR_TO_TCP_SOCK:
+		if (off >= 0 && off < (int)(offsetof(struct bpf_tcp_sock, icsk_retransmits) + 4) &&
+		    !(off % size))
+			valid = off == (int)offsetof(struct bpf_tcp_sock, bytes_received) ||
+					off == (int)offsetof(struct bpf_tcp_sock, bytes_acked)
+				? size == 8
+				: size == 4;
+		break;
+	case PTR_TO_XDP_SOCK:
+		valid = off >= 0 && off < 4 && !(off % size) && size == 4;
+		break;
+	}
+	if (valid)
+		return 0;
+	vrf_verbose(env, "R%d invalid %s access off=%d size=%d\n", regno,
+		    vrf_reg_type_str(env, reg->type), off, size);
 	return -EACCES;
 }
 
@@ -908,23 +987,17 @@ int vrf_check_mem_access(struct vrf_env *env, int insn_idx, uint32_t regno, int 
 			return err;
 		if (t == BPF_READ && value_regno >= 0)
 			vrf_mark_reg_unknown(env, regs, (uint32_t)value_regno);
-	} else if (base_type(reg->type) == PTR_TO_SOCKET ||
-		   base_type(reg->type) == PTR_TO_SOCK_COMMON ||
-		   base_type(reg->type) == PTR_TO_TCP_SOCK ||
-		   base_type(reg->type) == PTR_TO_XDP_SOCK) {
+	} else if (reg->type == PTR_TO_SOCKET || reg->type == PTR_TO_SOCK_COMMON ||
+		   reg->type == PTR_TO_TCP_SOCK || reg->type == PTR_TO_XDP_SOCK) {
 		if (t == BPF_WRITE) {
 			vrf_verbose(env, "R%u cannot write into %s\n", regno,
 				    vrf_reg_type_str(env, reg->type));
 			return -EACCES;
 		}
-		if (reg->type & PTR_MAYBE_NULL_T) {
-			vrf_verbose(env, "R%u invalid mem access '%s'\n", regno,
-				    vrf_reg_type_str(env, reg->type));
-			return -EACCES;
-		}
-		vrf_verbose(env, "invalid %s access off=%d size=%d\n",
-			    vrf_reg_type_str(env, reg->type), off, size);
-		return -EACCES;
+		if ((err = check_sock_access(env, (int)regno, off, size)))
+			return err;
+		if (value_regno >= 0)
+			vrf_mark_reg_unknown(env, regs, (uint32_t)value_regno);
 	} else {
 		vrf_verbose(env, "R%u invalid mem access '%s'\n", regno,
 			    vrf_reg_type_str(env, reg->type));
@@ -1121,6 +1194,9 @@ static int check_stack_range_initialized(struct vrf_env *env, int regno, int off
 		update_stack_depth(env, f, (int)min_off);
 		return 0;
 	}
+	/* Privileged programs may pass stack they never wrote. */
+	if (env->allow_uninit_stack && (err = vrf_grow_stack(f, (int)-min_off)))
+		return err;
 	for (int64_t i = min_off; i < max_off + access_size; i++) {
 		int slot = (int)(-i - 1), spi = slot / VRF_SLOT;
 		uint8_t *stype;
