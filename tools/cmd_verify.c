@@ -206,7 +206,30 @@ struct totals {
 	unsigned reject_cases, reject_msg_ok, reject_accepted_reviewed;
 	uint64_t verify_ns;
 	unsigned verified;
+	uint64_t *times; /* per program, for the median */
+	unsigned ntimes, cap;
 };
+
+static void record_time(struct totals *t, uint64_t ns)
+{
+	if (t->ntimes == t->cap) {
+		unsigned cap = t->cap ? t->cap * 2 : 1024;
+		uint64_t *p = realloc(t->times, cap * sizeof(*p));
+
+		if (!p)
+			return;
+		t->times = p;
+		t->cap = cap;
+	}
+	t->times[t->ntimes++] = ns;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 struct reviewed {
 	char **keys;
@@ -413,6 +436,7 @@ static enum outcome run_case(const struct json *c, const struct corpus_opts *co,
 	err = prog ? 0 : -errno;
 	t->verify_ns += now_ns() - t0;
 	t->verified++;
+	record_time(t, now_ns() - t0);
 	free(insns);
 	if (!strcmp(result, "REJECT")) {
 		t->reject_cases++;
@@ -600,8 +624,13 @@ int cmd_verify_corpus(int argc, char **argv)
 	       t.reject_msg_ok, t.reject_cases,
 	       t.reject_cases ? 100.0 * t.reject_msg_ok / t.reject_cases : 0,
 	       t.reject_accepted_reviewed, t.n[FAIL_UNSAFE]);
-	printf("verification time: %.3f ms for %u programs (%.1f us each)\n", t.verify_ns / 1e6,
-	       t.verified, t.verified ? t.verify_ns / 1e3 / t.verified : 0);
+	if (t.ntimes)
+		qsort(t.times, t.ntimes, sizeof(*t.times), cmp_u64);
+	printf("verification time: %.3f ms for %u programs (mean %.1f us, median %.1f us, max %.1f us)\n",
+	       t.verify_ns / 1e6, t.verified, t.verified ? t.verify_ns / 1e3 / t.verified : 0,
+	       t.ntimes ? t.times[t.ntimes / 2] / 1e3 : 0,
+	       t.ntimes ? t.times[t.ntimes - 1] / 1e3 : 0);
+	free(t.times);
 	printf("%u passed, %u failed, %u skipped\n", t.n[OK], failed, t.n[SKIP]);
 	return failed ? EXIT_FAILED : EXIT_OK;
 }

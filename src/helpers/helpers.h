@@ -66,6 +66,8 @@ enum helper_group {
 	HG_XDP = 1 << 4,
 	HG_PRIV = 1 << 5, /* needs privilege (CAP_BPF/CAP_PERFMON) */
 	HG_GPL = 1 << 6,  /* gpl_only */
+	HG_CGROUP_SKB = 1 << 7, /* cgroup skb programs */
+	HG_LWT_XMIT = 1 << 8,	/* lwt_xmit programs */
 };
 
 struct helper {

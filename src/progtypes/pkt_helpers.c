@@ -29,6 +29,14 @@ static uint32_t skb_len(const struct exo_skb *skb)
 	return (uint32_t)(skb->data_end - skb->data);
 }
 
+/* LD_ABS/LD_IND read run->pkt: keep it on the skb's data after a helper
+ * moved it. */
+static void sync_pkt(struct vm_run *run, const struct exo_skb *skb)
+{
+	run->pkt = (const uint8_t *)(uintptr_t)skb->data;
+	run->pkt_len = skb_len(skb);
+}
+
 /* bpf_skb_load_bytes(skb, offset, to, len) */
 HELPER_FN(skb_load_bytes)
 {
@@ -148,6 +156,7 @@ HELPER_FN(skb_vlan_push)
 		skb->data -= 4;
 		skb->data_meta = skb->data;
 		skb->uapi.len += 4;
+		sync_pkt(run, skb);
 	}
 	skb->uapi.vlan_present = 1;
 	skb->uapi.vlan_tci = (uint16_t)r3;
@@ -175,6 +184,7 @@ HELPER_FN(skb_vlan_pop)
 	skb->data += 4;
 	skb->data_meta = skb->data;
 	skb->uapi.len -= 4;
+	sync_pkt(run, skb);
 	return 0;
 }
 
@@ -191,6 +201,7 @@ HELPER_FN(skb_change_head)
 	skb->data_meta = skb->data;
 	memset((void *)(uintptr_t)skb->data, 0, len);
 	skb->uapi.len += len;
+	sync_pkt(run, skb);
 	return 0;
 }
 

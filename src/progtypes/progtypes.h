@@ -43,7 +43,7 @@ struct exo_xdp {
 };
 
 #define EXO_XDP_HEADROOM    256 /* XDP_PACKET_HEADROOM */
-#define EXO_SKB_HEADROOM    64
+#define EXO_SKB_HEADROOM     512 /* vlan tags and change_head fit without moving the buffer */
 #define EXO_TP_CTX_SIZE	    2048 /* PERF_MAX_TRACE_SIZE */
 #define EXO_RAW_TP_CTX_SIZE (12 * 8)
 #define EXO_PT_REGS_SIZE    168 /* x86-64 struct pt_regs */

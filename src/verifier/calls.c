@@ -492,6 +492,9 @@ static bool helper_pkt_access(int32_t id)
 	case BPF_FUNC_map_pop_elem:
 	case BPF_FUNC_map_peek_elem:
 	case BPF_FUNC_csum_diff:
+	case BPF_FUNC_sk_lookup_tcp:
+	case BPF_FUNC_sk_lookup_udp:
+	case BPF_FUNC_skc_lookup_tcp:
 		return true;
 	default:
 		return false;
@@ -530,7 +533,8 @@ static bool helper_allowed(struct vrf_env *env, const struct helper *h)
 {
 	uint16_t allowed = env->pt ? env->pt->helper_groups : 0;
 
-	if (!(h->groups & allowed & (HG_BASE | HG_TRACING | HG_SKB | HG_TC | HG_XDP)))
+	if (!(h->groups & allowed &
+	      (HG_BASE | HG_TRACING | HG_SKB | HG_TC | HG_XDP | HG_CGROUP_SKB | HG_LWT_XMIT)))
 		return false;
 	/* Linux keeps some base helpers from tracing programs (the coarse
 	 * clock takes a seqlock a tracepoint may already hold). */

@@ -976,6 +976,20 @@ static int check_cond_jmp_op(struct vrf_env *env, struct bpf_insn *insn, int *in
 		fact.flags |= VRF_FACT_JMP_NEVER;
 	vrf_record_fact(env, *insn_idx, &fact);
 
+	if (pred >= 0 && !env->bypass_spec_v1) {
+		/* Unprivileged: the CPU may still speculate down the dead edge,
+		 * so Linux checks it too, with the compared registers unknown. */
+		int dead = pred == 1 ? *insn_idx + 1 : *insn_idx + insn->off + 1;
+		struct vrf_state *spec = vrf_push_stack(env, dead, *insn_idx, true);
+		struct vrf_reg *sregs;
+
+		if (!spec)
+			return -EFAULT;
+		sregs = spec->frame[spec->curframe]->regs;
+		vrf_mark_reg_unknown(env, sregs, insn->dst_reg);
+		if (BPF_SRC(insn->code) == BPF_X)
+			vrf_mark_reg_unknown(env, sregs, insn->src_reg);
+	}
 	if (pred == 1) {
 		*insn_idx += insn->off;
 		return 0;
