@@ -142,6 +142,32 @@ static bool opcode_known(uint8_t code)
 	return false;
 }
 
+/* Maps some program types may not use (Linux's
+ * check_map_prog_compatibility). */
+static int check_map_prog_compatibility(struct vrf_env *env, const struct vrf_map *map)
+{
+	enum bpf_prog_type t = env->p->prog_type;
+	bool tracing = t == BPF_PROG_TYPE_KPROBE || t == BPF_PROG_TYPE_TRACEPOINT ||
+		       t == BPF_PROG_TYPE_PERF_EVENT || t == BPF_PROG_TYPE_RAW_TRACEPOINT ||
+		       t == BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE;
+
+	if (map->spin_lock_off >= 0) {
+		if (t == BPF_PROG_TYPE_SOCKET_FILTER) {
+			vrf_verbose(env, "socket filter progs cannot use bpf_spin_lock yet\n");
+			return -EINVAL;
+		}
+		if (tracing) {
+			vrf_verbose(env, "tracing progs cannot use bpf_spin_lock yet\n");
+			return -EINVAL;
+		}
+	}
+	if (map->timer_off >= 0 && tracing) {
+		vrf_verbose(env, "tracing progs cannot use bpf_timer yet\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int resolve_pseudo_ldimm64(struct vrf_env *env)
 {
 	for (uint32_t i = 0; i < env->len; i++) {
@@ -243,6 +269,8 @@ static int resolve_pseudo_ldimm64(struct vrf_env *env)
 			if (!known)
 				env->maps[env->nmaps++] = map;
 		}
+		if ((err = check_map_prog_compatibility(env, map)))
+			return err;
 		if (insn->src_reg == BPF_PSEUDO_MAP_VALUE) {
 			if (map->type != BPF_MAP_TYPE_ARRAY || map->max_entries != 1) {
 				if (map->type != BPF_MAP_TYPE_ARRAY) {
