@@ -48,32 +48,48 @@ static uint64_t random_seed(void)
 
 static void free_image(struct jit_image *img)
 {
-	if (!img)
-		return;
-	if (img->mem)
+	if (img) /* the image describes itself from inside its own mapping */
 		munmap(img->mem, img->size);
-	free(img->insn_off);
-	free(img->stubs);
-	free(img);
 }
 
-/* Copy the final pass into executable memory. */
-static int build_image(struct jit_cg *cg, struct jit_image *img)
+static size_t round_up(size_t v, size_t to)
+{
+	return (v + to - 1) / to * to;
+}
+
+/* Map the final pass: the code (read+execute), then on pages of their own
+ * the struct jit_image and its tables (read-only). Nothing of an image lives
+ * on the heap, so a program's image is exactly its mapping. */
+static int build_image(struct jit_cg *cg, const struct jit_opts *opts, unsigned passes,
+		       struct jit_image **out)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	const struct jit_buf *b = &cg->b;
 	uint32_t len = cg->prog->len;
+	unsigned nstubs = jit_cg_nstubs(cg);
+	size_t code = round_up(b->len, page);
+	size_t meta = sizeof(struct jit_image) + ((size_t)len + 1) * sizeof(uint32_t) +
+		      nstubs * sizeof(struct jit_stub_info);
+	size_t size = code + round_up(meta, page);
+	uint8_t *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	img->size = (b->len + page - 1) / page * page;
-	img->insn_off = malloc(((size_t)len + 1) * sizeof(*img->insn_off));
-	img->nstubs = jit_cg_nstubs(cg);
-	img->stubs = malloc((img->nstubs + 1) * sizeof(*img->stubs));
-	if (!img->insn_off || !img->stubs)
-		return exo_err(ENOMEM, "out of memory for the JIT image's tables");
+	if (mem == MAP_FAILED)
+		return exo_err(errno, "cannot map %zu bytes for machine code: %s", size,
+			       strerror(errno));
+	struct jit_image *img = (struct jit_image *)(void *)(mem + code);
+	img->insn_off = (uint32_t *)(img + 1);
+	img->stubs = (struct jit_stub_info *)(img->insn_off + len + 1);
+	img->mem = mem;
+	img->size = size;
+	img->nstubs = nstubs;
+	img->passes = passes;
+	img->prog = cg->prog;
+	img->opts = *opts;
+	img->opts.verifier_facts = NULL; /* not kept */
 	/* the final pass's label addresses are now the "previous" ones */
 	for (uint32_t i = 0; i <= len; i++)
 		img->insn_off[i] = b->prev_addr[i];
-	for (unsigned i = 0; i < img->nstubs; i++)
+	for (unsigned i = 0; i < nstubs; i++)
 		img->stubs[i] = jit_cg_stub(cg, i);
 	img->entry_off = cg->entry_off;
 	img->body_off = cg->body_off;
@@ -81,21 +97,18 @@ static int build_image(struct jit_cg *cg, struct jit_image *img)
 	img->tail_off = cg->tail_off;
 	img->code_len = (uint32_t)b->len;
 	img->len = len;
-
-	void *mem =
-	    mmap(NULL, img->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
-		return exo_err(errno, "cannot map %zu bytes for machine code: %s", img->size,
-			       strerror(errno));
-	img->mem = mem;
-	memset(img->mem, 0xcc, img->size); /* int3 past the end */
-	memcpy(img->mem, b->code, b->len);
-	uint64_t self = (uint64_t)(uintptr_t)img,
-		 body = (uint64_t)(uintptr_t)(img->mem + img->body_off);
-	memcpy(img->mem + JIT_HDR_IMG, &self, 8);
-	memcpy(img->mem + JIT_HDR_BODY, &body, 8);
-	if (mprotect(img->mem, img->size, PROT_READ | PROT_EXEC))
-		return exo_err(errno, "cannot make machine code executable: %s", strerror(errno));
+	memset(mem, 0xcc, code); /* int3 past the end */
+	memcpy(mem, b->code, b->len);
+	uint64_t self = (uint64_t)(uintptr_t)img, body = (uint64_t)(uintptr_t)(mem + img->body_off);
+	memcpy(mem + JIT_HDR_IMG, &self, 8);
+	memcpy(mem + JIT_HDR_BODY, &body, 8);
+	if (mprotect(mem, code, PROT_READ | PROT_EXEC) ||
+	    mprotect(mem + code, size - code, PROT_READ)) {
+		int err = errno;
+		munmap(mem, size);
+		return exo_err(err, "cannot make machine code executable: %s", strerror(err));
+	}
+	*out = img;
 	return 0;
 }
 
@@ -103,8 +116,9 @@ int jit_compile(struct vm_prog *prog, const struct jit_opts *opts)
 {
 	static const struct jit_opts none;
 	struct jit_fact *facts = NULL;
-	struct jit_image *img;
+	struct jit_image *img = NULL;
 	struct jit_cg cg;
+	unsigned passes = 0;
 	int err;
 
 	if (!opts)
@@ -112,16 +126,10 @@ int jit_compile(struct vm_prog *prog, const struct jit_opts *opts)
 	if (!jit_supported())
 		return exo_err(EOPNOTSUPP, "no JIT for this architecture");
 	jit_release(prog);
-	img = calloc(1, sizeof(*img));
-	if (!img)
-		return exo_err(ENOMEM, "out of memory for the JIT image");
-	img->prog = prog;
-	img->opts = *opts;
 	if (!opts->no_facts) {
 		facts = calloc((size_t)prog->len + 1, sizeof(*facts));
 		if (!facts || jit_analyze(prog, opts->verifier_facts, facts)) {
 			free(facts);
-			free_image(img);
 			return exo_err(ENOMEM, "out of memory analysing %u instructions",
 				       prog->len);
 		}
@@ -133,25 +141,22 @@ int jit_compile(struct vm_prog *prog, const struct jit_opts *opts)
 	cg.blind = opts->blind;
 	cg.seed = opts->blind ? (opts->blind_seed ? opts->blind_seed : random_seed()) : 0;
 	err = jit_buf_init(&cg.b, prog->len + 1);
-	for (unsigned pass = 0; !err; pass++) {
-		cg.b.all_long = pass >= JIT_MAX_PASSES;
+	while (!err) {
+		cg.b.all_long = passes >= JIT_MAX_PASSES;
 		jit_cg_pass(&cg);
+		passes++;
 		err = cg.b.err;
-		if (!err && jit_pass_end(&cg.b)) {
-			img->passes = pass + 1;
+		if (!err && jit_pass_end(&cg.b))
 			break;
-		}
 	}
 	if (err)
 		err = exo_err(-err, "JIT: %s", cg.b.errmsg[0] ? cg.b.errmsg : strerror(-err));
 	else
-		err = build_image(&cg, img);
+		err = build_image(&cg, opts, passes, &img);
 	jit_cg_free(&cg);
 	free(facts);
-	if (err) {
-		free_image(img);
+	if (err)
 		return err;
-	}
 	prog->jited =
 	    (uint64_t(*)(uint64_t, uint64_t, struct vm_run *))(void *)(img->mem + img->entry_off);
 	return 0;
