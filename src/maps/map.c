@@ -175,7 +175,9 @@ int exo_map_create_ext(const union bpf_attr *attr, const struct exo_map_ext *ext
 	if (!(attr->map_flags & BPF_F_ZERO_SEED) && getrandom(&hdr.seed, sizeof(hdr.seed), 0) < 0)
 		hdr.seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull ^ hdr.id;
 
-	fd = store_create_file(hdr.file_size, why, sizeof(why));
+	fd = store_create_file(hdr.file_size,
+			       MAP_PAGE + (probe.ops->eager ? probe.ops->eager(&probe) : data), why,
+			       sizeof(why));
 	if (fd < 0)
 		return exo_err(-fd, "map_create: %s", why);
 	if (pwrite(fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr)) {

@@ -574,3 +574,43 @@ TEST(map_diff_lru_no_common_lru)
 	    BPF_MAP_TYPE_LRU_HASH, 8, 4, 4096, BPF_F_ZERO_SEED | BPF_F_NO_COMMON_LRU, 0, true};
 	run_diff(&m, 40, true, 9);
 }
+
+/* Absurd sizes: the kernel's verdicts (ENOMEM where it cannot allocate,
+ * E2BIG where the hash needs too many buckets, success where it allocates
+ * only as elements arrive), and never a crash. */
+TEST(map_absurd_sizes)
+{
+	static const struct {
+		enum bpf_map_type t;
+		uint32_t k, v, n, flags;
+		int err;
+	} c[] = {
+	    {BPF_MAP_TYPE_ARRAY, 4, 0x7fffffff, 0xffffffff, 0, -ENOMEM},
+	    {BPF_MAP_TYPE_ARRAY, 4, 1 << 20, 1 << 20, 0, -ENOMEM},
+	    {BPF_MAP_TYPE_HASH, 4, 1 << 20, 0xffffffff, 0, -E2BIG},
+	    {BPF_MAP_TYPE_HASH, 4, 8, 0x80000001, BPF_F_NO_PREALLOC, -E2BIG},
+	    {BPF_MAP_TYPE_HASH, 4, 8, 1u << 28, BPF_F_NO_PREALLOC, -E2BIG},
+	    {BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 0xffffffff, 0, -ENOMEM},
+	    {BPF_MAP_TYPE_QUEUE, 0, 1 << 20, 1 << 20, 0, -ENOMEM},
+	    {BPF_MAP_TYPE_LPM_TRIE, 8, 8, 0xffffffff, BPF_F_NO_PREALLOC, 0},
+	    {BPF_MAP_TYPE_HASH, 4, 8, 1u << 22, BPF_F_NO_PREALLOC, 0},
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int fd = mk(c[i].t, c[i].k, c[i].v, c[i].n, c[i].flags);
+		CHECK_MSG(c[i].err ? fd == c[i].err : fd >= 0, "case %zu: %d (%s)", i, fd,
+			  exobpf_errmsg());
+		if (fd >= 0) {
+			/* usable: an element of the lazily allocated map goes in */
+			uint8_t key[8] = {32}, val[8] = {1};
+			CHECK_EQ(exobpf_map_update_elem(fd, key, val, 0), 0);
+			close(fd);
+		}
+		if (kbpf_available()) {
+			int kfd = kbpf_map_create(c[i].t, c[i].k, c[i].v, c[i].n, c[i].flags, 0, 0);
+			CHECK_MSG(c[i].err ? kfd == c[i].err : kfd >= 0, "case %zu: kernel %d", i,
+				  kfd);
+			if (kfd >= 0)
+				close(kfd);
+		}
+	}
+}
