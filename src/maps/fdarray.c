@@ -8,6 +8,7 @@
  * ids resolve in any process (maps/refs.c). */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/prog.h"
 #include "exobpf/map.h"
@@ -197,9 +198,13 @@ static int fd_array_update(struct exo_map *map, const void *key, const void *val
 	memcpy(&fd, value, 4);
 	if (map->type == BPF_MAP_TYPE_PROG_ARRAY) {
 		struct vm_prog *p = resolver.get_by_fd ? resolver.get_by_fd((int)fd) : NULL;
+		struct stat st;
 
+		/* Linux's bpf_prog_get: EBADF for no file, EINVAL for another one */
+		if (!p && fstat((int)fd, &st) < 0)
+			return exo_err(EBADF, "fd %u is not open", fd);
 		if (!p)
-			return exo_err(EBADF,
+			return exo_err(EINVAL,
 				       "fd %u is not a program (without the bpf() layer use "
 				       "exobpf_map_set_prog)",
 				       fd);

@@ -213,10 +213,34 @@ TEST(map_prog_tail_call)
 	CHECK_EQ(run(caller, false, &r0), 0);
 	CHECK_EQ(r0, 77);
 	CHECK_EQ(exobpf_map_set_prog(pa, 4, target), -E2BIG);
-	/* user space cannot store a program by fd without the bpf() layer */
-	uint32_t fd = 0;
-	CHECK_EQ(exobpf_map_update_elem(pa, &k, &fd, 0), -EBADF);
+	/* user space cannot store a program by fd without the bpf() layer:
+	 * any open fd is "not a program" (EINVAL), a closed one EBADF, as in
+	 * Linux; the kernel's prog array says the same */
+	uint32_t fd = (uint32_t)pa, bad = 9999;
+	CHECK_EQ(exobpf_map_update_elem(pa, &k, &fd, 0), -EINVAL);
+	CHECK_EQ(exobpf_map_update_elem(pa, &k, &bad, 0), -EBADF);
 	CHECK_EQ(exobpf_map_update_elem(pa, &k, &fd, BPF_NOEXIST), -EINVAL);
+	if (kbpf_available()) {
+		int kpa = kbpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0, 0, 0);
+		struct bpf_insn ret0[] = {{.code = BPF_ALU64 | BPF_MOV | BPF_K},
+					  {.code = BPF_JMP | BPF_EXIT}};
+		int kp = kbpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, ret0, 2, NULL, 0, 0);
+		uint32_t kfd = (uint32_t)kpa, kpfd = (uint32_t)kp, id;
+		CHECK(kpa >= 0 && kp >= 0);
+		CHECK_EQ(kbpf_map_update(kpa, &k, &kfd, 0), -EINVAL);
+		CHECK_EQ(kbpf_map_update(kpa, &k, &bad, 0), -EBADF);
+		CHECK_EQ(kbpf_map_update(kpa, &k, &kpfd, BPF_NOEXIST), -EINVAL);
+		CHECK_EQ(kbpf_map_lookup(kpa, &k, &id, 0), -ENOENT);
+		CHECK_EQ(kbpf_map_update(kpa, &k, &kpfd, 0), 0);
+		CHECK_EQ(kbpf_map_lookup(kpa, &k, &id, 0), 0);
+		CHECK_EQ(kbpf_map_delete(kpa, &k), 0);
+		CHECK_EQ(kbpf_map_delete(kpa, &k), -ENOENT);
+		uint32_t k9 = 9;
+		CHECK_EQ(kbpf_map_delete(kpa, &k9), -E2BIG);
+		CHECK_EQ(kbpf_map_update(kpa, &k9, &kpfd, 0), -E2BIG);
+		close(kp);
+		close(kpa);
+	}
 	CHECK_EQ(exobpf_map_delete_elem(pa, &k), 0);
 	CHECK_EQ(exobpf_map_delete_elem(pa, &k), -ENOENT);
 	k = 9;
