@@ -520,6 +520,8 @@ void exo_map_get_info(const struct exo_map *map, struct bpf_map_info *info)
 	info->value_size = map->value_size;
 	info->max_entries = map->max_entries;
 	info->map_flags = map->flags;
+	if (!map->hdr) /* a map-in-map template has no file */
+		return;
 	memcpy(info->name, map->hdr->name, sizeof(info->name));
 	info->name[sizeof(info->name) - 1] = '\0';
 	info->btf_key_type_id = map->hdr->btf_key_type_id;
@@ -569,7 +571,7 @@ int exo_map_spin_lock_off(const struct exo_map *map)
 
 bool exo_map_frozen(const struct exo_map *map)
 {
-	return __atomic_load_n(&map->hdr->frozen, __ATOMIC_ACQUIRE);
+	return map->hdr && __atomic_load_n(&map->hdr->frozen, __ATOMIC_ACQUIRE);
 }
 
 const struct exo_map *exo_map_inner(const struct exo_map *map)

@@ -41,7 +41,9 @@ uint32_t exo_map_id(const struct exo_map *map);
 int exo_map_spin_lock_off(const struct exo_map *map);
 bool exo_map_frozen(const struct exo_map *map);
 
-/* The inner-map template of ARRAY_OF_MAPS / HASH_OF_MAPS, else NULL. */
+/* The inner-map template of ARRAY_OF_MAPS / HASH_OF_MAPS, else NULL. Only
+ * the getters above work on it (type, sizes, flags; id 0, no name); it is
+ * not a live map and never reaches a helper. */
 const struct exo_map *exo_map_inner(const struct exo_map *map);
 
 /* An ARRAY's values as one area (global data, mmap-able arrays); NULL for

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "exobpf/exobpf.h"
+#include "maps/map.h"
 #include "test.h"
 #include "util.h"
 
@@ -434,4 +435,50 @@ TEST(map_perf_event_array_errors)
 		close(kpe);
 	}
 	close(pe);
+}
+
+/* What the verifier reads about a map: getters on the object, and the
+ * map-in-map template (which has no file of its own). */
+TEST(map_internal_getters)
+{
+	int inner = exobpf_map_create(BPF_MAP_TYPE_HASH, "in", 8, 16, 32, NULL);
+	struct exobpf_map_create_opts o = {
+	    .sz = sizeof(o), .inner_map_fd = (uint32_t)inner, .map_flags = BPF_F_RDONLY};
+	int outer = exobpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "out", 4, 4, 3, &o);
+	struct exo_map *m;
+	const struct exo_map *t;
+	struct bpf_map_info info;
+
+	CHECK(inner >= 0 && outer >= 0);
+	m = exo_map_get(outer);
+	CHECK(m);
+	CHECK_EQ(exo_map_type(m), BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	CHECK_EQ(exo_map_max_entries(m), 3);
+	CHECK_EQ(exo_map_flags(m), BPF_F_RDONLY);
+	CHECK(!exo_map_frozen(m));
+	CHECK_EQ(exo_map_spin_lock_off(m), -1);
+	t = exo_map_inner(m);
+	CHECK(t);
+	CHECK_EQ(exo_map_type(t), BPF_MAP_TYPE_HASH);
+	CHECK_EQ(exo_map_key_size(t), 8);
+	CHECK_EQ(exo_map_value_size(t), 16);
+	CHECK_EQ(exo_map_max_entries(t), 32);
+	CHECK(!exo_map_frozen(t));
+	exo_map_get_info(t, &info);
+	CHECK_EQ(info.type, BPF_MAP_TYPE_HASH);
+	CHECK_EQ(info.id, 0);
+	CHECK(!exo_map_inner(t));
+	size_t sz;
+	CHECK(!exo_map_value_area(m, &sz));
+	exo_map_put(m);
+	int arr = exobpf_map_create(BPF_MAP_TYPE_ARRAY, "data", 4, 12, 3, NULL);
+	m = exo_map_get(arr);
+	CHECK(m);
+	CHECK(exo_map_value_area(m, &sz));
+	CHECK_EQ(sz, 3 * 16); /* values rounded up to 8 bytes */
+	CHECK_EQ(exo_map_value_area_offset(m) % 4096, 0);
+	exo_map_put(m);
+	close(arr);
+	close(outer);
+	close(inner);
 }
