@@ -271,6 +271,8 @@ struct exo_map *map_get_for(int fd, int need, const char *cmd)
 		return NULL;
 	}
 	map_maybe_recover(map);
+	exo_err(0, "%s",
+		""); /* ops that explain themselves set a message; op_result fills in the rest */
 	return map;
 }
 
@@ -303,7 +305,7 @@ static int lock_flag_ok(const struct exo_map *map, uint64_t flags, const char *c
 
 static int op_result(int err, const struct exo_map *map, const char *cmd)
 {
-	if (err < 0 && !strstr(exobpf_errmsg(), cmd)) {
+	if (err < 0 && !strcmp(exobpf_errmsg(), "no error")) {
 		const char *why = err == -ENOENT      ? "no such element"
 				  : err == -EEXIST    ? "element exists (BPF_NOEXIST)"
 				  : err == -E2BIG     ? "map is full or index out of range"
