@@ -64,6 +64,7 @@ check "unknown type exits 3" "3" "$?"
 check "kernel's EINVAL for a bad array" "1:yes" "$?:$(grep -q 'key_size must be 4' "$tmp/err" && echo yes)"
 "$exo" map dump nothing_here 2>"$tmp/err"
 check "missing pin exits 3" "3" "$?"
+check "errors in JSON with -j" "yes" "$("$exo" map -j lookup m key 9 0 0 0 2>/dev/null | grep -q '^{"error":"lookup: map_lookup_elem: map [0-9]* (hash): no such element"}$' && echo yes)"
 "$exo" map >/dev/null 2>&1
 check "no command exits 2" "2" "$?"
 
