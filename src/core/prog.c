@@ -59,6 +59,7 @@ EXOBPF_API void exobpf_prog__free(struct exobpf_prog *prog)
 {
 	if (!prog)
 		return;
+	exo_map_forget_prog(&prog->vm);
 	vm_prog_release(&prog->vm);
 	exo_map_release_used(prog->maps, prog->nr_maps);
 	free(prog->insns);

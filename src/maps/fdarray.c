@@ -124,6 +124,27 @@ EXOBPF_API int exobpf_map_set_prog(int map_fd, __u32 index, struct exobpf_prog *
 	return err;
 }
 
+/* Called for each local map by map_for_each_local: clear prog's slots. */
+static void forget_in(struct exo_map *map, void *prog)
+{
+	struct prog_slots *ps = map->local;
+
+	if (map->type != BPF_MAP_TYPE_PROG_ARRAY || !ps)
+		return;
+	pthread_mutex_lock(&ps->mu);
+	for (uint32_t i = 0; i < map->max_entries; i++)
+		if (ps->progs[i] == prog) {
+			__atomic_store_n(&ps->progs[i], NULL, __ATOMIC_RELEASE);
+			__atomic_store_n(&ids(map)[i], 0, __ATOMIC_RELEASE);
+		}
+	pthread_mutex_unlock(&ps->mu);
+}
+
+void exo_map_forget_prog(const struct vm_prog *prog)
+{
+	map_for_each_local(forget_in, (void *)prog);
+}
+
 const struct vm_prog *exo_map_prog_at(struct exo_map *map, uint32_t index)
 {
 	struct prog_slots *ps = map->local;

@@ -189,6 +189,9 @@ void map_copy_out(struct exo_map *map, void *dst, const void *src, bool lock);
 struct exo_map *map_open_file(int fd, const char *what); /* new local object, ref 1 */
 int map_register_fd(struct exo_map *map, int fd);
 struct exo_map *map_by_id(uint32_t id); /* new reference or NULL */
+/* fn on every map this process has mapped (registry lock held: fn must not
+ * take it) */
+void map_for_each_local(void (*fn)(struct exo_map *map, void *arg), void *arg);
 uint32_t map_alloc_id(void);
 
 /* store.c */

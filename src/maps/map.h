@@ -88,6 +88,9 @@ struct exo_prog_resolver {
 	uint32_t (*id)(const struct vm_prog *prog);
 };
 void exo_map_set_prog_resolver(const struct exo_prog_resolver *r);
+/* A program is going away: remove it from every PROG_ARRAY of this process
+ * (exobpf_prog__free calls it, so a tail call never reaches a freed one). */
+void exo_map_forget_prog(const struct vm_prog *prog);
 /* Store a program (NULL clears) at index of a PROG_ARRAY; takes a reference
  * through the resolver. */
 int exo_map_prog_array_set(struct exo_map *map, uint32_t index, struct vm_prog *prog);

@@ -274,6 +274,14 @@ TEST(map_prog_tail_call)
 	k = 0;
 	CHECK_EQ(exobpf_map_lookup_elem(cnt, &k, &v), 0);
 	CHECK_EQ(v, 34);
+	/* freeing a program takes it out of the array: the caller falls through */
+	CHECK_EQ(exobpf_map_set_prog(pa, 1, target), 0);
+	exobpf_prog__free(target);
+	target = NULL;
+	CHECK_EQ(run(caller, true, &r0), 0);
+	CHECK_EQ(r0, 5);
+	k = 1;
+	CHECK_EQ(exobpf_map_lookup_elem(pa, &k, &id), -ENOENT);
 	CHECK_EQ(exobpf_map_set_prog(pa, 0, NULL), 0);
 	exobpf_prog__free(self);
 	exobpf_prog__free(caller);
