@@ -7,5 +7,6 @@
 #include "exobpf/insn.h"
 #include "exobpf/map.h"
 #include "exobpf/prog.h"
+#include "exobpf/verifier.h"
 
 #endif
