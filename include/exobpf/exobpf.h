@@ -6,5 +6,6 @@
 #include "exobpf/common.h"
 #include "exobpf/insn.h"
 #include "exobpf/prog.h"
+#include "exobpf/btf.h"
 
 #endif
