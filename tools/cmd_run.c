@@ -10,6 +10,7 @@ static int run_usage(void)
 {
 	fprintf(stderr,
 		"usage: exobpf run PROGRAM [--mem HEX | --mem-file FILE] [--repeat N]\n"
+		"       exobpf run OBJ.o [--section S | --program NAME] [--ctx HEX] [--mem HEX]\n"
 		"                  [--checked | --unchecked] [--budget N]\n"
 		"  PROGRAM: raw bytecode (.bin) or assembly (.s, either syntax).\n"
 		"  Runs with r1 = memory and r2 = its size; prints r0 in hex, and with\n"
@@ -21,8 +22,8 @@ static int run_usage(void)
 int cmd_run(int argc, char **argv)
 {
 	const char *path = NULL, *v;
-	uint8_t *mem = NULL;
-	size_t memlen = 0;
+	uint8_t *mem = NULL, *ctx = NULL;
+	size_t memlen = 0, ctxlen = 0;
 	uint32_t repeat = 1;
 	uint64_t budget = 0;
 	bool checked = true;
@@ -46,6 +47,13 @@ int cmd_run(int argc, char **argv)
 			repeat = (uint32_t)strtoul(v, NULL, 0);
 			if (!repeat)
 				return cli_fail(EXIT_USAGE, "--repeat: expected a positive count");
+		} else if ((v = cli_opt(argc, argv, &i, "--ctx"))) {
+			free(ctx);
+			if (cli_parse_hex(v, &ctx, &ctxlen))
+				return cli_fail(EXIT_INPUT, "--ctx: not hex bytes: %s", v);
+		} else if (cli_opt(argc, argv, &i, "--section") || cli_opt(argc, argv, &i, "--program") ||
+			   cli_opt(argc, argv, &i, "--btf")) {
+			/* object options, read by cli_run_object */
 		} else if ((v = cli_opt(argc, argv, &i, "--budget"))) {
 			budget = strtoull(v, NULL, 0);
 		} else if (!strcmp(argv[i], "--checked")) {
@@ -63,6 +71,13 @@ int cmd_run(int argc, char **argv)
 		free(mem);
 		return run_usage();
 	}
+	if (cli_is_object(path)) {
+		rc = cli_run_object(argc, argv, path, mem, memlen, ctx, ctxlen, repeat, checked);
+		free(mem);
+		free(ctx);
+		return rc;
+	}
+	free(ctx);
 	if ((rc = cli_load_program(path, &insns, &cnt))) {
 		free(mem);
 		return rc;

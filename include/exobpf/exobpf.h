@@ -8,5 +8,6 @@
 #include "exobpf/map.h"
 #include "exobpf/prog.h"
 #include "exobpf/btf.h"
+#include "exobpf/object.h"
 
 #endif

@@ -18,6 +18,7 @@
 	})
 
 struct exobpf_prog;
+struct exobpf_btf;
 
 /* Program types beyond Linux's: a raw-memory program gets r1 = data and
  * r2 = its size, the convention of uBPF and bpf_conformance. */
@@ -33,6 +34,22 @@ struct exobpf_prog_opts {
 	enum bpf_prog_type type;
 	const char *name; /* up to 15 characters shown; labels messages */
 	uint32_t flags;	  /* enum exobpf_prog_flags */
+	/* What the loader knows, named as in libbpf's bpf_prog_load_opts. BTF
+	 * records use the kernel's layouts (struct bpf_func_info, bpf_line_info)
+	 * with insn_off in instructions; line info lets the verifier log show
+	 * source lines. */
+	const char *license;
+	enum bpf_attach_type expected_attach_type;
+	uint32_t kern_version;
+	uint32_t prog_flags; /* BPF_F_SLEEPABLE, ... */
+	const struct exobpf_btf *prog_btf;
+	const void *func_info;
+	uint32_t func_info_cnt, func_info_rec_size;
+	const void *line_info;
+	uint32_t line_info_cnt, line_info_rec_size;
+	uint32_t log_level;
+	uint32_t log_size;
+	char *log_buf;
 };
 
 /* A program from instructions (copied). NULL and errno on failure, with

@@ -272,7 +272,8 @@ int elf_rels(const struct elf_file *f, const struct elf_sec *rs, struct elf_rel 
 			    EINVAL,
 			    "%s: section %s: relocation %zu (offset %#zx): symbol index %u "
 			    "out of range (%zu symbols)",
-			    f->path, rs->name, i, i * sizeof(raw), (uint32_t)ELF64_R_SYM(raw.r_info), f->nsyms);
+			    f->path, rs->name, i, i * sizeof(raw),
+			    (uint32_t)ELF64_R_SYM(raw.r_info), f->nsyms);
 		}
 		if (raw.r_offset >= target->size) {
 			free(rels);
