@@ -76,3 +76,22 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+
+# BPF test programs (tests/progs/*.bpf.c), built with clang against
+# libbpf-dev's headers, and the libbpf-based comparison helper (tests only:
+# libbpf is never linked into the runtime).
+BPF_CLANG ?= clang
+BPF_CFLAGS := -O2 -g -target bpf -Wall -I/usr/include/$(shell $(CC) -dumpmachine)
+PROG_SRCS := $(sort $(wildcard tests/progs/*.bpf.c))
+PROG_OBJS := $(PROG_SRCS:tests/progs/%.bpf.c=$(OUT)/progs/%.bpf.o)
+
+$(OUT)/progs/%.bpf.o: tests/progs/%.bpf.c tests/progs/common.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/libbpf_xlated: tests/helpers/libbpf_xlated.c | $(DEPS_STAMP)
+	$(CC) -O2 -Wall -o $@ $< -lbpf
+
+.PHONY: progs
+progs: $(PROG_OBJS) $(OUT)/libbpf_xlated
+test check: progs

@@ -127,7 +127,9 @@ int cmd_prog(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "show")) {
 		show(obj);
-	} else if ((rc = load_obj(obj))) {
+	} else if (dump && exobpf_object__prepare(obj)) {
+		rc = cli_fail(EXIT_INPUT, "%s", exobpf_errmsg());
+	} else if (!dump && (rc = load_obj(obj))) {
 		/* reported */
 	} else if (!strcmp(argv[1], "load")) {
 		if (a.pin_dir && exobpf_object__pin_maps(obj, a.pin_dir))
@@ -141,7 +143,7 @@ int cmd_prog(int argc, char **argv)
 		{
 			if (a.program && strcmp(a.program, exobpf_program__name(p)))
 				continue;
-			if (!exobpf_program__prog(p))
+			if (!exobpf_program__autoload(p))
 				continue;
 			found = true;
 			printf("%s:\n", exobpf_program__name(p));

@@ -43,6 +43,10 @@ EXOBPF_API struct exobpf_object *
 exobpf_object__open_file(const char *path, const struct exobpf_object_open_opts *opts);
 EXOBPF_API struct exobpf_object *
 exobpf_object__open_mem(const void *buf, size_t size, const struct exobpf_object_open_opts *opts);
+/* Create the maps and relocate every program, without creating programs
+ * (libbpf's bpf_object__prepare): the instructions are then final but for
+ * verifier rewrites. */
+EXOBPF_API int exobpf_object__prepare(struct exobpf_object *obj);
 /* Create the maps, relocate (CO-RE, subprograms, maps, globals, externs) and
  * create the programs. 0 or -errno. */
 EXOBPF_API int exobpf_object__load(struct exobpf_object *obj);

@@ -369,8 +369,9 @@ static int parse_header(struct exobpf_btf *btf, const char *name)
 	if ((h->hdr_len + h->type_off) % 4 || h->type_len % 4)
 		return exo_err(EINVAL, "%s: type section at %u (+%u bytes) is not 4-byte aligned",
 			       name, h->hdr_len + h->type_off, h->type_len);
-	if (h->type_off < h->str_off ? (uint64_t)h->type_off + h->type_len > h->str_off
-				     : (uint64_t)h->str_off + h->str_len > h->type_off)
+	if (h->type_len && h->str_len &&
+	    (h->type_off < h->str_off ? (uint64_t)h->type_off + h->type_len > h->str_off
+				      : (uint64_t)h->str_off + h->str_len > h->type_off))
 		return exo_err(EINVAL, "%s: type and string sections overlap", name);
 	btf->strs = (const char *)btf->data + h->hdr_len + h->str_off;
 	btf->str_len = h->str_len;

@@ -68,8 +68,9 @@ EXOBPF_API int exobpf_program__dump_xlated(const struct exobpf_program *prog, FI
 
 	if (!prog || !out)
 		return exo_err(EINVAL, "exobpf_program__dump_xlated: NULL argument");
-	if (!prog->obj->loaded)
-		return exo_err(EINVAL, "program %s: not loaded", prog->name);
+	if (!prog->obj->prepared)
+		return exo_err(EINVAL, "program %s: not relocated yet (prepare or load the object)",
+			       prog->name);
 	if (flags & EXOBPF_DUMP_RAW) {
 		for (size_t i = 0; i < prog->insns_cnt; i++) {
 			const struct bpf_insn *x = &prog->insns[i];

@@ -205,15 +205,24 @@ static struct exobpf_btf *target_btf(struct exobpf_object *obj)
 	return btf_get(ctx_btf());
 }
 
-EXOBPF_API int exobpf_object__load(struct exobpf_object *obj)
+static int fail(struct exobpf_object *obj, int err)
+{
+	int e = errno;
+	obj_release_runtime(obj);
+	obj->prepared = false;
+	errno = e;
+	return err;
+}
+
+EXOBPF_API int exobpf_object__prepare(struct exobpf_object *obj)
 {
 	struct exobpf_btf *target = NULL;
 	int err;
 
 	if (!obj)
-		return exo_err(EINVAL, "exobpf_object__load: NULL object");
-	if (obj->loaded)
-		return exo_err(EBUSY, "%s: already loaded", obj->path);
+		return exo_err(EINVAL, "exobpf_object__prepare: NULL object");
+	if (obj->prepared || obj->loaded)
+		return exo_err(EBUSY, "%s: already prepared", obj->path);
 	if ((err = obj_resolve_externs(obj)))
 		return err;
 	if (obj->has_ext && obj->ext.core.nsecs && !(target = target_btf(obj))) {
@@ -225,18 +234,30 @@ EXOBPF_API int exobpf_object__load(struct exobpf_object *obj)
 		if (obj->maps[i].autocreate)
 			err = create_map(obj, &obj->maps[i]);
 	err = err ?: obj_relocate(obj, target);
+	btf_put(target);
+	if (err)
+		return fail(obj, err);
+	obj->prepared = true;
+	return 0;
+}
+
+EXOBPF_API int exobpf_object__load(struct exobpf_object *obj)
+{
+	int err = 0;
+
+	if (!obj)
+		return exo_err(EINVAL, "exobpf_object__load: NULL object");
+	if (obj->loaded)
+		return exo_err(EBUSY, "%s: already loaded", obj->path);
+	if (!obj->prepared && (err = exobpf_object__prepare(obj)))
+		return err;
 	for (uint32_t i = 0; i < obj->nr_progs && !err; i++)
 		if (!obj->progs[i].is_subprog && obj->progs[i].autoload)
 			err = load_program(obj, &obj->progs[i]);
 	for (uint32_t i = 0; i < obj->nr_maps && !err; i++)
 		err = fill_map_slots(obj, &obj->maps[i]);
-	btf_put(target);
-	if (err) {
-		int e = errno;
-		obj_release_runtime(obj);
-		errno = e;
-		return err;
-	}
+	if (err)
+		return fail(obj, err);
 	obj->loaded = true;
 	return 0;
 }

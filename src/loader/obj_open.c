@@ -645,7 +645,7 @@ EXOBPF_API uint32_t exobpf_map__btf_value_type_id(const struct exobpf_map *map)
 
 static int map_settable(const struct exobpf_map *map)
 {
-	return map->obj->loaded ? exo_err(EBUSY, "map %s: already created", map->name) : 0;
+	return map->obj->prepared ? exo_err(EBUSY, "map %s: already created", map->name) : 0;
 }
 
 EXOBPF_API int exobpf_map__set_max_entries(struct exobpf_map *map, uint32_t n)
@@ -708,7 +708,7 @@ EXOBPF_API void *exobpf_map__initial_value(struct exobpf_map *map, size_t *size)
 
 EXOBPF_API int exobpf_map__set_initial_value(struct exobpf_map *map, const void *data, size_t size)
 {
-	if (map->obj->loaded)
+	if (map->obj->prepared)
 		return exo_err(EBUSY, "map %s: already created", map->name);
 	if (!map->mmaped || size != map->mmaped_size)
 		return exo_err(EINVAL, "map %s: initial value of %zu bytes does not match %zu",

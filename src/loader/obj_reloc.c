@@ -143,6 +143,8 @@ static int record(struct exobpf_object *obj, struct exobpf_program *p, const cha
 				       "%s: program %s: insn %u: address of '%s' is not on an "
 				       "instruction",
 				       path, p->name, insn_idx, name);
+		/* clang leaves src 0; BPF_PSEUDO_FUNC is the loader's word to the kernel */
+		insn->src_reg = BPF_PSEUDO_FUNC;
 		r.type = RELO_SUBPROG_ADDR;
 		r.sym_off = sym->value;
 		return add_relo(p, &r);

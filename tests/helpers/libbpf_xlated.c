@@ -31,15 +31,26 @@ int main(int argc, char **argv)
 	struct bpf_program *p;
 	struct bpf_object *obj;
 	const char *btf = NULL;
+	static char kconfig[65536];
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: libbpf_xlated OBJ.o [BTF]\n");
+		fprintf(stderr, "usage: libbpf_xlated OBJ.o [--btf FILE] [--kconfig FILE]\n");
 		return 2;
 	}
-	if (argc > 2)
-		btf = argv[2];
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--btf")) {
+			btf = argv[i + 1];
+		} else if (!strcmp(argv[i], "--kconfig")) {
+			FILE *f = fopen(argv[i + 1], "r");
+			size_t n = f ? fread(kconfig, 1, sizeof(kconfig) - 1, f) : 0;
+			if (f)
+				fclose(f);
+			kconfig[n] = '\0';
+		}
+	}
 	libbpf_set_print(quiet);
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf,
+		    .kconfig = kconfig[0] ? kconfig : NULL);
 	obj = bpf_object__open_file(argv[1], &opts);
 	if (!obj) {
 		fprintf(stderr, "open %s: %s\n", argv[1], strerror(errno));

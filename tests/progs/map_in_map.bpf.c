@@ -1,0 +1,35 @@
+/* Map-in-map: the inner map described by values[], two slots initialised. */
+#include "common.h"
+
+struct inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct inner inner_a SEC(".maps");
+struct inner inner_b SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__array(values, struct inner);
+} outer SEC(".maps") = {
+	.values = {&inner_a, [2] = &inner_b},
+};
+
+SEC("socket")
+int mim(struct __sk_buff *skb)
+{
+	__u32 k = 2, ik = 1;
+	void *in = bpf_map_lookup_elem(&outer, &k);
+
+	if (!in)
+		return 0;
+	__u32 *v = bpf_map_lookup_elem(in, &ik);
+	return v ? *v : 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
