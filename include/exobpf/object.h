@@ -27,11 +27,11 @@ struct exobpf_object_open_opts {
 	/* Extra Kconfig values for __kconfig externs, "CONFIG_X=y\nCONFIG_Y=42"
 	 * lines; looked up before the running kernel's config. */
 	const char *kconfig;
-	/* Target BTF for CO-RE relocations (e.g. /sys/kernel/btf/vmlinux). Default:
-	 * the running kernel's, then exobpf's own description of its contexts. */
+	/* Target BTF for CO-RE relocations (e.g. /sys/kernel/btf/vmlinux, or an
+	 * object with .BTF). Default: exobpf's own description of its contexts. */
 	const char *btf_custom_path;
-	/* Where maps with pinning = LIBBPF_PIN_BY_NAME live (default:
-	 * $EXOBPF_PIN_DIR, else /sys/fs/bpf). */
+	/* Where maps with pinning = LIBBPF_PIN_BY_NAME are pinned (default:
+	 * exobpf's pin directory, exobpf_pin_dir(); Linux's is /sys/fs/bpf). */
 	const char *pin_root_path;
 	/* LINUX_KERNEL_VERSION for externs and kprobes (0: the running kernel). */
 	uint32_t kern_version;

@@ -92,7 +92,10 @@ EXOBPF_API int exobpf_program__dump_xlated(const struct exobpf_program *prog, FI
 		if (flags & EXOBPF_DUMP_LINES) {
 			const char *line = exobpf_program__line(prog, i, NULL, NULL);
 			if (line && line != last && line[0]) {
-				fprintf(out, "; %s\n", line);
+				const char *t = line;
+				while (*t == ' ' || *t == '\t')
+					t++; /* Linux and bpftool print lines left-trimmed */
+				fprintf(out, "; %s\n", t);
 				last = line;
 			}
 		}

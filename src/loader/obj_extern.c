@@ -117,9 +117,10 @@ int obj_collect_externs(struct exobpf_object *obj)
 		if (id < 0)
 			id = btf_find(obj->btf, s->name, BTF_KIND_FUNC);
 		if (id < 0)
-			return exo_err(
-			    ENOENT, "%s: extern '%s' has no BTF (declare it __kconfig or __ksym)",
-			    obj->path, s->name);
+			return exo_err(ENOENT,
+				       "%s: symbol '%s' is used but defined nowhere (a missing "
+				       "symbol; externs must be __kconfig or __ksym)",
+				       obj->path, s->name);
 		e->btf_id = (uint32_t)id;
 		const struct btf_type *sec = extern_sec(obj->btf, (uint32_t)id);
 		const char *sname = sec ? btf_name(obj->btf, sec) : "";
@@ -128,6 +129,11 @@ int obj_collect_externs(struct exobpf_object *obj)
 			e->is_kcfg = true;
 			if ((err = kcfg_type(obj, e)))
 				return err;
+		} else if (!sname[0]) {
+			return exo_err(ENOENT,
+				       "%s: symbol '%s' is used but defined nowhere (a missing "
+				       "symbol; externs must be __kconfig or __ksym)",
+				       obj->path, s->name);
 		} else if (strcmp(sname, ".ksyms")) {
 			return exo_err(EINVAL,
 				       "%s: extern '%s' is in section '%s', neither .kconfig nor "

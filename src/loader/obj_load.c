@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/err.h"
@@ -281,6 +282,16 @@ EXOBPF_API int exobpf_map__pin(struct exobpf_map *map, const char *path)
 		return exo_err(EINVAL, "map %s: no pin path", map->name);
 	if (map->pinned && map->pin_path && !strcmp(map->pin_path, path))
 		return 0;
+	/* like libbpf, create the pin's directory (one level) */
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return exo_err(errno, "map %s: cannot create %s: %s", map->name, dir,
+				       strerror(errno));
+	}
 	if ((err = exobpf_obj_pin(map->fd, path)))
 		return err;
 	if ((err = exobpf_map__set_pin_path(map, path)))

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "exobpf/map.h"
 #include "loader/obj.h"
 
 static bool has_prefix(const char *s, const char *p)
@@ -411,11 +412,8 @@ int obj_init_maps(struct exobpf_object *obj)
 		struct exobpf_map *m = &obj->maps[i];
 		if (m->def.pinning != EXOBPF_PIN_BY_NAME)
 			continue;
-		const char *root = obj->pin_root_path;
-		if (!root)
-			root = getenv("EXOBPF_PIN_DIR");
-		if (!root || !*root)
-			root = "/sys/fs/bpf";
+		/* exobpf's maps can be pinned only in its pin directory (not bpffs) */
+		const char *root = obj->pin_root_path ? obj->pin_root_path : exobpf_pin_dir();
 		size_t n = strlen(root) + strlen(m->name) + 2;
 		if (!(m->pin_path = malloc(n)))
 			return exo_err(ENOMEM, "%s: out of memory", obj->path);
