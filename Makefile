@@ -95,3 +95,16 @@ $(OUT)/libbpf_xlated: tests/helpers/libbpf_xlated.c | $(DEPS_STAMP)
 .PHONY: progs
 progs: $(PROG_OBJS) $(OUT)/libbpf_xlated
 test check: progs
+
+# libFuzzer target for the loader (clang): build/fuzz/loader_fuzz, with a
+# seed corpus from the test programs in fuzz/corpus-loader.
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Iinclude -Isrc -D_GNU_SOURCE
+.PHONY: fuzz
+fuzz: build/fuzz/loader_fuzz progs
+	@mkdir -p fuzz/corpus-loader
+	@cp $(PROG_OBJS) fuzz/corpus-loader/
+
+build/fuzz/loader_fuzz: fuzz/loader_fuzz.c $(LIB_SRCS) $(wildcard src/*/*.h src/*/*.def include/exobpf/*.h) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ fuzz/loader_fuzz.c $(LIB_SRCS) $(LDLIBS)

@@ -4,6 +4,7 @@
 #ifndef EXOBPF_BTF_H
 #define EXOBPF_BTF_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <linux/btf.h>
@@ -39,5 +40,11 @@ enum exobpf_btf_dump_format {
 /* Print every type, as bpftool does. 0 or -errno. */
 EXOBPF_API int exobpf_btf__dump(const struct exobpf_btf *btf, enum exobpf_btf_dump_format format,
 				FILE *out);
+
+/* One declaration in C ("int (*name)[4]"), as the C dump would write a
+ * member of type id named name; strip_mods drops leading const/volatile.
+ * Used by skeleton generation. */
+EXOBPF_API int exobpf_btf__emit_type_decl(const struct exobpf_btf *btf, uint32_t id,
+					  const char *name, int indent, bool strip_mods, FILE *out);
 
 #endif

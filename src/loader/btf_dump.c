@@ -163,8 +163,21 @@ struct cdump {
 	uint32_t *queue, queue_len;
 	uint32_t *decls, decls_len, decls_cap;
 	struct name_set type_names, ident_names;
+	uint64_t work; /* declarations and padding lines written */
 	int err;
 };
+
+/* Hostile BTF can ask for absurd output (a 4 GiB struct padded 64 bits per
+ * line, anonymous types nested to expand exponentially). Real BTF stays far
+ * below this: all of vmlinux takes about a million steps. */
+#define CDUMP_MAX_WORK (2u << 20)
+
+static bool over_budget(struct cdump *d)
+{
+	if (++d->work > CDUMP_MAX_WORK && !d->err)
+		d->err = -E2BIG;
+	return d->err != 0;
+}
 
 static size_t hash_str(const char *s)
 {
@@ -437,7 +450,7 @@ static void emit_struct_fwd(struct cdump *d, uint32_t id, const struct btf_type 
 		t->name_off ? " " : "", type_name(d, id));
 }
 
-static int round_up(int x, int unit)
+static int64_t round_up(int64_t x, int64_t unit)
 {
 	return (x + unit - 1) / unit * unit;
 }
@@ -447,17 +460,17 @@ static int round_up(int x, int unit)
  * that does not overshoot (a ": 0" marker when the compiler would not align
  * by itself), then fill whole units, then the remainder with the smallest
  * type that holds it. */
-static void emit_padding(struct cdump *d, int cur, int next, int next_align, bool in_bitfield,
-			 int lvl)
+static void emit_padding(struct cdump *d, int64_t cur, int64_t next, int next_align,
+			 bool in_bitfield, int lvl)
 {
 	static const struct {
 		const char *name;
 		int bits;
 	} pads[] = {{"long", 64}, {"int", 32}, {"short", 16}, {"char", 8}};
-	int new_off = 0, bits = 0;
+	int64_t new_off = 0, bits = 0;
 	const char *type = NULL;
 
-	if (cur >= next)
+	if (cur >= next || d->err)
 		return;
 	for (size_t i = 0; i < 4; i++) {
 		bits = pads[i].bits;
@@ -471,12 +484,12 @@ static void emit_padding(struct cdump *d, int cur, int next, int next_align, boo
 		    (new_off != next && next - new_off <= new_off - cur)) {
 			fputc('\n', d->out);
 			pfx(d, lvl);
-			fprintf(d->out, "%s: %d;", type, in_bitfield ? new_off - cur : 0);
+			fprintf(d->out, "%s: %d;", type, in_bitfield ? (int)(new_off - cur) : 0);
 		}
 		cur = new_off;
 	}
-	while (cur != next) {
-		int n = next - cur < bits ? next - cur : bits;
+	while (cur != next && !over_budget(d)) {
+		int64_t n = next - cur < bits ? next - cur : bits;
 		if (n != bits) {
 			for (int i = 3; i >= 0; i--) {
 				if (pads[i].bits >= n) {
@@ -487,7 +500,7 @@ static void emit_padding(struct cdump *d, int cur, int next, int next_align, boo
 		}
 		fputc('\n', d->out);
 		pfx(d, lvl);
-		fprintf(d->out, "%s: %d;", type, n);
+		fprintf(d->out, "%s: %d;", type, (int)n);
 		cur += n;
 	}
 }
@@ -496,7 +509,8 @@ static void emit_struct_def(struct cdump *d, uint32_t id, const struct btf_type 
 {
 	bool is_struct = btf_kind(t) == BTF_KIND_STRUCT;
 	bool packed = is_struct && is_packed(d->btf, t), prev_bitfield = false;
-	int off = 0, align = align_of(d->btf, id, 0);
+	int64_t off = 0;
+	int align = align_of(d->btf, id, 0);
 
 	emit_struct_fwd(d, id, t);
 	fprintf(d->out, " {");
@@ -515,13 +529,13 @@ static void emit_struct_def(struct cdump *d, uint32_t id, const struct btf_type 
 			off = m_off + m_sz;
 		} else {
 			long sz = btf_resolve_size(d->btf, m->type);
-			off = m_off + (int)(sz > 0 ? sz : 0) * 8;
+			off = m_off + (int64_t)(sz > 0 ? sz : 0) * 8;
 		}
 		prev_bitfield = m_sz != 0;
 		fputc(';', d->out);
 	}
 	if (is_struct)
-		emit_padding(d, off, (int)t->size * 8, align, false, lvl + 1);
+		emit_padding(d, off, (int64_t)t->size * 8, align, false, lvl + 1);
 	if (btf_vlen(t) || t->size) {
 		fputc('\n', d->out);
 		pfx(d, lvl);
@@ -883,6 +897,8 @@ static void emit_decl(struct cdump *d, uint32_t id, const char *fname, int lvl)
 {
 	uint32_t base = d->decls_len;
 
+	if (over_budget(d))
+		return;
 	for (int depth = 0;; depth++) {
 		const struct btf_type *t;
 
@@ -939,7 +955,13 @@ static int dump_c(const struct exobpf_btf *btf, FILE *out)
 	fprintf(out,
 		"#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n");
 	fprintf(out, "#endif /* __VMLINUX_H__ */\n");
-	err = d.err ? exo_err(-d.err, "BTF dump: out of memory") : 0;
+	if (d.err == -E2BIG)
+		err = exo_err(E2BIG,
+			      "BTF dump: the C output would exceed %u declarations (absurd "
+			      "sizes or nesting)",
+			      CDUMP_MAX_WORK);
+	else if (d.err)
+		err = exo_err(-d.err, "BTF dump: out of memory");
 out:
 	for (uint32_t i = 0; d.names && i < n; i++)
 		free(d.names[i]);
@@ -968,4 +990,38 @@ EXOBPF_API int exobpf_btf__dump(const struct exobpf_btf *btf, enum exobpf_btf_du
 	for (uint32_t id = 1; id < btf->nr; id++)
 		dump_raw_type(btf, id, out);
 	return 0;
+}
+
+EXOBPF_API int exobpf_btf__emit_type_decl(const struct exobpf_btf *btf, uint32_t id,
+					  const char *name, int indent, bool strip_mods, FILE *out)
+{
+	struct cdump d = {.btf = btf, .out = out};
+	uint32_t n;
+	int err = 0;
+
+	if (!btf || !out)
+		return exo_err(EINVAL, "exobpf_btf__emit_type_decl: NULL argument");
+	if (id >= btf->nr)
+		return exo_err(EINVAL, "BTF: type id %u out of range", id);
+	n = btf->nr;
+	d.named = calloc(n, sizeof(bool));
+	d.names = calloc(n, sizeof(char *));
+	if (!d.named || !d.names) {
+		err = exo_err(ENOMEM, "BTF: out of memory");
+		goto out;
+	}
+	if (strip_mods) /* skeletons show "int x", not "const volatile int x" */
+		btf_skip_mods(btf, id, &id);
+	emit_decl(&d, id, name ? name : "", indent);
+	if (d.err)
+		err = exo_err(-d.err, "BTF: out of memory");
+out:
+	for (uint32_t i = 0; d.names && i < n; i++)
+		free(d.names[i]);
+	free(d.names);
+	free(d.named);
+	free(d.decls);
+	free(d.type_names.slots);
+	free(d.ident_names.slots);
+	return err;
 }

@@ -129,7 +129,8 @@ static int init_programs(struct exobpf_object *obj)
 			return exo_err(EINVAL, "%s: section %s: code without any function symbol",
 				       obj->path, sec->name);
 	}
-	qsort(obj->progs, obj->nr_progs, sizeof(*obj->progs), cmp_progs);
+	if (obj->nr_progs)
+		qsort(obj->progs, obj->nr_progs, sizeof(*obj->progs), cmp_progs);
 	for (uint32_t i = 1; i < obj->nr_progs; i++) {
 		const struct exobpf_program *a = &obj->progs[i - 1], *b = &obj->progs[i];
 		if (a->sec_idx == b->sec_idx && a->sec_insn_off + a->sec_insn_cnt > b->sec_insn_off)
@@ -197,7 +198,9 @@ static int fixup_datasecs(struct exobpf_object *obj)
 				v->offset = (uint32_t)sym->value;
 			}
 		}
-		qsort(btf_secinfos(t), btf_vlen(t), sizeof(struct btf_var_secinfo), cmp_secinfo);
+		if (btf_vlen(t))
+			qsort(btf_secinfos(t), btf_vlen(t), sizeof(struct btf_var_secinfo),
+			      cmp_secinfo);
 		for (uint32_t i = 0; i < btf_vlen(t); i++) {
 			const struct btf_var_secinfo *v = &btf_secinfos(t)[i];
 			if ((uint64_t)v->offset + v->size > t->size && strcmp(name, ".kconfig") &&

@@ -130,6 +130,23 @@ head -c 100 "$progs/arith.bpf.o" >"$tmp/trunc.o"
 check "truncated object exits 3" "3" "$?"
 check "truncated object message" "yes" "$(grep -q 'trunc.o: truncated' "$tmp/err" && echo yes)"
 
+# 5. Skeletons: generated, compiled against the library, used.
+"$exo" gen skeleton "$progs/globals_data.bpf.o" >"$tmp/globals_data.skel.h"
+check "gen skeleton exits 0" "0" "$?"
+san=""
+case $build in *san*) san="-fsanitize=address,undefined" ;; esac
+# shellcheck disable=SC2086
+cc -Wall -Werror $san -Iinclude -I"$tmp" -o "$tmp/skel" tests/helpers/skel_globals.c \
+	"$build/libexobpf.a" -lelf -lz -lpthread -lm 2>"$tmp/cc.err"
+check "skeleton compiles" "0" "$?"
+# total 50 (set before load) + 5; one call; out = total + hidden (5 + 1)
+check "skeleton reads and writes globals" "55 1 61" "$("$tmp/skel" 2>&1)"
+"$exo" gen skeleton "$progs/globals_custom.bpf.o" >"$tmp/c.skel.h"
+check "skeleton struct for a custom section" "yes" \
+	"$(grep -q 'struct globals_custom__data_counters {' "$tmp/c.skel.h" && echo yes)"
+check "skeleton strips const volatile" "yes" \
+	"$(grep -q '__u64 limits\[2\];' "$tmp/c.skel.h" && echo yes)"
+
 echo "$skip skipped"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
