@@ -88,6 +88,11 @@ EXOBPF_API int exobpf_num_slots(void);
 /* The slot count of one map. */
 EXOBPF_API int exobpf_map_num_slots(int fd);
 
+/* PROG_ARRAY without the bpf() layer: store prog (NULL clears) at index.
+ * The program must outlive its place in the array. */
+struct exobpf_prog;
+EXOBPF_API int exobpf_map_set_prog(int map_fd, __u32 index, struct exobpf_prog *prog);
+
 /* ---- ring buffer consumer (libbpf's ring_buffer) ---- */
 
 struct exobpf_ring_buffer;

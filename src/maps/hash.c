@@ -889,3 +889,66 @@ const struct map_ops htab_ops = {HTAB_OPS(false)};
 const struct map_ops htab_percpu_ops = {HTAB_OPS(true), .lookup_percpu = htab_lookup_percpu};
 const struct map_ops htab_lru_ops = {HTAB_OPS(false)};
 const struct map_ops htab_lru_percpu_ops = {HTAB_OPS(true), .lookup_percpu = htab_lookup_percpu};
+
+/* HASH_OF_MAPS: a hash map whose values are inner map ids. */
+static int htab_of_maps_check(const union bpf_attr *attr)
+{
+	if (attr->value_size != 4)
+		return exo_err(EINVAL, "value_size must be 4 (an fd), got %u", attr->value_size);
+	return htab_check(attr);
+}
+
+static void *htab_of_maps_lookup(struct exo_map *map, const void *key, uint32_t slot)
+{
+	uint32_t *v = htab_lookup(map, key, slot);
+
+	return v ? map_ref_get(__atomic_load_n(v, __ATOMIC_ACQUIRE)) : NULL;
+}
+
+static int htab_of_maps_update(struct exo_map *map, const void *key, const void *value,
+			       uint64_t flags, uint32_t slot)
+{
+	struct exo_map *inner;
+	uint32_t fd, id, old = 0;
+	bool had;
+	int err;
+
+	if (slot != MAP_ALL_SLOTS)
+		return -EOPNOTSUPP;
+	memcpy(&fd, value, 4);
+	if ((err = map_inner_check(map, fd, &inner)))
+		return err;
+	id = inner->id;
+	had = htab_lookup_user(map, key, &old, 0) == 0;
+	err = htab_update(map, key, &id, flags, slot);
+	if (!err) {
+		map_ref_store(inner);
+		if (had && old)
+			map_ref_drop(old);
+	}
+	exo_map_put(inner);
+	return err;
+}
+
+static int htab_of_maps_delete(struct exo_map *map, const void *key)
+{
+	uint32_t old;
+	int err = delete_locked(map, key, &old, 0);
+
+	if (!err && old)
+		map_ref_drop(old);
+	return err;
+}
+
+const struct map_ops htab_of_maps_ops = {
+    .check = htab_of_maps_check,
+    .layout = htab_layout,
+    .init = htab_init,
+    .lookup = htab_of_maps_lookup,
+    .lookup_user = htab_lookup_user,
+    .update = htab_of_maps_update,
+    .delete = htab_of_maps_delete,
+    .get_next_key = htab_get_next_key,
+    .recover = htab_recover,
+    .fd_values = true,
+};

@@ -74,6 +74,8 @@ struct map_ops {
 	uint64_t (*layout)(struct exo_map *map);
 	/* Initialise a fresh (zeroed) file. */
 	int (*init)(struct exo_map *map);
+	/* Set up process-local state once the file is mapped. */
+	int (*open)(struct exo_map *map);
 	void *(*lookup)(struct exo_map *map, const void *key, uint32_t slot);
 	/* user space: copy the value out (per-CPU: every slot) */
 	int (*lookup_user)(struct exo_map *map, const void *key, void *value, uint64_t flags);
@@ -167,10 +169,17 @@ int store_create_file(uint64_t size, char *why, size_t whylen);
 const char *store_dir(void);
 int store_ref_path(uint32_t id, char *buf, size_t size);
 
-/* fd-valued maps (prog/map arrays, map-in-map): turning values into ids and
- * back. */
-int map_inner_from_fd(struct exo_map *outer, uint32_t fd, uint32_t *id);
-void map_inner_release(uint32_t id);
-struct exo_map *map_inner_get(uint32_t id); /* local object or NULL (no new ref) */
+/* refs.c: values naming other maps by id (map-in-map, perf rings) */
+int map_ref_store(struct exo_map *map);	     /* one more value names map */
+void map_ref_drop(uint32_t id);		     /* one value less */
+struct exo_map *map_ref_get(uint32_t id);     /* borrowed; NULL if gone */
+
+/* fdarray.c: user-space values of fd maps */
+int map_inner_check(const struct exo_map *outer, uint32_t fd, struct exo_map **inner);
+struct exo_map *map_perf_ring_at(struct exo_map *map, uint32_t index); /* borrowed */
+int map_perf_ring_set(struct exo_map *map, uint32_t index, struct exo_map *ring);
+
+/* internal map types beyond Linux's numbering */
+#define EXO_MAP_TYPE_PERF_RING 0x7e000001u
 
 #endif

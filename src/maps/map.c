@@ -87,29 +87,34 @@ static int create_checks(const union bpf_attr *attr, const struct exo_map_ext *e
 	return 0;
 }
 
-/* The map-in-map template: a local, unregistered copy of the inner map's
- * parameters, as Linux's bpf_map_meta_alloc. */
+/* The map-in-map template's parameters, from the inner map given at
+ * creation (Linux's bpf_map_meta_alloc). */
 static int inner_template(struct exo_map *map, uint32_t inner_fd)
 {
 	struct exo_map *inner = exo_map_get((int)inner_fd);
 	struct map_hdr *h = map->hdr;
+	int err = 0;
 
-	if (!inner)
+	if (!inner) {
+		exo_err_prefix("map_create: inner_map_fd");
 		return -errno;
-	if (inner->type == BPF_MAP_TYPE_PROG_ARRAY || inner->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
-	    inner->type == BPF_MAP_TYPE_HASH_OF_MAPS || inner->spin_lock_off >= 0) {
-		exo_map_put(inner);
-		return exo_err(ENOTSUPP_,
-			       "map_create: inner_map_fd %u: a %s map cannot be an inner map",
-			       inner_fd, map_type_name(inner->type));
 	}
-	h->inner_type = inner->type;
-	h->inner_key_size = inner->key_size;
-	h->inner_value_size = inner->value_size;
-	h->inner_max_entries = inner->max_entries;
-	h->inner_flags = inner->flags;
+	if (inner->type == BPF_MAP_TYPE_ARRAY_OF_MAPS || inner->type == BPF_MAP_TYPE_HASH_OF_MAPS)
+		err = exo_err(EINVAL, "map_create: inner_map_fd %u: maps of maps cannot nest",
+			      inner_fd);
+	else if (inner->type == BPF_MAP_TYPE_PROG_ARRAY || inner->spin_lock_off >= 0)
+		err = exo_err(ENOTSUPP_,
+			      "map_create: inner_map_fd %u: a %s map cannot be an inner map",
+			      inner_fd, map_type_name(inner->type));
+	if (!err) {
+		h->inner_type = inner->type;
+		h->inner_key_size = inner->key_size;
+		h->inner_value_size = inner->value_size;
+		h->inner_max_entries = inner->max_entries;
+		h->inner_flags = inner->flags;
+	}
 	exo_map_put(inner);
-	return 0;
+	return err;
 }
 
 int exo_map_create_ext(const union bpf_attr *attr, const struct exo_map_ext *ext)
@@ -148,6 +153,9 @@ int exo_map_create_ext(const union bpf_attr *attr, const struct exo_map_ext *ext
 	hdr.btf_key_type_id = attr->btf_key_type_id;
 	hdr.btf_value_type_id = attr->btf_value_type_id;
 	memcpy(hdr.name, name, sizeof(hdr.name));
+	if ((hdr.type == BPF_MAP_TYPE_ARRAY_OF_MAPS || hdr.type == BPF_MAP_TYPE_HASH_OF_MAPS) &&
+	    (err = inner_template(&(struct exo_map){.hdr = &hdr}, attr->inner_map_fd)))
+		return err;
 	probe.ops = map_ops_of(hdr.type);
 	probe.type = hdr.type;
 	probe.key_size = hdr.key_size;
@@ -181,9 +189,6 @@ int exo_map_create_ext(const union bpf_attr *attr, const struct exo_map_ext *ext
 		return err;
 	}
 	if ((err = shm_lock_init(&map->hdr->lock)) ||
-	    ((attr->map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
-	      attr->map_type == BPF_MAP_TYPE_HASH_OF_MAPS) &&
-	     (err = inner_template(map, attr->inner_map_fd))) ||
 	    (map->ops->init && (err = map->ops->init(map))) || (err = map_register_fd(map, fd))) {
 		exo_map_put(map);
 		close(fd);

@@ -34,8 +34,7 @@ static void map_free(struct exo_map *map)
 {
 	if (map->ops && map->ops->release)
 		map->ops->release(map);
-	if (map->inner)
-		exo_map_put(map->inner);
+	free(map->inner); /* a template: never registered */
 	if (map->base)
 		munmap(map->base, map->size);
 	if (map->fd >= 0)
@@ -180,6 +179,26 @@ struct exo_map *map_open_file(int fd, const char *what)
 		goto fail;
 	}
 	map->hdr = (struct map_hdr *)map->base;
+	if (map->type == BPF_MAP_TYPE_ARRAY_OF_MAPS || map->type == BPF_MAP_TYPE_HASH_OF_MAPS) {
+		struct exo_map *t = calloc(1, sizeof(*t));
+
+		if (!t) {
+			err = exo_err(ENOMEM, "%s: out of memory", what);
+			goto fail;
+		}
+		t->type = hdr.inner_type;
+		t->key_size = hdr.inner_key_size;
+		t->value_size = hdr.inner_value_size;
+		t->max_entries = hdr.inner_max_entries;
+		t->flags = hdr.inner_flags;
+		t->value_stride = (uint32_t)map_round8(t->value_size);
+		t->spin_lock_off = -1;
+		t->fd = -1;
+		t->ops = map_ops_of(t->type);
+		map->inner = t;
+	}
+	if (map->ops->open && (err = map->ops->open(map)))
+		goto fail;
 	return map;
 fail:
 	map_free(map);
