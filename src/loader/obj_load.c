@@ -22,6 +22,13 @@ struct exobpf_btf *ctx_btf(void);
 
 void obj_release_runtime(struct exobpf_object *obj)
 {
+	/* a PROG_ARRAY may outlive us (pinned): take our programs out first */
+	for (uint32_t i = 0; i < obj->nr_maps; i++) {
+		struct exobpf_map *m = &obj->maps[i];
+		for (uint32_t s = 0; m->fd >= 0 && s < m->nr_init; s++)
+			if (m->init_progs[s] && m->init_progs[s]->prog)
+				exobpf_map_set_prog(m->fd, s, NULL);
+	}
 	for (uint32_t i = 0; i < obj->nr_progs; i++) {
 		exobpf_prog__free(obj->progs[i].prog);
 		obj->progs[i].prog = NULL;
@@ -157,13 +164,7 @@ static int fill_map_slots(struct exobpf_object *obj, struct exobpf_map *m)
 				return exo_err(EINVAL,
 					       "%s: map '%s': slot %u: program %s is not loaded",
 					       obj->path, m->name, s, p->name);
-			if (!exo_map_prog_array_set)
-				return exo_err(
-				    ENOTSUP, "%s: map '%s': program slots need PROG_ARRAY support",
-				    obj->path, m->name);
-			struct exo_map *pm = exo_map_get(m->fd);
-			err = pm ? exo_map_prog_array_set(pm, s, &p->prog->vm) : -errno;
-			exo_map_put(pm);
+			err = exobpf_map_set_prog(m->fd, s, p->prog);
 			if (err) {
 				exo_err_prefix("%s: map '%s': slot %u", obj->path, m->name, s);
 				return err;

@@ -20,16 +20,17 @@ struct {
 	.values = {&inner_a, [2] = &inner_b},
 };
 
-SEC("socket")
-int mim(struct __sk_buff *skb)
+SEC("syscall")
+int mim(struct args *ctx)
 {
-	__u32 k = 2, ik = 1;
+	__u32 k = (__u32)ctx->a, ik = 1;
 	void *in = bpf_map_lookup_elem(&outer, &k);
 
 	if (!in)
-		return 0;
+		return -1;
 	__u32 *v = bpf_map_lookup_elem(in, &ik);
-	return v ? *v : 0;
+	ctx->out = v ? *v : 0;
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -641,6 +641,23 @@ TEST(loader_map_in_map_and_prog_array_definitions)
 	CHECK(outer->init_maps[2] == exobpf_object__find_map_by_name(obj, "inner_b"));
 	exobpf_object__close(obj);
 
+	/* loaded: the slots are filled, the program reaches inner_b through outer */
+	obj = open_obj("map_in_map");
+	CHECK(obj);
+	CHECK_MSG(!exobpf_object__load(obj), "%s", exobpf_errmsg());
+	uint32_t ik = 1, val = 77;
+	struct exobpf_map *b = exobpf_object__find_map_by_name(obj, "inner_b");
+	CHECK_EQ(exobpf_map_update_elem(exobpf_map__fd(b), &ik, &val, 0), 0);
+	struct args a = {2, 0, 0};
+	uint64_t r0;
+	CHECK_EQ(run_syscall(obj, "mim", &a, &r0), 0);
+	CHECK_EQ(r0, 0);
+	CHECK_EQ(a.out, 77);
+	a.a = 1; /* slot 1 was left empty */
+	CHECK_EQ(run_syscall(obj, "mim", &a, &r0), 0);
+	CHECK_EQ((int32_t)r0, -1);
+	exobpf_object__close(obj);
+
 	obj = open_obj("prog_array");
 	CHECK(obj);
 	struct exobpf_map *j = exobpf_object__find_map_by_name(obj, "jumps");
@@ -648,6 +665,7 @@ TEST(loader_map_in_map_and_prog_array_definitions)
 	CHECK_EQ(j->nr_init, 3);
 	CHECK(j->init_progs[0] == exobpf_object__find_program_by_name(obj, "tail_a"));
 	CHECK(j->init_progs[2] == exobpf_object__find_program_by_name(obj, "tail_b"));
+	CHECK_MSG(!exobpf_object__load(obj), "%s", exobpf_errmsg());
 	exobpf_object__close(obj);
 }
 
