@@ -25,7 +25,7 @@ LDLIBS := -lpthread -lm
 LIB_SRCS := $(sort $(wildcard src/*/*.c))
 TOOL_SRCS := $(sort $(wildcard tools/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
-LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o) $(LIB_GEN_OBJS)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(OUT)/obj/%.o)
 TEST_OBJS := $(TEST_SRCS:%.c=$(OUT)/obj/%.o)
 
@@ -105,6 +105,6 @@ fuzz: build/fuzz/loader_fuzz progs
 	@mkdir -p fuzz/corpus-loader
 	@cp $(PROG_OBJS) fuzz/corpus-loader/
 
-build/fuzz/loader_fuzz: fuzz/loader_fuzz.c $(LIB_SRCS) $(wildcard src/*/*.h src/*/*.def include/exobpf/*.h) | $(DEPS_STAMP)
+build/fuzz/loader_fuzz: fuzz/loader_fuzz.c $(LIB_SRCS) $(CTX_BTF_C) $(wildcard src/*/*.h src/*/*.def include/exobpf/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ fuzz/loader_fuzz.c $(LIB_SRCS) $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -o $@ fuzz/loader_fuzz.c $(LIB_SRCS) $(CTX_BTF_C) $(LDLIBS)

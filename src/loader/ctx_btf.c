@@ -1,21 +1,20 @@
-/* exobpf's own BTF: the context structures it provides to programs, the
- * default CO-RE target. Built from <linux/bpf.h> by clang at build time
- * would need clang for the library; instead the descriptions come from the
- * program side: until generated, the target is empty and every CO-RE
- * relocation against it takes its "not found" value. */
-#include <string.h>
+/* exobpf's own BTF: the context structures it provides to programs
+ * (ctx_types.bpf.h, compiled at build time), the default CO-RE target, so a
+ * program built against other headers finds __sk_buff, xdp_md, ... fields
+ * where exobpf has them. */
+#include <stddef.h>
 
 #include "loader/btf.h"
 
+extern const unsigned char exo_ctx_btf_data[];
+extern const size_t exo_ctx_btf_size;
+
 struct exobpf_btf *ctx_btf(void)
 {
-	static const struct {
-		struct btf_header h;
-		char strs[1];
-	} empty = {{BTF_MAGIC, BTF_VERSION, 0, sizeof(struct btf_header), 0, 0, 0, 1}, {0}};
 	static struct exobpf_btf *cached;
 
+	/* parsed once and kept for the life of the process */
 	if (!cached)
-		cached = btf_parse(&empty, sizeof(empty), "exobpf context BTF");
+		cached = btf_parse(exo_ctx_btf_data, exo_ctx_btf_size, "exobpf context BTF");
 	return cached;
 }

@@ -33,6 +33,7 @@ printf 'CONFIG_EXO_INT=42\nCONFIG_EXO_BOOL=y\nCONFIG_EXO_TRI=m\nCONFIG_EXO_STR="
 opts_for() {
 	case $1 in
 	core_vmlinux) echo "--btf /sys/kernel/btf/vmlinux" ;;
+	core_ctx) ;; # exobpf's own context BTF against libbpf's default, the kernel's
 	core_*) echo "--btf $progs/core_target.bpf.o" ;;
 	kconfig) echo "--kconfig $tmp/kconfig" ;;
 	esac

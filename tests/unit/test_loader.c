@@ -477,6 +477,21 @@ TEST(loader_core_enums_and_type_ids)
 	exobpf_object__close(obj);
 }
 
+TEST(loader_core_against_exobpf_context_btf)
+{
+	struct exobpf_object *obj = open_obj("core_ctx"); /* no target given */
+	struct args a = {0};
+	uint64_t r0;
+
+	CHECK(obj);
+	CHECK_MSG(!exobpf_object__load(obj), "%s", exobpf_errmsg());
+	CHECK_EQ(run_syscall(obj, "ctx_offsets", &a, &r0), 0);
+	CHECK_EQ(a.a, offsetof(struct __sk_buff, mark));
+	CHECK_EQ(a.b, 1); /* "gone" is not a field (0 * 10); struct xdp_md exists */
+	CHECK_EQ(a.out, sizeof(struct __sk_buff));
+	exobpf_object__close(obj);
+}
+
 TEST(loader_core_poisons_what_it_cannot_relocate)
 {
 	struct exobpf_object *obj = open_core("core_poison");
