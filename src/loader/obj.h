@@ -134,7 +134,7 @@ struct exobpf_object {
 	char *kconfig;
 	char *btf_custom_path;
 	char *pin_root_path;
-	bool prepared, loaded;
+	bool attempted, prepared, loaded;
 };
 
 /* obj_open.c */

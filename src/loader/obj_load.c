@@ -225,6 +225,11 @@ EXOBPF_API int exobpf_object__prepare(struct exobpf_object *obj)
 		return exo_err(EINVAL, "exobpf_object__prepare: NULL object");
 	if (obj->prepared || obj->loaded)
 		return exo_err(EBUSY, "%s: already prepared", obj->path);
+	/* relocation rewrites the programs in place: like libbpf, one attempt */
+	if (obj->attempted)
+		return exo_err(EBUSY, "%s: a failed load cannot be retried; open the object again",
+			       obj->path);
+	obj->attempted = true;
 	if ((err = obj_resolve_externs(obj)))
 		return err;
 	if (obj->has_ext && obj->ext.core.nsecs && !(target = target_btf(obj))) {
@@ -251,6 +256,9 @@ EXOBPF_API int exobpf_object__load(struct exobpf_object *obj)
 		return exo_err(EINVAL, "exobpf_object__load: NULL object");
 	if (obj->loaded)
 		return exo_err(EBUSY, "%s: already loaded", obj->path);
+	if (obj->attempted && !obj->prepared)
+		return exo_err(EBUSY, "%s: a failed load cannot be retried; open the object again",
+			       obj->path);
 	if (!obj->prepared && (err = exobpf_object__prepare(obj)))
 		return err;
 	for (uint32_t i = 0; i < obj->nr_progs && !err; i++)

@@ -137,6 +137,17 @@ static int init_programs(struct exobpf_object *obj)
 			return exo_err(EINVAL, "%s: section %s: functions %s and %s overlap",
 				       obj->path, a->sec_name, a->name, b->name);
 	}
+	/* hidden global functions are static to the verifier: say so in BTF, as
+	 * libbpf does before loading it */
+	for (uint32_t i = 0; obj->btf && i < obj->nr_progs; i++) {
+		int id = obj->progs[i].mark_btf_static
+			     ? btf_find(obj->btf, obj->progs[i].name, BTF_KIND_FUNC)
+			     : -1;
+		if (id > 0) {
+			struct btf_type *t = obj->btf->types[id];
+			t->info = (t->info & ~0xffffu) | BTF_FUNC_STATIC;
+		}
+	}
 	for (uint32_t i = 0; i < obj->nr_progs; i++)
 		for (uint32_t j = 0; j < obj->nr_progs; j++)
 			if (i != j && !strcmp(obj->progs[i].name, obj->progs[j].name))

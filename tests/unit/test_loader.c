@@ -738,3 +738,22 @@ TEST(loader_missing_symbol)
 	CHECK_EQ(errno, ENOENT);
 	CHECK_CONTAINS(exobpf_errmsg(), "symbol 'undefined_thing' is used but defined nowhere");
 }
+
+TEST(loader_hidden_function_is_static_in_btf)
+{
+	struct exobpf_object *obj = open_obj("hidden_func");
+	struct args a = {21, 0, 0};
+	uint64_t r0;
+
+	CHECK(obj);
+	struct exobpf_btf *btf = exobpf_object__btf(obj);
+	int id = exobpf_btf__find_by_name_kind(btf, "twice", BTF_KIND_FUNC);
+	CHECK(id > 0);
+	CHECK_EQ(BTF_INFO_VLEN(exobpf_btf__type_by_id(btf, (uint32_t)id)->info), BTF_FUNC_STATIC);
+	id = exobpf_btf__find_by_name_kind(btf, "use_hidden", BTF_KIND_FUNC);
+	CHECK_EQ(BTF_INFO_VLEN(exobpf_btf__type_by_id(btf, (uint32_t)id)->info), BTF_FUNC_GLOBAL);
+	CHECK_MSG(!exobpf_object__load(obj), "%s", exobpf_errmsg());
+	CHECK_EQ(run_syscall(obj, "use_hidden", &a, &r0), 0);
+	CHECK_EQ(a.out, 42);
+	exobpf_object__close(obj);
+}
