@@ -92,12 +92,7 @@ static int record(struct exobpf_object *obj, struct exobpf_program *p, const cha
 			if (obj->externs[e].sym_idx == (int)rel->sym) {
 				r.ext_idx = (int)e;
 				if (is_call(insn)) {
-					if (insn->src_reg != BPF_PSEUDO_KFUNC_CALL)
-						return exo_err(
-						    EINVAL,
-						    "%s: program %s: insn %u: call of extern "
-						    "'%s' is not a kfunc call",
-						    path, p->name, insn_idx, name);
+					/* clang writes src 1; the loader makes it a kfunc call */
 					r.type = RELO_EXTERN_CALL;
 				} else {
 					r.type = RELO_EXTERN_LD64;
@@ -393,11 +388,12 @@ static int relocate_data(struct exobpf_object *obj, struct exobpf_program *main,
 			}
 			break;
 		case RELO_EXTERN_CALL:
-			ext = &obj->externs[r->ext_idx];
-			return exo_err(ENOTSUP,
-				       "%s: program %s: insn %u: kfunc '%s' is not available in "
-				       "exobpf",
-				       obj->path, main->name, r->insn_idx, ext->name);
+			/* only weak kfuncs get here (strong ones failed to resolve):
+			 * libbpf leaves an unresolved weak kfunc call as imm 0, off 0 */
+			insn[0].src_reg = BPF_PSEUDO_KFUNC_CALL;
+			insn[0].imm = 0;
+			insn[0].off = 0;
+			break;
 		case RELO_SUBPROG_ADDR:
 			if (insn->src_reg != BPF_PSEUDO_FUNC)
 				return exo_err(EINVAL,

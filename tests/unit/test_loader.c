@@ -383,6 +383,19 @@ TEST(loader_kconfig_externs)
 	exobpf_object__close(obj);
 }
 
+TEST(loader_weak_kfunc_is_avoidable)
+{
+	struct exobpf_object *obj = open_obj("kfunc_weak");
+	struct args a = {0};
+	uint64_t r0;
+
+	CHECK(obj);
+	CHECK_MSG(!exobpf_object__load(obj), "%s", exobpf_errmsg());
+	CHECK_EQ(run_syscall(obj, "maybe_kfunc", &a, &r0), 0);
+	CHECK_EQ(a.out, 5); /* its address read as NULL, so it was not called */
+	exobpf_object__close(obj);
+}
+
 TEST(loader_weak_ksym_reads_null)
 {
 	struct exobpf_object *obj = open_obj("ksym_weak");
