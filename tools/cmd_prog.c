@@ -91,8 +91,9 @@ static void show(struct exobpf_object *obj)
 
 	exobpf_object__for_each_program(p, obj)
 	{
+		const char *type = exobpf_prog_type_str(exobpf_program__type(p));
 		printf("%u: %s  name %s  section %s  insns %zu  license %s%s\n", n++,
-		       exobpf_program__type(p) ? "" : "", exobpf_program__name(p),
+		       type && exobpf_program__type(p) ? type : "unknown", exobpf_program__name(p),
 		       exobpf_program__section_name(p), exobpf_program__insn_cnt(p),
 		       exobpf_object__license(obj)[0] ? exobpf_object__license(obj) : "(none)",
 		       exobpf_program__autoload(p) ? "" : "  (not autoloaded)");

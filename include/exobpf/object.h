@@ -145,6 +145,10 @@ enum exobpf_dump_flags {
 EXOBPF_API int exobpf_program__dump_xlated(const struct exobpf_program *prog, FILE *out,
 					   unsigned flags);
 
+/* bpftool's name of a program type ("socket_filter", "xdp"), libbpf's
+ * libbpf_bpf_prog_type_str; NULL for unknown types. */
+EXOBPF_API const char *exobpf_prog_type_str(enum bpf_prog_type type);
+
 /* Values for the pinning attribute of BTF-defined maps (libbpf's). */
 enum exobpf_pin_type {
 	EXOBPF_PIN_NONE = 0,

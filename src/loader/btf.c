@@ -250,36 +250,93 @@ static uint32_t value_edge(const struct exobpf_btf *btf, const struct btf_type *
 	}
 }
 
-static uint32_t chain_next(const struct btf_type *t)
+/* References that do not go through a struct or union: along them every
+ * type must bottom out, since C can only make a type refer to itself through
+ * a struct tag ("typedef const T *T", a prototype taking a pointer to itself,
+ * cannot be written). */
+static uint32_t ref_count(const struct btf_type *t)
 {
-	return btf_kind(t) == BTF_KIND_PTR || btf_kind(t) == BTF_KIND_TYPEDEF || btf_is_mod(t)
-		   ? t->type
-		   : 0;
+	switch (btf_kind(t)) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+	case BTF_KIND_INT:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+	case BTF_KIND_FWD:
+	case BTF_KIND_FLOAT:
+		return 0;
+	case BTF_KIND_ARRAY:
+		return 2;
+	case BTF_KIND_FUNC_PROTO:
+		return btf_vlen(t) + 1;
+	case BTF_KIND_DATASEC:
+		return btf_vlen(t);
+	default:
+		return 1;
+	}
 }
 
-/* A chain of pointers, typedefs and modifiers that comes back to itself
- * names no type at all ("typedef const T *T"). Each such type has one
- * successor, so one walk per start with a mark of who walked finds them all. */
+static uint32_t ref_edge(const struct btf_type *t, uint32_t i)
+{
+	switch (btf_kind(t)) {
+	case BTF_KIND_ARRAY:
+		return i ? btf_array(t)->index_type : btf_array(t)->type;
+	case BTF_KIND_FUNC_PROTO:
+		return i ? btf_params(t)[i - 1].type : t->type;
+	case BTF_KIND_DATASEC:
+		return btf_secinfos(t)[i].type;
+	default:
+		return t->type;
+	}
+}
+
 static int check_chains(const struct exobpf_btf *btf, const char *name)
 {
-	uint32_t *mark = calloc(btf->nr, sizeof(uint32_t));
+	uint8_t *state = calloc(btf->nr, 1);
+	uint32_t *stack_id = malloc(btf->nr * sizeof(uint32_t));
+	uint32_t *stack_edge = malloc(btf->nr * sizeof(uint32_t));
+	int err = 0;
 
-	if (!mark)
-		return exo_err(ENOMEM, "%s: out of memory", name);
-	for (uint32_t root = 1; root < btf->nr; root++) {
-		for (uint32_t id = root; id && !mark[id]; id = chain_next(btf->types[id])) {
-			mark[id] = root;
-			uint32_t next = chain_next(btf->types[id]);
-			if (next && mark[next] == root) {
-				free(mark);
-				return bad(name, id, btf,
-					   "references type [%u] which leads back to it (a loop)",
-					   next);
+	if (!state || !stack_id || !stack_edge) {
+		err = exo_err(ENOMEM, "%s: out of memory", name);
+		goto out;
+	}
+	for (uint32_t root = 1; root < btf->nr && !err; root++) {
+		uint32_t sp = 0;
+
+		if (state[root])
+			continue;
+		stack_id[sp] = root;
+		stack_edge[sp++] = 0;
+		state[root] = 1;
+		while (sp) {
+			uint32_t id = stack_id[sp - 1], e = stack_edge[sp - 1]++;
+			const struct btf_type *t = btf->types[id];
+
+			if (e >= ref_count(t)) {
+				state[id] = 2;
+				sp--;
+				continue;
 			}
+			uint32_t next = ref_edge(t, e);
+			if (!next || state[next] == 2)
+				continue;
+			if (state[next] == 1) {
+				err = bad(name, id, btf,
+					  "references type [%u] which leads back to it (a loop)",
+					  next);
+				break;
+			}
+			state[next] = 1;
+			stack_id[sp] = next;
+			stack_edge[sp++] = 0;
 		}
 	}
-	free(mark);
-	return 0;
+out:
+	free(state);
+	free(stack_id);
+	free(stack_edge);
+	return err;
 }
 
 static uint32_t edge_count(const struct btf_type *t)

@@ -164,6 +164,7 @@ struct cdump {
 	uint32_t *decls, decls_len, decls_cap;
 	struct name_set type_names, ident_names;
 	uint64_t work; /* declarations and padding lines written */
+	int depth;     /* recursion of order() and emit_type() */
 	int err;
 };
 
@@ -367,7 +368,26 @@ static void enqueue(struct cdump *d, uint32_t id)
 /* Put id's definition after everything it needs by value. Returns 1 when id
  * is a "strong" dependency (a definition must come first), 0 when a forward
  * declaration will do, negative on an unsatisfiable loop. */
+static int order(struct cdump *d, uint32_t id, bool through_ptr);
+
+/* Types nest (a struct holding a struct ...) far less deeply than this in
+ * any real program or kernel; hostile BTF could nest until the stack ends. */
+#define CDUMP_MAX_DEPTH 256
+
+static int order_inner(struct cdump *d, uint32_t id, bool through_ptr);
+
 static int order(struct cdump *d, uint32_t id, bool through_ptr)
+{
+	if (d->depth >= CDUMP_MAX_DEPTH)
+		return exo_err(ELOOP, "BTF type [%u]: types nest deeper than %d", id,
+			       CDUMP_MAX_DEPTH);
+	d->depth++;
+	int r = order_inner(d, id, through_ptr);
+	d->depth--;
+	return r;
+}
+
+static int order_inner(struct cdump *d, uint32_t id, bool through_ptr)
 {
 	const struct btf_type *t = btf_type(d->btf, id);
 	int err, strong;
@@ -620,7 +640,21 @@ static bool skipped_typedef(struct cdump *d, uint32_t id)
 	return t->name_off && !strcmp(btf_name(d->btf, t), "__builtin_va_list");
 }
 
+static void emit_type_inner(struct cdump *d, uint32_t id, uint32_t cont_id);
+
 static void emit_type(struct cdump *d, uint32_t id, uint32_t cont_id)
+{
+	if (d->depth >= CDUMP_MAX_DEPTH) {
+		if (!d->err)
+			d->err = -ELOOP;
+		return;
+	}
+	d->depth++;
+	emit_type_inner(d, id, cont_id);
+	d->depth--;
+}
+
+static void emit_type_inner(struct cdump *d, uint32_t id, uint32_t cont_id)
 {
 	const struct btf_type *t = btf_type(d->btf, id);
 	bool top = cont_id == 0;
@@ -899,12 +933,18 @@ static void emit_decl(struct cdump *d, uint32_t id, const char *fname, int lvl)
 
 	if (over_budget(d))
 		return;
+	if (d->depth >= CDUMP_MAX_DEPTH) { /* anonymous types inlined inside each other */
+		d->err = -ELOOP;
+		return;
+	}
+	d->depth++;
 	for (int depth = 0;; depth++) {
 		const struct btf_type *t;
 
 		/* checked BTF has no loops, but a deep chain is still bounded */
 		if (depth > 1024 || d->err) {
 			d->decls_len = base;
+			d->depth--;
 			return;
 		}
 		push_decl(d, id);
@@ -921,6 +961,7 @@ static void emit_decl(struct cdump *d, uint32_t id, const char *fname, int lvl)
 	struct decl_stack s = {base, d->decls_len - base};
 	emit_chain(d, &s, fname, lvl);
 	d->decls_len = base;
+	d->depth--;
 }
 
 static int dump_c(const struct exobpf_btf *btf, FILE *out)
@@ -955,7 +996,9 @@ static int dump_c(const struct exobpf_btf *btf, FILE *out)
 	fprintf(out,
 		"#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n");
 	fprintf(out, "#endif /* __VMLINUX_H__ */\n");
-	if (d.err == -E2BIG)
+	if (d.err == -ELOOP)
+		err = exo_err(ELOOP, "BTF dump: types nest deeper than %d", CDUMP_MAX_DEPTH);
+	else if (d.err == -E2BIG)
 		err = exo_err(E2BIG,
 			      "BTF dump: the C output would exceed %u declarations (absurd "
 			      "sizes or nesting)",

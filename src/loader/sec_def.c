@@ -3,6 +3,7 @@
  * so "xdpfoo" or "socket1" are unknown rather than guessed. */
 #include <string.h>
 
+#include "exobpf/object.h"
 #include "loader/sec_def.h"
 
 static const struct sec_def defs[] = {
@@ -80,4 +81,9 @@ static const char *const prog_types[] = {
 const char *sec_prog_type_name(uint32_t type)
 {
 	return type < sizeof(prog_types) / sizeof(prog_types[0]) ? prog_types[type] : NULL;
+}
+
+EXOBPF_API const char *exobpf_prog_type_str(enum bpf_prog_type type)
+{
+	return sec_prog_type_name(type);
 }

@@ -131,6 +131,12 @@ head -c 100 "$progs/arith.bpf.o" >"$tmp/trunc.o"
 check "truncated object exits 3" "3" "$?"
 check "truncated object message" "yes" "$(grep -q 'trunc.o: truncated' "$tmp/err" && echo yes)"
 
+# exobpf's own context BTF is checked in as data: it must be what clang makes
+# of this machine's headers today.
+./src/loader/gen_ctx_btf.sh src/loader/ctx_types.bpf.h >"$tmp/ctx.c" 2>"$tmp/err"
+check "src/loader/ctx_btf_data.c is current (make ctx-btf)" "same" \
+	"$(cmp -s "$tmp/ctx.c" src/loader/ctx_btf_data.c && echo same)"
+
 # 5. Skeletons: generated, compiled against the library, used.
 "$exo" gen skeleton "$progs/globals_data.bpf.o" >"$tmp/globals_data.skel.h"
 check "gen skeleton exits 0" "0" "$?"

@@ -127,6 +127,14 @@ TEST(btf_rejects_loops)
 	w(&b, 0), w(&b, info(BTF_KIND_PTR, 0, 0)), w(&b, 2);
 	w(&b, 0), w(&b, info(BTF_KIND_PTR, 0, 0)), w(&b, 1);
 	EXPECT_BAD(&b, "(a loop)");
+	/* a prototype taking a pointer to itself (found by the fuzzer: the C
+	 * printer recursed until the stack ran out) */
+	start(&b);
+	w(&b, s(&b, "int")), w(&b, info(BTF_KIND_INT, 0, 0)), w(&b, 4), w(&b, 32);
+	w(&b, 0), w(&b, info(BTF_KIND_FUNC_PROTO, 1, 0)), w(&b, 1);
+	w(&b, s(&b, "self")), w(&b, 3);
+	w(&b, 0), w(&b, info(BTF_KIND_PTR, 0, 0)), w(&b, 2);
+	EXPECT_BAD(&b, "which leads back to it (a loop)");
 	/* a struct pointing at itself is fine (a list) */
 	start(&b);
 	w(&b, s(&b, "list")), w(&b, info(BTF_KIND_STRUCT, 1, 0)), w(&b, 8);
