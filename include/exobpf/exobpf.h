@@ -9,5 +9,6 @@
 #include "exobpf/prog.h"
 #include "exobpf/btf.h"
 #include "exobpf/object.h"
+#include "exobpf/verifier.h"
 
 #endif

@@ -27,6 +27,7 @@ struct exobpf_btf;
 enum exobpf_prog_flags {
 	EXOBPF_PROG_INTERP = 1 << 0,	/* never JIT-compile */
 	EXOBPF_PROG_NO_VERIFY = 1 << 1, /* skip the verifier (unsafe: run checked) */
+	EXOBPF_PROG_UNPRIV = 1 << 2,	/* verify with Linux's rules for unprivileged users */
 };
 
 struct exobpf_prog_opts {
@@ -34,22 +35,24 @@ struct exobpf_prog_opts {
 	enum bpf_prog_type type;
 	const char *name; /* up to 15 characters shown; labels messages */
 	uint32_t flags;	  /* enum exobpf_prog_flags */
-	/* What the loader knows, named as in libbpf's bpf_prog_load_opts. BTF
-	 * records use the kernel's layouts (struct bpf_func_info, bpf_line_info)
-	 * with insn_off in instructions; line info lets the verifier log show
-	 * source lines. */
-	const char *license;
+	/* BPF_PROG_LOAD's verifier inputs, as libbpf's bpf_prog_load_opts has
+	 * them (see exobpf/verifier.h). */
 	enum bpf_attach_type expected_attach_type;
+	uint32_t prog_flags; /* BPF_F_STRICT_ALIGNMENT, BPF_F_ANY_ALIGNMENT, ... */
+	const char *license; /* gpl_only helpers need a GPL-compatible one */
+	char *log_buf;	     /* receives the verifier log (NUL-terminated) */
+	uint32_t log_size;
+	uint32_t log_level; /* 1, 2, | 4 for statistics; 0: no log */
+	/* What the object loader also knows (libbpf's names). BTF records use
+	 * the kernel's layouts (struct bpf_func_info, bpf_line_info) with
+	 * insn_off in instructions; line info lets the verifier log show source
+	 * lines. */
 	uint32_t kern_version;
-	uint32_t prog_flags; /* BPF_F_SLEEPABLE, ... */
 	const struct exobpf_btf *prog_btf;
 	const void *func_info;
 	uint32_t func_info_cnt, func_info_rec_size;
 	const void *line_info;
 	uint32_t line_info_cnt, line_info_rec_size;
-	uint32_t log_level;
-	uint32_t log_size;
-	char *log_buf;
 };
 
 /* A program from instructions (copied). NULL and errno on failure, with

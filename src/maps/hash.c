@@ -471,7 +471,7 @@ static void copy_out(struct exo_map *map, struct helem *e, void *value, uint64_t
 	if (is_percpu(map))
 		memcpy(value, elem_value(map, e), (size_t)map->value_stride * map->nslots);
 	else
-		map_copy_value(map, value, elem_value(map, e), flags & BPF_F_LOCK);
+		map_copy_out(map, value, elem_value(map, e), flags & BPF_F_LOCK);
 }
 
 static int htab_lookup_user(struct exo_map *map, const void *key, void *value, uint64_t flags)
@@ -827,6 +827,11 @@ static bool htab_regions(struct exo_map *map, struct vm_run *run)
 			     !(map->flags & BPF_F_RDONLY_PROG));
 }
 
+uint32_t htab_nbuckets(const struct exo_map *map)
+{
+	return (uint32_t)map->lay[L_NBUCKETS];
+}
+
 /* Batch iteration by bucket, as Linux's htab batch ops: the batch token is a
  * bucket index, and a bucket is never split across calls. */
 int htab_batch(struct exo_map *map, uint32_t *bucket, uint32_t max, void *keys, void *values,
@@ -883,7 +888,7 @@ int htab_batch(struct exo_map *map, uint32_t *bucket, uint32_t max, void *keys, 
 	.lookup_user = htab_lookup_user, .update = htab_update, .delete = htab_delete,        \
 	.get_next_key = htab_get_next_key, .lookup_and_delete = htab_lookup_and_delete,       \
 	.for_each = htab_for_each, .recover = htab_recover, .regions = htab_regions,          \
-	.percpu = pcpu
+	.percpu = pcpu, .batch = BATCH_HTAB | BATCH_UPDATE | BATCH_DELETE
 
 const struct map_ops htab_ops = {HTAB_OPS(false)};
 const struct map_ops htab_percpu_ops = {HTAB_OPS(true), .lookup_percpu = htab_lookup_percpu};
@@ -951,4 +956,5 @@ const struct map_ops htab_of_maps_ops = {
     .get_next_key = htab_get_next_key,
     .recover = htab_recover,
     .fd_values = true,
+    .batch = BATCH_HTAB | BATCH_UPDATE | BATCH_DELETE,
 };

@@ -238,8 +238,6 @@ EXOBPF_API int exobpf_map_create(enum bpf_map_type map_type, const char *map_nam
 
 /* ---- user-space commands ---- */
 
-enum { CAN_READ = 1, CAN_WRITE = 2 };
-
 /* Linux's map_get_sys_perms: the fd's view of the map. */
 static int sys_perms(const struct exo_map *map)
 {
@@ -254,7 +252,7 @@ static int sys_perms(const struct exo_map *map)
 	return p;
 }
 
-static struct exo_map *get_for(int fd, int need, const char *cmd)
+struct exo_map *map_get_for(int fd, int need, const char *cmd)
 {
 	struct exo_map *map = exo_map_get(fd);
 
@@ -323,19 +321,38 @@ EXOBPF_API int exobpf_map_lookup_elem_flags(int fd, const void *key, void *value
 	if (flags & ~(uint64_t)BPF_F_LOCK)
 		return exo_err(EINVAL, "%s: flags 0x%llx: only BPF_F_LOCK is allowed", cmd,
 			       (unsigned long long)flags);
-	if (!(map = get_for(fd, CAN_READ, cmd)))
+	if (!(map = map_get_for(fd, CAN_READ, cmd)))
 		return -errno;
 	if ((err = lock_flag_ok(map, flags, cmd)) || (err = need_key(map, key, cmd)))
 		return done(map, err);
 	if (!value)
 		return done(map, exo_err(EFAULT, "%s: value is NULL", cmd));
+	return done(map, op_result(map_user_lookup(map, key, value, flags), map, cmd));
+}
+
+int map_user_lookup(struct exo_map *map, const void *key, void *value, uint64_t flags)
+{
 	if (map->ops->peek && !map->ops->lookup_user)
-		err = map->ops->peek(map, value);
-	else if (map->ops->lookup_user)
-		err = map->ops->lookup_user(map, key, value, flags);
-	else
-		err = -ENOTSUPP_;
-	return done(map, op_result(err, map, cmd));
+		return map->ops->peek(map, value);
+	if (map->ops->lookup_user)
+		return map->ops->lookup_user(map, key, value, flags);
+	return -ENOTSUPP_;
+}
+
+int map_user_update(struct exo_map *map, const void *key, const void *value, uint64_t flags)
+{
+	if ((flags & BPF_F_LOCK) && map->spin_lock_off < 0)
+		return -EINVAL;
+	if (map->ops->push && !map->ops->update)
+		return map->ops->push(map, value, flags);
+	if (map->ops->update)
+		return map->ops->update(map, key, value, flags, MAP_ALL_SLOTS);
+	return -ENOTSUPP_;
+}
+
+int map_user_delete(struct exo_map *map, const void *key)
+{
+	return map->ops->delete ? map->ops->delete (map, key) : -EINVAL;
 }
 
 EXOBPF_API int exobpf_map_lookup_elem(int fd, const void *key, void *value)
@@ -349,19 +366,13 @@ EXOBPF_API int exobpf_map_update_elem(int fd, const void *key, const void *value
 	struct exo_map *map;
 	int err;
 
-	if (!(map = get_for(fd, CAN_WRITE, cmd)))
+	if (!(map = map_get_for(fd, CAN_WRITE, cmd)))
 		return -errno;
 	if ((err = lock_flag_ok(map, flags, cmd)) || (err = need_key(map, key, cmd)))
 		return done(map, err);
 	if (!value)
 		return done(map, exo_err(EFAULT, "%s: value is NULL", cmd));
-	if (map->ops->push && !map->ops->update)
-		err = map->ops->push(map, value, flags);
-	else if (map->ops->update)
-		err = map->ops->update(map, key, value, flags, MAP_ALL_SLOTS);
-	else
-		err = -ENOTSUPP_;
-	return done(map, op_result(err, map, cmd));
+	return done(map, op_result(map_user_update(map, key, value, flags), map, cmd));
 }
 
 EXOBPF_API int exobpf_map_delete_elem_flags(int fd, const void *key, __u64 flags)
@@ -370,7 +381,7 @@ EXOBPF_API int exobpf_map_delete_elem_flags(int fd, const void *key, __u64 flags
 	struct exo_map *map;
 	int err;
 
-	if (!(map = get_for(fd, CAN_WRITE, cmd)))
+	if (!(map = map_get_for(fd, CAN_WRITE, cmd)))
 		return -errno;
 	if ((err = lock_flag_ok(map, flags, cmd)) || (err = need_key(map, key, cmd)))
 		return done(map, err);
@@ -389,7 +400,7 @@ EXOBPF_API int exobpf_map_get_next_key(int fd, const void *key, void *next_key)
 	struct exo_map *map;
 	int err;
 
-	if (!(map = get_for(fd, CAN_READ, cmd)))
+	if (!(map = map_get_for(fd, CAN_READ, cmd)))
 		return -errno;
 	if (key && !map->key_size)
 		return done(map, exo_err(EINVAL, "%s: the map has no keys", cmd));
@@ -409,7 +420,7 @@ EXOBPF_API int exobpf_map_lookup_and_delete_elem_flags(int fd, const void *key, 
 	if (flags & ~(uint64_t)BPF_F_LOCK)
 		return exo_err(EINVAL, "%s: flags 0x%llx: only BPF_F_LOCK is allowed", cmd,
 			       (unsigned long long)flags);
-	if (!(map = get_for(fd, CAN_READ | CAN_WRITE, cmd)))
+	if (!(map = map_get_for(fd, CAN_READ | CAN_WRITE, cmd)))
 		return -errno;
 	if (flags && (map->type == BPF_MAP_TYPE_QUEUE || map->type == BPF_MAP_TYPE_STACK))
 		return done(map, exo_err(EINVAL, "%s: queue and stack maps take no flags", cmd));
@@ -569,9 +580,16 @@ bool exo_map_add_regions(struct exo_map *map, struct vm_run *run)
 	return map->ops->regions ? map->ops->regions(map, run) : true;
 }
 
+/* Slots past the map's count wrap (a map made with fewer slots than the
+ * running configuration); the common case costs no division. */
+static inline uint32_t slot_of(const struct exo_map *map, uint32_t slot)
+{
+	return slot < map->nslots ? slot : slot % map->nslots;
+}
+
 void *exo_map_lookup(struct exo_map *map, const void *key, uint32_t slot)
 {
-	return map->ops->lookup ? map->ops->lookup(map, key, slot % map->nslots) : NULL;
+	return map->ops->lookup ? map->ops->lookup(map, key, slot_of(map, slot)) : NULL;
 }
 
 long exo_map_update(struct exo_map *map, const void *key, const void *value, uint64_t flags,
@@ -582,7 +600,7 @@ long exo_map_update(struct exo_map *map, const void *key, const void *value, uin
 	if (map->flags & BPF_F_RDONLY_PROG)
 		return -EPERM;
 	map_maybe_recover(map);
-	return map->ops->update(map, key, value, flags, slot % map->nslots);
+	return map->ops->update(map, key, value, flags, slot_of(map, slot));
 }
 
 long exo_map_delete(struct exo_map *map, const void *key)
@@ -621,5 +639,5 @@ long exo_map_for_each(struct exo_map *map, exo_map_each_fn fn, void *ctx, void *
 {
 	if (!map->ops->for_each)
 		return -ENOTSUPP_;
-	return map->ops->for_each(map, fn, ctx, arg, slot % map->nslots);
+	return map->ops->for_each(map, fn, ctx, arg, slot_of(map, slot));
 }
