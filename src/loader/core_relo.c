@@ -777,10 +777,12 @@ int core_relocate(struct exobpf_object *obj, const struct exobpf_btf *tb)
 		const struct btf_ext_sec *es = &info->secs[s];
 		const struct elf_sec *sec = elf_sec_by_name(&obj->elf, es->name);
 
-		if (!sec)
-			return exo_err(EINVAL,
-				       "%s: .BTF.ext: CO-RE relocations for missing section %s",
-				       obj->path, es->name);
+		if (!sec) {
+			err = exo_err(EINVAL,
+				      "%s: .BTF.ext: CO-RE relocations for missing section %s",
+				      obj->path, es->name);
+			break; /* the candidate cache is freed below */
+		}
 		for (uint32_t i = 0; i < es->cnt && !err; i++) {
 			const struct btf_ext_core *r = btf_ext_rec(info, es, i);
 			struct exobpf_program *p = obj_prog_at(obj, (int)sec->idx, r->insn_off / 8);

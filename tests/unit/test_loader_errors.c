@@ -231,3 +231,33 @@ TEST(loader_bad_api_use)
 	CHECK(!exobpf_object__open_file("x.o", (void *)&big));
 	CHECK_CONTAINS(exobpf_errmsg(), "unknown non-zero field");
 }
+
+/* CO-RE relocations for a section the object does not have (found by the
+ * fuzzer: the candidate cache leaked on this path). */
+TEST(loader_rejects_core_relos_for_missing_section)
+{
+	struct file f = {0};
+
+	FRESH("core_fields");
+	Elf64_Shdr *btf = find(&f, ".BTF"), *ext = find(&f, ".BTF.ext");
+	CHECK(btf && ext);
+	uint32_t bhdr, str_off, str_len, ehdr_len, core_off;
+	memcpy(&bhdr, f.buf + btf->sh_offset + 4, 4);
+	memcpy(&str_off, f.buf + btf->sh_offset + 16, 4);
+	memcpy(&str_len, f.buf + btf->sh_offset + 20, 4);
+	const char *strs = (const char *)f.buf + btf->sh_offset + bhdr + str_off;
+	const char *name = memmem(strs, str_len, "only_in_target", 15); /* a type, not a section */
+	CHECK(name);
+	uint32_t name_off = (uint32_t)(name - strs);
+	memcpy(&ehdr_len, f.buf + ext->sh_offset + 4, 4);
+	memcpy(&core_off, f.buf + ext->sh_offset + 24, 4);
+	memcpy(f.buf + ext->sh_offset + ehdr_len + core_off + 4, &name_off, 4);
+	EXOBPF_OPTS(exobpf_object_open_opts, o, .object_name = "core_fields");
+	struct exobpf_object *obj = exobpf_object__open_mem(f.buf, f.size, &o);
+	CHECK_MSG(obj, "%s", exobpf_errmsg());
+	CHECK_EQ(exobpf_object__prepare(obj), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(),
+		       ".BTF.ext: CO-RE relocations for missing section only_in_target");
+	exobpf_object__close(obj);
+	free(f.buf);
+}
