@@ -192,8 +192,27 @@ static int load_program(struct exobpf_object *obj, struct exobpf_program *p)
 	p->prog = exobpf_prog__new(p->insns, p->insns_cnt, &opts);
 	if (!p->prog) {
 		int err = errno;
-		exo_err_prefix("%s: program '%s'", obj->path, p->name);
-		return -err;
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", exobpf_errmsg());
+		/* as libbpf does: load again with a log and show it, so the user sees
+		 * why (with source lines where line info exists) */
+		size_t log_size = 1 << 20;
+		char *log = err == EACCES || err == EINVAL ? malloc(log_size) : NULL;
+		if (log) {
+			opts.log_buf = log;
+			opts.log_size = (uint32_t)log_size;
+			opts.log_level = 1;
+			log[0] = '\0';
+			struct exobpf_prog *again = exobpf_prog__new(p->insns, p->insns_cnt, &opts);
+			exobpf_prog__free(again);
+			if (log[0])
+				exo_warn("%s: program '%s': -- BEGIN PROG LOAD LOG --\n%s-- END "
+					 "PROG LOAD "
+					 "LOG --\n",
+					 obj->path, p->name, log);
+			free(log);
+		}
+		return exo_err(err, "%s: program '%s': %s", obj->path, p->name, msg);
 	}
 	return 0;
 }

@@ -85,6 +85,18 @@ check "unknown SEC named" "yes" \
 check "strong kconfig extern without a value" "yes" \
 	"$(grep -q "extern (kcfg) 'CONFIG_EXO_NOT_THERE' (strong) has no value" "$tmp/err" && echo yes)"
 
+"$exo" prog load "$progs/err_verifier.bpf.o" >/dev/null 2>"$tmp/err"
+check "verifier rejection exits 1 and shows the log" "1:yes" \
+	"$?:$(grep -q -- '-- BEGIN PROG LOAD LOG --' "$tmp/err" && echo yes)"
+want="R1 invalid mem access 'scalar'"
+check "verifier rejection names the fault" "yes" "$(grep -q "$want" "$tmp/err" && echo yes)"
+if "$helper" "$progs/err_verifier.bpf.o" >/dev/null 2>"$tmp/lb.err"; then
+	bad "Linux accepted err_verifier.bpf.o" ""
+elif grep -q 'Operation not permitted' "$tmp/lb.err"; then
+	skip=$((skip + 1))
+else
+	check "Linux rejects it with the same words" "yes" "$(grep -q "$want" "$tmp/lb.err" && echo yes)"
+fi
 "$exo" prog show "$progs/err_missing_sym.bpf.o" >/dev/null 2>"$tmp/err"
 check "undefined symbol exits 3" "3:yes" \
 	"$?:$(grep -q "symbol 'undefined_thing' is used but defined nowhere" "$tmp/err" && echo yes)"
