@@ -16,6 +16,9 @@
 struct exo_map;
 
 #define OBJ_NAME_LEN 16 /* BPF_OBJ_NAME_LEN */
+/* Global data becomes one array map value; Linux refuses values beyond
+ * KMALLOC_MAX_SIZE (4 MiB on x86-64) with E2BIG. */
+#define OBJ_MAX_VALUE_SIZE (4u << 20)
 
 enum obj_reloc_type {
 	RELO_LD64,	   /* lddw of a map: src 1, imm = map fd */

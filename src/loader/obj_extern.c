@@ -147,7 +147,7 @@ int obj_collect_externs(struct exobpf_object *obj)
 
 int obj_init_kconfig_map(struct exobpf_object *obj)
 {
-	uint32_t off = 0;
+	uint64_t off = 0;
 	int id;
 
 	for (uint32_t i = 0; i < obj->nr_externs; i++) {
@@ -155,15 +155,20 @@ int obj_init_kconfig_map(struct exobpf_object *obj)
 		if (!e->is_kcfg)
 			continue;
 		off = (off + e->kcfg_align - 1) / e->kcfg_align * e->kcfg_align;
-		e->data_off = off;
+		e->data_off = (uint32_t)off;
 		off += e->kcfg_size;
+		if (off > OBJ_MAX_VALUE_SIZE)
+			return exo_err(E2BIG,
+				       "%s: extern (kcfg) '%s': the .kconfig externs exceed the "
+				       "%u bytes one map value may hold",
+				       obj->path, e->name, OBJ_MAX_VALUE_SIZE);
 	}
 	if (!off)
 		return 0;
 	/* the .kconfig DATASEC now describes the map's layout */
 	if ((id = btf_find(obj->btf, ".kconfig", BTF_KIND_DATASEC)) > 0) {
 		struct btf_type *t = obj->btf->types[id];
-		t->size = off;
+		t->size = (uint32_t)off;
 		for (uint32_t i = 0; i < btf_vlen(t); i++)
 			for (uint32_t e = 0; e < obj->nr_externs; e++)
 				if (obj->externs[e].btf_id == btf_secinfos(t)[i].type)

@@ -385,9 +385,12 @@ static int init_data_maps(struct exobpf_object *obj)
 			continue;
 		if (!s->size)
 			continue;
-		if (s->size > UINT32_MAX)
-			return exo_err(E2BIG, "%s: section %s: %llu bytes is too large for a map",
-				       obj->path, s->name, (unsigned long long)s->size);
+		if (s->size > OBJ_MAX_VALUE_SIZE)
+			return exo_err(
+			    E2BIG,
+			    "%s: section %s: %llu bytes exceed the %u bytes one map value may "
+			    "hold (Linux's KMALLOC_MAX_SIZE)",
+			    obj->path, s->name, (unsigned long long)s->size, OBJ_MAX_VALUE_SIZE);
 		err = obj_add_internal_map(obj, kind, s->name, (int)i,
 					   kind == MAP_BSS ? NULL : s->data, s->size, NULL);
 		if (err)

@@ -261,3 +261,17 @@ TEST(loader_rejects_core_relos_for_missing_section)
 	exobpf_object__close(obj);
 	free(f.buf);
 }
+
+/* Global data larger than any map value Linux allows (found by the fuzzer:
+ * a 1.8 GB .bss was allocated, then created as a map). */
+TEST(loader_rejects_absurd_global_data)
+{
+	struct file f = {0};
+
+	FRESH("globals_data");
+	Elf64_Shdr *bss = find(&f, ".bss");
+	CHECK(bss);
+	bss->sh_size = 1836675886;
+	CHECK(fails_with(&f, f.size, "section .bss: 1836675886 bytes exceed the 4194304 bytes"));
+	free(f.buf);
+}
