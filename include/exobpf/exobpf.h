@@ -6,5 +6,7 @@
 #include "exobpf/common.h"
 #include "exobpf/insn.h"
 #include "exobpf/prog.h"
+#include "exobpf/cbpf.h"
+#include "exobpf/capture.h"
 
 #endif
