@@ -125,21 +125,36 @@ static int load_classic(const char *path, struct sock_filter **insns, size_t *cn
 	return 0;
 }
 
-/* The program: --program FILE, or the expression compiled for the link type
- * and snap length (those of the capture unless -y/-s say otherwise). */
-static int get_program(const struct compile_args *ca, int linktype, uint32_t snaplen,
+/* The program: --program FILE, or the expression compiled for the capture
+ * as tcpdump -r would (for -y/-s, or without a capture, for that link type
+ * and snap length). */
+static int get_program(const struct compile_args *ca, struct exobpf_capture *cap,
 		       struct sock_filter **insns, size_t *cnt)
 {
+	const char *expr = ca->expr ? ca->expr : "";
+	int err;
+
 	if (ca->program) {
 		if (ca->expr)
 			return cli_fail(EXIT_USAGE, "give an expression or --program, not both");
 		return load_classic(ca->program, insns, cnt);
 	}
-	EXOBPF_OPTS(exobpf_cbpf_compile_opts, co,
-		    .linktype = ca->linktype >= 0 ? ca->linktype : linktype,
-		    .snaplen = ca->snaplen > 0 ? (uint32_t)ca->snaplen : snaplen,
-		    .no_optimize = ca->no_optimize, .netmask = ca->netmask);
-	if (exobpf_cbpf_compile(ca->expr ? ca->expr : "", &co, insns, cnt))
+	if (cap && ca->linktype < 0 && ca->snaplen < 0) {
+		EXOBPF_OPTS(exobpf_cbpf_compile_opts, co, .no_optimize = ca->no_optimize,
+			    .netmask = ca->netmask);
+		err = exobpf_capture__compile(cap, expr, &co, insns, cnt);
+	} else {
+		int linktype = ca->linktype >= 0 ? ca->linktype
+			       : cap		 ? exobpf_capture__linktype(cap)
+						 : 0;
+		uint32_t snaplen = ca->snaplen > 0 ? (uint32_t)ca->snaplen
+				   : cap	   ? exobpf_capture__snaplen(cap)
+						   : 0;
+		EXOBPF_OPTS(exobpf_cbpf_compile_opts, co, .linktype = linktype, .snaplen = snaplen,
+			    .no_optimize = ca->no_optimize, .netmask = ca->netmask);
+		err = exobpf_cbpf_compile(expr, &co, insns, cnt);
+	}
+	if (err)
 		return cli_fail(EXIT_INPUT, "%s", exobpf_errmsg());
 	return 0;
 }
@@ -229,10 +244,11 @@ int cmd_filter(int argc, char **argv)
 		return cli_fail(EXIT_INPUT, "%s", exobpf_errmsg());
 	}
 	int linktype = exobpf_capture__linktype(cap);
-	if ((rc = get_program(&ca, linktype, exobpf_capture__snaplen(cap), &insns, &cnt)))
+	if ((rc = get_program(&ca, cap, &insns, &cnt)))
 		goto out;
-	EXOBPF_OPTS(exobpf_cbpf_opts, po, .name = ca.program ? ca.program : "filter",
-		    .hatype = hatype_of(linktype));
+	/* libpcap's userland rules: its protochain loops jump backwards */
+	EXOBPF_OPTS(exobpf_cbpf_opts, po, .kind = EXOBPF_CBPF_PCAP,
+		    .name = ca.program ? ca.program : "filter", .hatype = hatype_of(linktype));
 	if (!(prog = exobpf_cbpf_prog__new(insns, cnt, &po))) {
 		rc = cli_fail(EXIT_INPUT, "%s", exobpf_errmsg());
 		goto out;
@@ -395,10 +411,10 @@ int cmd_cbpf(int argc, char **argv)
 	struct compile_args ca = {.linktype = -1, .snaplen = -1};
 	enum exobpf_cbpf_format fmt = 0;
 	const char *capfile = NULL, *v;
+	struct exobpf_capture *cap = NULL;
 	struct sock_filter *insns;
 	size_t cnt;
-	int linktype = 1 /* DLT_EN10MB */, r;
-	uint32_t snaplen = 262144;
+	int r;
 
 	if (argc >= 2 && !strcmp(argv[1], "check"))
 		return cbpf_check_cmd(argc, argv, false);
@@ -427,17 +443,12 @@ int cmd_cbpf(int argc, char **argv)
 		free(ca.expr);
 		return cbpf_usage();
 	}
-	if (capfile) {
-		struct exobpf_capture *cap = exobpf_capture__open(capfile);
-		if (!cap) {
-			free(ca.expr);
-			return cli_fail(EXIT_INPUT, "%s", exobpf_errmsg());
-		}
-		linktype = exobpf_capture__linktype(cap);
-		snaplen = exobpf_capture__snaplen(cap);
-		exobpf_capture__close(cap);
+	if (capfile && !(cap = exobpf_capture__open(capfile))) {
+		free(ca.expr);
+		return cli_fail(EXIT_INPUT, "%s", exobpf_errmsg());
 	}
-	r = get_program(&ca, linktype, snaplen, &insns, &cnt);
+	r = get_program(&ca, cap, &insns, &cnt);
+	exobpf_capture__close(cap);
 	free(ca.expr);
 	if (r)
 		return r;

@@ -55,6 +55,13 @@ EXOBPF_API uint32_t exobpf_capture__snaplen(const struct exobpf_capture *cap);
  * message names the file and the packet number). */
 EXOBPF_API int exobpf_capture__next(struct exobpf_capture *cap, struct exobpf_packet *pkt);
 EXOBPF_API int exobpf_capture__write(struct exobpf_capture *cap, const struct exobpf_packet *pkt);
+/* Compile an expression for a capture being read, as tcpdump -r does: with
+ * the file's link type and snap length, and libpcap knowing it filters a
+ * file (so it refuses what only live captures can check, such as "inbound"
+ * on most link types). opts->linktype and opts->snaplen must be 0. */
+EXOBPF_API int exobpf_capture__compile(struct exobpf_capture *cap, const char *expr,
+				       const struct exobpf_cbpf_compile_opts *opts,
+				       struct sock_filter **out, size_t *cnt);
 /* Close (flushing writes); 0 or -errno when the last writes failed. */
 EXOBPF_API int exobpf_capture__close(struct exobpf_capture *cap);
 

@@ -24,12 +24,19 @@
 enum exobpf_cbpf_kind {
 	EXOBPF_CBPF_SOCKET = 0,	 /* socket filter: a packet in, bytes to keep out */
 	EXOBPF_CBPF_SECCOMP = 1, /* seccomp: struct seccomp_data in, SECCOMP_RET_* out */
+	/* libpcap's userland filtering (tcpdump -r): a socket filter that may
+	 * also jump backwards with ja, as libpcap's protochain loops do. Linux
+	 * refuses such programs (libpcap then filters in user space); exobpf
+	 * runs them with an instruction budget so a loop cannot hang. */
+	EXOBPF_CBPF_PCAP = 2,
 };
 
 /* Check as Linux does when a filter is attached (SO_ATTACH_FILTER, or
- * seccomp(SECCOMP_SET_MODE_FILTER) for EXOBPF_CBPF_SECCOMP): 0, or -EINVAL
- * (Linux's errno for every rule) with exobpf_errmsg() naming the instruction
- * and the rule. Linux itself prints nothing; the messages are exobpf's. */
+ * seccomp(SECCOMP_SET_MODE_FILTER) for EXOBPF_CBPF_SECCOMP; for
+ * EXOBPF_CBPF_PCAP, the same rules except that ja may go backwards): 0, or
+ * -EINVAL (Linux's errno for every rule) with exobpf_errmsg() naming the
+ * instruction and the rule. Linux itself prints nothing; the messages are
+ * exobpf's. */
 EXOBPF_API int exobpf_cbpf_check(const struct sock_filter *insns, size_t cnt,
 				 enum exobpf_cbpf_kind kind);
 
@@ -65,8 +72,10 @@ EXOBPF_API struct exobpf_prog *exobpf_cbpf_prog__ebpf(const struct exobpf_cbpf_p
 
 /* The fast path for socket filters: run on one packet (caplen bytes present,
  * wirelen its length on the wire, which "ld #pktlen" reads) and return the
- * filter's value: 0 drops the packet, otherwise the bytes to keep. Uses
- * state inside prog: one thread at a time per program. */
+ * filter's value: 0 drops the packet, otherwise the bytes to keep (also 0
+ * when a looping EXOBPF_CBPF_PCAP program runs out of its budget, see
+ * exobpf_cbpf_prog__run). Uses state inside prog: one thread at a time per
+ * program. */
 EXOBPF_API uint32_t exobpf_cbpf_prog__filter(struct exobpf_cbpf_prog *prog, const void *pkt,
 					     uint32_t caplen, uint32_t wirelen);
 
@@ -85,7 +94,8 @@ struct exobpf_cbpf_run_opts {
 	uint32_t retval;
 };
 
-/* 0, or -EFAULT (checked mode found a bad access: a converter bug) /
+/* 0, or -EFAULT (checked mode found a bad access: a converter bug; or a
+ * looping EXOBPF_CBPF_PCAP program ran out of its instruction budget) /
  * -EINVAL (missing input) with exobpf_errmsg() saying why. */
 EXOBPF_API int exobpf_cbpf_prog__run(struct exobpf_cbpf_prog *prog,
 				     struct exobpf_cbpf_run_opts *opts);

@@ -85,13 +85,15 @@ extern const unsigned cbpf_nr_ads;
  * at that offset. */
 const struct cbpf_ad *cbpf_ad_of(uint32_t k);
 
-/* Is insn an LD|ABS of ancillary data (any width, as Linux's checker reads it)? */
-static inline bool cbpf_is_ancillary(const struct sock_filter *insn)
+/* The ancillary load insn makes (an LD|ABS of any width at a known
+ * SKF_AD_* offset, as Linux's checker reads it), or NULL. */
+static inline const struct cbpf_ad *cbpf_ancillary(const struct sock_filter *insn)
 {
 	int op = cbpf_op_of(insn->code);
 
-	return op >= 0 && cbpf_rows[op].shape == CBPF_SHAPE_LD_ABS &&
-	       insn->k >= (uint32_t)SKF_AD_OFF;
+	if (op < 0 || cbpf_rows[op].shape != CBPF_SHAPE_LD_ABS || insn->k < (uint32_t)SKF_AD_OFF)
+		return NULL;
+	return cbpf_ad_of(insn->k);
 }
 
 /* Jump targets of a jump at pc (absolute indices, may be out of range). */
@@ -105,17 +107,28 @@ static inline uint64_t cbpf_jf(const struct sock_filter *insn, uint32_t pc)
 	return (uint64_t)pc + 1 + insn->jf;
 }
 
-static inline uint64_t cbpf_ja(const struct sock_filter *insn, uint32_t pc)
+/* ja's target wraps at 32 bits: that is how libpcap's loops jump back. */
+static inline uint32_t cbpf_ja(const struct sock_filter *insn, uint32_t pc)
 {
-	return (uint64_t)pc + 1 + insn->k;
+	return pc + 1 + insn->k;
 }
 
 /* check.c: Linux's rules (see exobpf_cbpf_check). */
 int cbpf_check(const struct sock_filter *insns, size_t cnt, enum exobpf_cbpf_kind kind);
+/* Linux's scratch memory rule alone: 0 when no cell is read before it is
+ * written on some path (sets the error message otherwise). */
+int cbpf_check_memory(const struct sock_filter *insns, uint32_t cnt);
 
-/* convert.c: a checked program to eBPF; *out malloc'ed. */
+/* convert.c: check, then convert to eBPF; *out malloc'ed. *loops tells
+ * whether the program jumps backwards (EXOBPF_CBPF_PCAP only), so runs need
+ * an instruction budget. */
 int cbpf_convert(const struct sock_filter *insns, uint32_t cnt, enum exobpf_cbpf_kind kind,
-		 uint16_t hatype, struct bpf_insn **out, uint32_t *out_cnt);
+		 uint16_t hatype, struct bpf_insn **out, uint32_t *out_cnt, bool *loops);
+
+/* Instructions a looping program may run per packet before exobpf gives up
+ * on it (libpcap has no limit; protochain over a 64 KiB packet needs about
+ * 200000). */
+#define CBPF_LOOP_BUDGET (1u << 24)
 
 /* interp.c: a direct interpreter of checked classic programs, with Linux's
  * semantics (the same as the conversion's); the differential oracle for the
@@ -131,8 +144,10 @@ struct cbpf_ctx {
 	/* Called before each instruction with A and X (optional). */
 	void (*trace)(void *arg, uint32_t pc, uint32_t a, uint32_t x);
 	void *trace_arg;
+	bool out_of_budget; /* set when a loop ran CBPF_LOOP_BUDGET instructions */
 };
 
-uint32_t cbpf_interp(const struct sock_filter *insns, uint32_t cnt, const struct cbpf_ctx *ctx);
+/* The verdict (0 when out of budget, with ctx->out_of_budget set). */
+uint32_t cbpf_interp(const struct sock_filter *insns, uint32_t cnt, struct cbpf_ctx *ctx);
 
 #endif

@@ -82,8 +82,9 @@ struct conv {
 	uint32_t cnt;
 	enum exobpf_cbpf_kind kind;
 	uint16_t hatype;
-	uint32_t *addr; /* eBPF index of each classic instruction; cnt + 1 entries */
-	bool *live;	/* reachable from the entry */
+	uint32_t *addr;	   /* eBPF index of each classic instruction; cnt + 1 entries */
+	bool *live;	   /* reachable from the entry */
+	uint16_t zero_mem; /* M[] cells to zero first (libpcap's unproven reads) */
 };
 
 /* Offset of a jump from the eBPF instruction about to be emitted to classic
@@ -96,7 +97,7 @@ static int jump_off(const struct conv *c, const struct emitter *e, uint64_t t, u
 	*off = 0;
 	if (!e->out)
 		return 0;
-	if (d < 0 || d > INT16_MAX)
+	if (d < INT16_MIN || d > INT16_MAX)
 		return exo_err(E2BIG,
 			       "insn %u: the converted jump to insn %llu does not fit in 16 bits",
 			       pc, (unsigned long long)t);
@@ -105,10 +106,8 @@ static int jump_off(const struct conv *c, const struct emitter *e, uint64_t t, u
 }
 
 static int convert_ancillary(const struct conv *c, struct emitter *e, const struct sock_filter *in,
-			     uint32_t pc)
+			     const struct cbpf_ad *ad, uint32_t pc)
 {
-	const struct cbpf_ad *ad = cbpf_ad_of(in->k);
-
 	switch (ad->how) {
 	case CBPF_AD_FIELD:
 		emit_op(e, ISA_LDXW, R_A, R_CTX, ad->arg, 0);
@@ -141,8 +140,10 @@ static int convert_one(const struct conv *c, struct emitter *e, uint32_t pc)
 {
 	const struct sock_filter *in = &c->insns[pc];
 	int op = cbpf_op_of(in->code), off, err;
+	const struct cbpf_ad *ad;
 	bool seccomp = c->kind == EXOBPF_CBPF_SECCOMP;
-	int16_t mem = (int16_t)(-4 * (int32_t)in->k - 4);
+	/* M[k] lives at r10 - 4k - 4 (k < 16 once checked) */
+	int mem = in->k < BPF_MEMWORDS ? -4 * (int)in->k - 4 : 0;
 
 	switch ((enum cbpf_shape)cbpf_rows[op].shape) {
 	case CBPF_SHAPE_RET_K:
@@ -157,8 +158,8 @@ static int convert_one(const struct conv *c, struct emitter *e, uint32_t pc)
 			emit_op(e, ISA_LDXW, R_A, R_CTX, (int)in->k, 0);
 			return 0;
 		}
-		if (cbpf_is_ancillary(in))
-			return convert_ancillary(c, e, in, pc);
+		if ((ad = cbpf_ancillary(in)))
+			return convert_ancillary(c, e, in, ad, pc);
 		emit_op(e, ld_abs_op(in->code), 0, 0, 0, (int32_t)in->k);
 		return 0;
 	case CBPF_SHAPE_LD_IND:
@@ -259,32 +260,44 @@ static int convert_one(const struct conv *c, struct emitter *e, uint32_t pc)
 	return exo_err(EINVAL, "insn %u: opcode 0x%02x cannot be converted", pc, in->code);
 }
 
-/* Forward jumps only: one pass in order finds everything reachable. */
-static void mark_live(const struct sock_filter *insns, uint32_t cnt, bool *live)
+/* Everything reachable from the entry (a worklist: libpcap's loops jump
+ * back). Returns whether any jump goes backwards. */
+static bool mark_live(const struct sock_filter *insns, bool *live, uint32_t *work)
 {
-	live[0] = true;
-	for (uint32_t pc = 0; pc < cnt; pc++) {
-		const struct sock_filter *in = &insns[pc];
-		uint8_t shape = cbpf_rows[cbpf_op_of(in->code)].shape;
+	uint32_t n = 0;
+	bool back = false;
 
-		if (!live[pc])
-			continue;
-		switch (shape) {
+	live[0] = true;
+	work[n++] = 0;
+	while (n) {
+		uint32_t pc = work[--n], next[2];
+		const struct sock_filter *in = &insns[pc];
+		unsigned nn = 0;
+
+		switch (cbpf_rows[cbpf_op_of(in->code)].shape) {
 		case CBPF_SHAPE_RET_K:
 		case CBPF_SHAPE_RET_A:
 			break;
 		case CBPF_SHAPE_JA:
-			live[cbpf_ja(in, pc)] = true;
+			next[nn++] = cbpf_ja(in, pc);
+			back |= next[0] <= pc;
 			break;
 		case CBPF_SHAPE_JMP_K:
 		case CBPF_SHAPE_JMP_X:
-			live[cbpf_jt(in, pc)] = live[cbpf_jf(in, pc)] = true;
+			next[nn++] = (uint32_t)cbpf_jt(in, pc);
+			next[nn++] = (uint32_t)cbpf_jf(in, pc);
 			break;
 		default:
-			live[pc + 1] = true; /* the checker ensured a ret ends the program */
+			next[nn++] = pc + 1; /* the checker ensured a ret ends the program */
 			break;
 		}
+		for (unsigned i = 0; i < nn; i++)
+			if (!live[next[i]]) {
+				live[next[i]] = true;
+				work[n++] = next[i];
+			}
 	}
+	return back;
 }
 
 /* Sizing pass (e->out NULL, jumps resolve to 0), then the real one. */
@@ -296,6 +309,9 @@ static int run_pass(struct conv *c, struct emitter *e)
 	emit_op(e, ISA_MOV32_K, R_A, 0, 0, 0);
 	emit_op(e, ISA_MOV32_K, R_X, 0, 0, 0);
 	emit_op(e, ISA_MOV64_X, R_CTX, 1, 0, 0);
+	for (uint32_t k = 0; k < BPF_MEMWORDS; k++)
+		if (c->zero_mem & (1u << k))
+			emit_op(e, ISA_STW, R_FP, 0, -4 * (int)k - 4, 0);
 	for (uint32_t pc = 0; pc < c->cnt; pc++) {
 		if (!e->out)
 			c->addr[pc] = e->n;
@@ -306,7 +322,7 @@ static int run_pass(struct conv *c, struct emitter *e)
 }
 
 int cbpf_convert(const struct sock_filter *insns, uint32_t cnt, enum exobpf_cbpf_kind kind,
-		 uint16_t hatype, struct bpf_insn **out, uint32_t *out_cnt)
+		 uint16_t hatype, struct bpf_insn **out, uint32_t *out_cnt, bool *loops)
 {
 	struct conv c = {.insns = insns, .cnt = cnt, .kind = kind, .hatype = hatype};
 	struct emitter e = {0};
@@ -314,13 +330,23 @@ int cbpf_convert(const struct sock_filter *insns, uint32_t cnt, enum exobpf_cbpf
 
 	if (err)
 		return err;
+	/* addr doubles as the worklist before it holds addresses */
 	c.addr = calloc((size_t)cnt + 1, sizeof(*c.addr));
 	c.live = calloc((size_t)cnt + 1, sizeof(*c.live));
 	if (!c.addr || !c.live) {
 		err = exo_err(ENOMEM, "out of memory converting %u instructions", cnt);
 		goto out;
 	}
-	mark_live(insns, cnt, c.live);
+	*loops = mark_live(insns, c.live, c.addr);
+	/* Linux refuses reads of M[] it cannot prove written; libpcap's
+	 * programs may make them on paths that never run. Zero such cells so
+	 * every read is defined, as the eBPF verifier will demand. */
+	if (kind == EXOBPF_CBPF_PCAP && cbpf_check_memory(insns, cnt))
+		for (uint32_t pc = 0; pc < cnt; pc++) {
+			int op = cbpf_op_of(insns[pc].code);
+			if (op == CBPF_LD_MEM || op == CBPF_LDX_MEM)
+				c.zero_mem |= (uint16_t)(1u << insns[pc].k);
+		}
 	if ((err = run_pass(&c, &e)))
 		goto out;
 	e.out = calloc(e.n, sizeof(*e.out));
@@ -346,6 +372,7 @@ EXOBPF_API int exobpf_cbpf_convert(const struct sock_filter *insns, size_t cnt,
 {
 	struct bpf_insn *res;
 	uint32_t n;
+	bool loops;
 	int err;
 
 	if (!OPTS_VALID(opts, exobpf_cbpf_opts))
@@ -356,7 +383,7 @@ EXOBPF_API int exobpf_cbpf_convert(const struct sock_filter *insns, size_t cnt,
 		return cbpf_check(insns, cnt, OPT(opts, kind, EXOBPF_CBPF_SOCKET));
 	uint16_t hatype = OPT(opts, hatype, 0);
 	err = cbpf_convert(insns, (uint32_t)cnt, OPT(opts, kind, EXOBPF_CBPF_SOCKET),
-			   hatype ? hatype : 1 /* ARPHRD_ETHER */, &res, &n);
+			   hatype ? hatype : 1 /* ARPHRD_ETHER */, &res, &n, &loops);
 	if (err) {
 		const char *name = OPT(opts, name, NULL);
 		exo_err_prefix("%s", name ? name : "cbpf");

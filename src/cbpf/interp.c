@@ -116,9 +116,9 @@ static bool compare(uint16_t code, uint32_t a, uint32_t v)
 	}
 }
 
-uint32_t cbpf_interp(const struct sock_filter *insns, uint32_t cnt, const struct cbpf_ctx *ctx)
+uint32_t cbpf_interp(const struct sock_filter *insns, uint32_t cnt, struct cbpf_ctx *ctx)
 {
-	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {0};
+	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {0}, steps = 0;
 	bool seccomp = ctx->kind == EXOBPF_CBPF_SECCOMP;
 	const uint8_t *p;
 
@@ -127,6 +127,10 @@ uint32_t cbpf_interp(const struct sock_filter *insns, uint32_t cnt, const struct
 		int op = cbpf_op_of(in->code);
 		unsigned size = cbpf_load_size(in->code);
 
+		if (++steps > CBPF_LOOP_BUDGET) {
+			ctx->out_of_budget = true;
+			return 0;
+		}
 		if (ctx->trace)
 			ctx->trace(ctx->trace_arg, pc, a, x);
 		switch ((enum cbpf_shape)cbpf_rows[op].shape) {
@@ -134,19 +138,21 @@ uint32_t cbpf_interp(const struct sock_filter *insns, uint32_t cnt, const struct
 			return in->k;
 		case CBPF_SHAPE_RET_A:
 			return a;
-		case CBPF_SHAPE_LD_ABS:
+		case CBPF_SHAPE_LD_ABS: {
 			if (seccomp) {
 				memcpy(&a, (const uint8_t *)ctx->seccomp + in->k, sizeof(a));
 				break;
 			}
-			if (cbpf_is_ancillary(in)) {
-				a = ancillary(ctx, cbpf_ad_of(in->k), a, x);
+			const struct cbpf_ad *ad = cbpf_ancillary(in);
+			if (ad) {
+				a = ancillary(ctx, ad, a, x);
 				break;
 			}
 			if (!(p = pkt_at(ctx, (int32_t)in->k, size)))
 				return 0;
 			a = load_be(p, size);
 			break;
+		}
 		case CBPF_SHAPE_LD_IND:
 			if (!(p = pkt_at(ctx, (int32_t)(x + in->k), size)))
 				return 0;
@@ -199,7 +205,7 @@ uint32_t cbpf_interp(const struct sock_filter *insns, uint32_t cnt, const struct
 			a = alu(in->code, a, x);
 			break;
 		case CBPF_SHAPE_JA:
-			pc += in->k;
+			pc += in->k; /* wraps back for libpcap's loops */
 			break;
 		case CBPF_SHAPE_JMP_K:
 			pc += compare(in->code, a, in->k) ? in->jt : in->jf;

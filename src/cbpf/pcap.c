@@ -16,38 +16,19 @@
 _Static_assert(sizeof(struct bpf_insn) == sizeof(struct sock_filter),
 	       "libpcap's and Linux's classic instructions have one layout");
 
-EXOBPF_API int exobpf_cbpf_compile(const char *expr, const struct exobpf_cbpf_compile_opts *opts,
-				   struct sock_filter **out, size_t *cnt)
+/* pcap_compile on p, copied out as Linux's struct sock_filter. */
+static int compile(pcap_t *p, const char *expr, bool optimize, uint32_t netmask,
+		   struct sock_filter **out, size_t *cnt)
 {
 	struct bpf_program prog;
-	pcap_t *p;
-	int linktype, err = 0;
-	uint32_t snaplen, netmask;
+	int err = 0;
 
-	if (!OPTS_VALID(opts, exobpf_cbpf_compile_opts))
-		return -errno;
-	if (!expr || !out || !cnt)
-		return exo_err(EINVAL, "exobpf_cbpf_compile: NULL argument");
-	linktype = OPT(opts, linktype, 0);
-	snaplen = OPT(opts, snaplen, 0);
-	netmask = OPT(opts, netmask, 0);
-	if (!linktype)
-		linktype = DLT_EN10MB;
-	if (!snaplen)
-		snaplen = 262144;
-	if (linktype < 0)
-		return exo_err(EINVAL, "link type %d is not a DLT_ value", linktype);
-	if (!(p = pcap_open_dead(linktype, (int)(snaplen > INT32_MAX ? INT32_MAX : snaplen))))
-		return exo_err(ENOMEM, "out of memory compiling '%s'", expr);
-	if (pcap_compile(p, &prog, expr, !OPT(opts, no_optimize, false),
-			 netmask ? netmask : PCAP_NETMASK_UNKNOWN) < 0) {
+	if (pcap_compile(p, &prog, expr, optimize, netmask ? netmask : PCAP_NETMASK_UNKNOWN) < 0) {
 		/* libpcap's message names the problem ("syntax error", "unknown
 		 * host 'x'"); say which expression and link type it was for */
-		const char *name = pcap_datalink_val_to_name(linktype);
-		err = exo_err(EINVAL, "'%s' for link type %s: %s", expr, name ? name : "?",
-			      pcap_geterr(p));
-		pcap_close(p);
-		return err;
+		const char *name = pcap_datalink_val_to_name(pcap_datalink(p));
+		return exo_err(EINVAL, "'%s' for link type %s: %s", expr, name ? name : "?",
+			       pcap_geterr(p));
 	}
 	*out = malloc(prog.bf_len ? prog.bf_len * sizeof(**out) : 1);
 	if (!*out) {
@@ -61,6 +42,31 @@ EXOBPF_API int exobpf_cbpf_compile(const char *expr, const struct exobpf_cbpf_co
 		*cnt = prog.bf_len;
 	}
 	pcap_freecode(&prog);
+	return err;
+}
+
+EXOBPF_API int exobpf_cbpf_compile(const char *expr, const struct exobpf_cbpf_compile_opts *opts,
+				   struct sock_filter **out, size_t *cnt)
+{
+	pcap_t *p;
+	int linktype, err;
+	uint32_t snaplen;
+
+	if (!OPTS_VALID(opts, exobpf_cbpf_compile_opts))
+		return -errno;
+	if (!expr || !out || !cnt)
+		return exo_err(EINVAL, "exobpf_cbpf_compile: NULL argument");
+	linktype = OPT(opts, linktype, 0);
+	snaplen = OPT(opts, snaplen, 0);
+	if (!linktype)
+		linktype = DLT_EN10MB;
+	if (!snaplen)
+		snaplen = 262144;
+	if (linktype < 0)
+		return exo_err(EINVAL, "link type %d is not a DLT_ value", linktype);
+	if (!(p = pcap_open_dead(linktype, (int)(snaplen > INT32_MAX ? INT32_MAX : snaplen))))
+		return exo_err(ENOMEM, "out of memory compiling '%s'", expr);
+	err = compile(p, expr, !OPT(opts, no_optimize, false), OPT(opts, netmask, 0), out, cnt);
 	pcap_close(p);
 	return err;
 }
@@ -204,6 +210,27 @@ EXOBPF_API int exobpf_capture__write(struct exobpf_capture *c, const struct exob
 	pcap_dump((u_char *)c->dumper, &h, pkt->data);
 	c->packets++;
 	return 0;
+}
+
+EXOBPF_API int exobpf_capture__compile(struct exobpf_capture *c, const char *expr,
+				       const struct exobpf_cbpf_compile_opts *opts,
+				       struct sock_filter **out, size_t *cnt)
+{
+	if (!OPTS_VALID(opts, exobpf_cbpf_compile_opts))
+		return -errno;
+	if (!c || !expr || !out || !cnt)
+		return exo_err(EINVAL, "exobpf_capture__compile: NULL argument");
+	if (c->dumper)
+		return exo_err(EINVAL, "%s: opened for writing", c->path);
+	if (OPT(opts, linktype, 0) || OPT(opts, snaplen, 0))
+		return exo_err(EINVAL,
+			       "%s: a capture's filter has the capture's link type and snap length",
+			       c->path);
+	int err =
+	    compile(c->pcap, expr, !OPT(opts, no_optimize, false), OPT(opts, netmask, 0), out, cnt);
+	if (err)
+		exo_err_prefix("%s", c->path);
+	return err;
 }
 
 EXOBPF_API int exobpf_capture__close(struct exobpf_capture *c)

@@ -18,6 +18,7 @@ struct exobpf_cbpf_prog {
 	struct sock_filter *insns;
 	size_t cnt;
 	struct exobpf_prog *ebpf;
+	bool loops; /* jumps backwards: runs carry an instruction budget */
 	/* fast path state, reused run after run */
 	struct vm_run run;
 	struct __sk_buff skb;
@@ -29,7 +30,8 @@ EXOBPF_API struct exobpf_cbpf_prog *exobpf_cbpf_prog__new(const struct sock_filt
 {
 	struct exobpf_cbpf_prog *p;
 	struct bpf_insn *ebpf = NULL;
-	size_t ecnt = 0;
+	uint32_t ecnt = 0;
+	bool loops = false;
 	int err;
 
 	if (!OPTS_VALID(opts, exobpf_cbpf_opts))
@@ -37,8 +39,13 @@ EXOBPF_API struct exobpf_cbpf_prog *exobpf_cbpf_prog__new(const struct sock_filt
 	const char *name = OPT(opts, name, NULL);
 	if (!name)
 		name = "cbpf";
-	err = exobpf_cbpf_convert(insns, cnt, opts, &ebpf, &ecnt);
+	uint16_t hatype = OPT(opts, hatype, 0) ? OPT(opts, hatype, 0) : 1 /* ARPHRD_ETHER */;
+	err = cbpf_check(insns, cnt, OPT(opts, kind, EXOBPF_CBPF_SOCKET));
+	if (!err)
+		err = cbpf_convert(insns, (uint32_t)cnt, OPT(opts, kind, EXOBPF_CBPF_SOCKET),
+				   hatype, &ebpf, &ecnt, &loops);
 	if (err) {
+		exo_err_prefix("%s", name);
 		errno = -err;
 		return NULL;
 	}
@@ -50,7 +57,8 @@ EXOBPF_API struct exobpf_cbpf_prog *exobpf_cbpf_prog__new(const struct sock_filt
 		return NULL;
 	}
 	p->kind = OPT(opts, kind, EXOBPF_CBPF_SOCKET);
-	p->hatype = OPT(opts, hatype, 0) ? OPT(opts, hatype, 0) : 1;
+	p->hatype = hatype;
+	p->loops = loops;
 	memcpy(p->insns, insns, cnt * sizeof(*insns));
 	p->cnt = cnt;
 	/* Seccomp has no eBPF program type: its converted form is a raw-memory
@@ -68,6 +76,7 @@ EXOBPF_API struct exobpf_cbpf_prog *exobpf_cbpf_prog__new(const struct sock_filt
 		return NULL;
 	}
 	p->run.prog = &p->ebpf->vm;
+	p->run.budget = loops ? CBPF_LOOP_BUDGET : 0;
 	return p;
 }
 
@@ -102,6 +111,10 @@ EXOBPF_API uint32_t exobpf_cbpf_prog__filter(struct exobpf_cbpf_prog *p, const v
 	run->pkt = pkt;
 	run->pkt_len = caplen;
 	run->tail_calls = 0;
+	if (p->loops) {
+		run->executed = 0;
+		run->fault = VM_OK;
+	}
 	return (uint32_t)vm_run(run, (uintptr_t)&p->skb, 0);
 }
 
@@ -118,6 +131,7 @@ EXOBPF_API int exobpf_cbpf_prog__run(struct exobpf_cbpf_prog *p, struct exobpf_c
 	memset(&run, 0, sizeof(run));
 	run.prog = &p->ebpf->vm;
 	run.checked = opts->flags & EXOBPF_RUN_CHECKED;
+	run.budget = p->loops ? CBPF_LOOP_BUDGET : 0;
 	if (p->kind == EXOBPF_CBPF_SECCOMP) {
 		if (!opts->seccomp)
 			return exo_err(EINVAL, "%s: a seccomp filter runs on struct seccomp_data",
@@ -141,6 +155,9 @@ EXOBPF_API int exobpf_cbpf_prog__run(struct exobpf_cbpf_prog *p, struct exobpf_c
 		r1 = (uintptr_t)&skb;
 	}
 	uint64_t r0 = vm_run(&run, r1, r2);
+	if (run.fault == VM_FAULT_BUDGET)
+		return exo_err(EFAULT, "%s: its loop ran %u instructions without returning",
+			       exobpf_prog__name(p->ebpf), CBPF_LOOP_BUDGET);
 	if (run.fault)
 		return exo_err(EFAULT, "%s: %s", exobpf_prog__name(p->ebpf), run.fault_msg);
 	opts->retval = (uint32_t)r0;
@@ -201,6 +218,14 @@ EXOBPF_API int exobpf_cbpf_interp(const struct sock_filter *insns, size_t cnt,
 		ctx.trace_arg = &t;
 	}
 	run->retval = cbpf_interp(insns, (uint32_t)cnt, &ctx);
+	if (ctx.out_of_budget) {
+		if (trace && t.f) {
+			fclose(t.f);
+			free(buf);
+		}
+		return exo_err(EFAULT, "its loop ran %u instructions without returning",
+			       CBPF_LOOP_BUDGET);
+	}
 	if (trace) {
 		bool failed = ferror(t.f);
 		fclose(t.f);

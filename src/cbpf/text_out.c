@@ -13,7 +13,7 @@
 /* libpcap prints an ancillary load under its name: "ld [proto]". */
 static void abs_operand(char *buf, size_t size, const struct sock_filter *in, bool asm_)
 {
-	const struct cbpf_ad *ad = cbpf_is_ancillary(in) ? cbpf_ad_of(in->k) : NULL;
+	const struct cbpf_ad *ad = cbpf_ancillary(in);
 
 	if (ad && asm_ && ad->asm_)
 		snprintf(buf, size, "#%s", ad->asm_);
