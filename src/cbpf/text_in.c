@@ -338,7 +338,6 @@ static int listing_target(struct parser *p, const char **s, const char *what, ui
 {
 	char w[MAX_NAME];
 	uint32_t t;
-	int err;
 
 	skip_ws(s);
 	size_t n = word(*s, w, sizeof(w));
@@ -346,8 +345,12 @@ static int listing_target(struct parser *p, const char **s, const char *what, ui
 		return perr(p, "expected '%s <target>'", what);
 	*s += n;
 	skip_ws(s);
-	if ((err = number(p, s, &t)))
-		return err;
+	char *end;
+	unsigned long v = strtoul(*s, &end, 10); /* libpcap prints targets in decimal */
+	if (end == *s || v > UINT32_MAX)
+		return perr(p, "expected the %s target at '%.16s'", what, *s);
+	*s = end;
+	t = (uint32_t)v;
 	if (t <= p->n || t - p->n - 1 > 255)
 		return perr(p, "%s %u cannot be reached from instruction %zu (0-255 ahead)", what,
 			    t, p->n);
@@ -376,11 +379,11 @@ static int instruction(struct parser *p, const char *s, bool listing)
 		return err;
 
 	/* bpf_asm's other spellings */
-	if (!strcmp(mn, "ldi"))
-		strcpy(mn, "ld");
-	else if (!strcmp(mn, "ldxi"))
-		strcpy(mn, "ldx");
-	else if (!strcmp(mn, "jmp"))
+	if (!strcmp(mn, "ldi") || !strcmp(mn, "ldxi")) { /* "ldi 5" needs no '#' */
+		mn[strlen(mn) - 1] = '\0';
+		if (kind == OPD_NUM)
+			kind = OPD_IMM;
+	} else if (!strcmp(mn, "jmp"))
 		strcpy(mn, "ja");
 	else if (!strcmp(mn, "jne") || !strcmp(mn, "jneq"))
 		strcpy(mn, "jeq"), negate = true;
@@ -389,6 +392,11 @@ static int instruction(struct parser *p, const char *s, bool listing)
 	else if (!strcmp(mn, "jle"))
 		strcpy(mn, "jgt"), negate = true;
 
+	bool known = !strcmp(mn, "unimp");
+	for (int op = 0; op < CBPF_NR_OPS && !known; op++)
+		known = !strcmp(cbpf_rows[op].mnemonic, mn);
+	if (!known)
+		return perr(p, "unknown instruction '%s'", mn);
 	if (!strcmp(mn, "unimp")) { /* libpcap's line for an opcode it does not know */
 		if (kind != OPD_NUM || k > 0xffff)
 			return perr(p, "unimp takes the opcode, e.g. unimp 0x99");
@@ -453,9 +461,7 @@ static int instruction(struct parser *p, const char *s, bool listing)
 		return perr(p, "'%s' does not take that operand", mn);
 
 	if (shape == CBPF_SHAPE_JA) {
-		if (kind == OPD_NUM) {
-			if (k <= p->n)
-				return perr(p, "ja %u: jumps only go forward", k);
+		if (kind == OPD_NUM) { /* absolute; below n for libpcap's loops */
 			k = k - (uint32_t)p->n - 1;
 		} else if ((err = add_fixup(p, label1, 'k'))) {
 			return err;
@@ -503,13 +509,15 @@ static int line_of_text(struct parser *p, char *line)
 	skip_ws((const char **)&s);
 	if (*s == '#' || !*s)
 		return 0;
-	if (*s == '(') { /* a listing line: "(012) op operand" */
-		uint32_t idx;
-		const char *q = s + 1;
-		if ((err = number(p, &q, &idx)) || (err = expect(p, &q, ')')))
-			return err;
+	if (*s == '(') { /* a listing line: "(012) op operand", decimal however padded */
+		char *end;
+		unsigned long idx = strtoul(s + 1, &end, 10);
+		const char *q = end;
+		if (end == s + 1 || *q != ')')
+			return perr(p, "expected (NNN) at '%.16s'", s);
+		q++;
 		if (idx != p->n)
-			return perr(p, "listing line (%03u) is instruction %zu", idx, p->n);
+			return perr(p, "listing line (%03lu) is instruction %zu", idx, p->n);
 		skip_ws(&q);
 		return instruction(p, q, true);
 	}
@@ -549,7 +557,8 @@ static int resolve(struct parser *p)
 		p->line = f->line;
 		if (!l)
 			return perr(p, "no such label '%s'", f->label);
-		if (l->insn <= f->insn)
+		/* only ja may go back (libpcap's loops; Linux refuses them) */
+		if (l->insn <= f->insn && f->field != 'k')
 			return perr(p,
 				    "insn #%u jumps back to '%s' (insn #%u): jumps only go forward",
 				    f->insn, f->label, l->insn);

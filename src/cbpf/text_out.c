@@ -94,8 +94,8 @@ void cbpf_listing_line(const struct sock_filter *in, uint32_t pc, char *buf, siz
 	int op = cbpf_operand(in, pc, false, operand, sizeof(operand));
 	const char *mn = op < 0 ? "unimp" : cbpf_rows[op].mnemonic;
 
-	if (op >= 0 &&
-	    (cbpf_rows[op].shape == CBPF_SHAPE_JMP_K || cbpf_rows[op].shape == CBPF_SHAPE_JMP_X))
+	/* like libpcap, by class: an unknown jump opcode still shows jt/jf */
+	if (BPF_CLASS(in->code) == BPF_JMP && BPF_OP(in->code) != BPF_JA)
 		snprintf(buf, size, "(%03d) %-8s %-16s jt %d\tjf %d", (int)pc, mn, operand,
 			 (int)(pc + 1 + in->jt), (int)(pc + 1 + in->jf));
 	else
