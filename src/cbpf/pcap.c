@@ -27,7 +27,10 @@ static int compile(pcap_t *p, const char *expr, bool optimize, uint32_t netmask,
 		/* libpcap's message names the problem ("syntax error", "unknown
 		 * host 'x'"); say which expression and link type it was for */
 		const char *name = pcap_datalink_val_to_name(pcap_datalink(p));
-		return exo_err(EINVAL, "'%s' for link type %s: %s", expr, name ? name : "?",
+		if (name)
+			return exo_err(EINVAL, "'%s' for link type %s: %s", expr, name,
+				       pcap_geterr(p));
+		return exo_err(EINVAL, "'%s' for link type %d: %s", expr, pcap_datalink(p),
 			       pcap_geterr(p));
 	}
 	*out = malloc(prog.bf_len ? prog.bf_len * sizeof(**out) : 1);
@@ -126,7 +129,11 @@ EXOBPF_API struct exobpf_capture *exobpf_capture__open(const char *path)
 		/* libpcap says what is wrong ("unknown file format", "truncated
 		 * dump file; ..."); the errno is not kept, so call it bad input */
 		int err = strstr(errbuf, "No such file") ? ENOENT : EINVAL;
-		exo_err(err, "%s: %s", path, errbuf);
+		/* some of libpcap's messages already start with the path */
+		if (!strncmp(errbuf, path, strlen(path)))
+			exo_err(err, "%s", errbuf);
+		else
+			exo_err(err, "%s: %s", path, errbuf);
 		free(c->path);
 		free(c);
 		return NULL;
