@@ -5,6 +5,7 @@
 
 #include "exobpf/common.h"
 #include "exobpf/insn.h"
+#include "exobpf/map.h"
 #include "exobpf/prog.h"
 #include "exobpf/cbpf.h"
 #include "exobpf/capture.h"

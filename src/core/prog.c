@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/opts.h"
 #include "core/prog.h"
+#include "maps/map.h"
 
 EXOBPF_API struct exobpf_prog *exobpf_prog__new(const struct bpf_insn *insns, size_t cnt,
 						const struct exobpf_prog_opts *opts)
@@ -40,7 +41,9 @@ EXOBPF_API struct exobpf_prog *exobpf_prog__new(const struct bpf_insn *insns, si
 	prog->flags = OPT(opts, flags, 0);
 	memcpy(prog->insns, insns, cnt * sizeof(*insns));
 	prog->cnt = cnt;
-	err = vm_prog_decode(&prog->vm, prog->insns, (uint32_t)cnt);
+	err = exo_map_resolve_ldimm64(prog->insns, cnt, &prog->maps, &prog->nr_maps);
+	if (!err)
+		err = vm_prog_decode(&prog->vm, prog->insns, (uint32_t)cnt);
 	if (err) {
 		exo_err_prefix("%s", prog->name);
 		exobpf_prog__free(prog);
@@ -57,6 +60,7 @@ EXOBPF_API void exobpf_prog__free(struct exobpf_prog *prog)
 	if (!prog)
 		return;
 	vm_prog_release(&prog->vm);
+	exo_map_release_used(prog->maps, prog->nr_maps);
 	free(prog->insns);
 	free(prog);
 }
@@ -118,6 +122,12 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 	run.pkt_len = size;
 	if (size)
 		vm_add_region(&run, data, size, true);
+	for (uint32_t i = 0; run.checked && i < prog->nr_maps; i++)
+		if (!exo_map_add_regions(prog->maps[i], &run)) {
+			free(data);
+			return exo_err(E2BIG, "%s: too many memory regions for checked mode",
+				       prog->name);
+		}
 
 	repeat = opts->repeat ? opts->repeat : 1;
 	start = now_ns();

@@ -91,6 +91,11 @@ int32_t helper_id_by_name(const char *name);
 				   uint64_t r3 HELPER_UNUSED, uint64_t r4 HELPER_UNUSED,          \
 				   uint64_t r5 HELPER_UNUSED, struct vm_run *run HELPER_UNUSED)
 
+/* Checked mode: r1 is a live map and [ptr, ptr+size) is in the run's memory;
+ * else the run fails with VM_FAULT_HELPER_ARG naming the helper. */
+bool helper_map_args_ok(struct vm_run *run, const char *helper, uint64_t map, uint64_t ptr,
+			uint64_t size, bool write);
+
 #define HELPER(id, name, ret, a1, a2, a3, a4, a5, groups) HELPER_FN(name);
 #include "helpers/helpers.def"
 #undef HELPER

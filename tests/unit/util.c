@@ -123,3 +123,111 @@ long hex_bytes(const char *hex, uint8_t *out, size_t size)
 	}
 	return (long)n;
 }
+
+long kbpf_sys(int cmd, union bpf_attr *attr)
+{
+	long r = sys_bpf(cmd, attr);
+	return r < 0 ? -errno : r;
+}
+
+int kbpf_map_create(enum bpf_map_type type, uint32_t key_size, uint32_t value_size,
+		    uint32_t max_entries, uint32_t flags, uint64_t map_extra, int inner_fd)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = type;
+	attr.key_size = key_size;
+	attr.value_size = value_size;
+	attr.max_entries = max_entries;
+	attr.map_flags = flags;
+	attr.map_extra = map_extra;
+	attr.inner_map_fd = inner_fd > 0 ? (uint32_t)inner_fd : 0;
+	return (int)kbpf_sys(BPF_MAP_CREATE, &attr);
+}
+
+static int elem_cmd(int cmd, int fd, const void *key, void *value, uint64_t flags)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (uint32_t)fd;
+	attr.key = (uintptr_t)key;
+	attr.value = (uintptr_t)value;
+	attr.flags = flags;
+	return (int)kbpf_sys(cmd, &attr);
+}
+
+int kbpf_map_update(int fd, const void *key, const void *value, uint64_t flags)
+{
+	return elem_cmd(BPF_MAP_UPDATE_ELEM, fd, key, (void *)(uintptr_t)value, flags);
+}
+
+int kbpf_map_lookup(int fd, const void *key, void *value, uint64_t flags)
+{
+	return elem_cmd(BPF_MAP_LOOKUP_ELEM, fd, key, value, flags);
+}
+
+int kbpf_map_delete(int fd, const void *key)
+{
+	return elem_cmd(BPF_MAP_DELETE_ELEM, fd, key, NULL, 0);
+}
+
+int kbpf_map_next_key(int fd, const void *key, void *next)
+{
+	return elem_cmd(BPF_MAP_GET_NEXT_KEY, fd, key, next, 0);
+}
+
+int kbpf_map_lookup_and_delete(int fd, const void *key, void *value, uint64_t flags)
+{
+	return elem_cmd(BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd, key, value, flags);
+}
+
+int kbpf_map_freeze(int fd)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (uint32_t)fd;
+	return (int)kbpf_sys(BPF_MAP_FREEZE, &attr);
+}
+
+const char *test_pin_tmpdir(void)
+{
+	static char dir[64];
+	extern int exobpf_set_pin_dir(const char *dir);
+
+	snprintf(dir, sizeof(dir), "/dev/shm/exobpf-test-XXXXXX");
+	if (!mkdtemp(dir))
+		return NULL;
+	exobpf_set_pin_dir(dir);
+	return dir;
+}
+
+void test_tmpdir_done(const char *dir)
+{
+	char cmd[128];
+
+	if (!dir || strncmp(dir, "/dev/shm/exobpf-test-", 21))
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* Every map a test makes lives in a temporary pin directory, removed at exit. */
+static char test_pin_dir[64];
+
+static void remove_test_pin_dir(void)
+{
+	test_tmpdir_done(test_pin_dir);
+}
+
+__attribute__((constructor)) static void make_test_pin_dir(void)
+{
+	snprintf(test_pin_dir, sizeof(test_pin_dir), "/dev/shm/exobpf-test-XXXXXX");
+	if (!mkdtemp(test_pin_dir))
+		return;
+	setenv("EXOBPF_PIN_DIR", test_pin_dir, 1);
+	atexit(remove_test_pin_dir);
+}

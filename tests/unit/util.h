@@ -25,4 +25,22 @@ int json_str(const char *line, const char *key, char *buf, size_t size);
 /* Hex text into bytes; returns count or -1. */
 long hex_bytes(const char *hex, uint8_t *out, size_t size);
 
+
+/* The kernel's maps through bpf(): fd or -errno (0 or -errno for commands). */
+int kbpf_map_create(enum bpf_map_type type, uint32_t key_size, uint32_t value_size,
+		    uint32_t max_entries, uint32_t flags, uint64_t map_extra, int inner_fd);
+int kbpf_map_update(int fd, const void *key, const void *value, uint64_t flags);
+int kbpf_map_lookup(int fd, const void *key, void *value, uint64_t flags);
+int kbpf_map_delete(int fd, const void *key);
+int kbpf_map_next_key(int fd, const void *key, void *next);
+int kbpf_map_lookup_and_delete(int fd, const void *key, void *value, uint64_t flags);
+int kbpf_map_freeze(int fd);
+/* Generic bpf() call: 0/fd or -errno. */
+long kbpf_sys(int cmd, union bpf_attr *attr);
+
+/* A fresh temporary directory under /dev/shm (tmpfs, like the pin
+ * directory), made the pin directory; removed (recursively) by test_tmpdir_done. */
+const char *test_pin_tmpdir(void);
+void test_tmpdir_done(const char *dir);
+
 #endif
