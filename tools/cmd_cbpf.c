@@ -261,9 +261,12 @@ int cmd_filter(int argc, char **argv)
 	while ((r = exobpf_capture__next(cap, &pkt)) > 0) {
 		uint32_t ret;
 		n++;
-		if (checked) {
+		/* the slower path reports faults: checked runs, and loops that
+		 * may run out of their budget */
+		if (checked || exobpf_cbpf_prog__loops(prog)) {
 			EXOBPF_OPTS(exobpf_cbpf_run_opts, ro, .pkt = pkt.data, .caplen = pkt.caplen,
-				    .wirelen = pkt.wirelen, .flags = EXOBPF_RUN_CHECKED);
+				    .wirelen = pkt.wirelen,
+				    .flags = checked ? EXOBPF_RUN_CHECKED : 0);
 			if (exobpf_cbpf_prog__run(prog, &ro)) {
 				rc = cli_fail(EXIT_FAILED, "%s: packet %lu: %s", in, n,
 					      exobpf_errmsg());

@@ -67,6 +67,10 @@ EXOBPF_API struct exobpf_cbpf_prog *exobpf_cbpf_prog__new(const struct sock_filt
 EXOBPF_API void exobpf_cbpf_prog__free(struct exobpf_cbpf_prog *prog);
 EXOBPF_API const struct sock_filter *exobpf_cbpf_prog__insns(const struct exobpf_cbpf_prog *prog,
 							     size_t *cnt);
+/* Does the program jump backwards (EXOBPF_CBPF_PCAP, libpcap's loops)? Its
+ * runs then carry an instruction budget; exobpf_cbpf_prog__run reports
+ * running out of it, exobpf_cbpf_prog__filter returns 0. */
+EXOBPF_API bool exobpf_cbpf_prog__loops(const struct exobpf_cbpf_prog *prog);
 /* The converted eBPF program (owned by prog). */
 EXOBPF_API struct exobpf_prog *exobpf_cbpf_prog__ebpf(const struct exobpf_cbpf_prog *prog);
 

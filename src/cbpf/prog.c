@@ -97,6 +97,11 @@ EXOBPF_API const struct sock_filter *exobpf_cbpf_prog__insns(const struct exobpf
 	return prog->insns;
 }
 
+EXOBPF_API bool exobpf_cbpf_prog__loops(const struct exobpf_cbpf_prog *prog)
+{
+	return prog->loops;
+}
+
 EXOBPF_API struct exobpf_prog *exobpf_cbpf_prog__ebpf(const struct exobpf_cbpf_prog *prog)
 {
 	return prog->ebpf;

@@ -315,6 +315,7 @@ TEST(cbpf_pcap_kind_loops_and_budget)
 	EXOBPF_OPTS(exobpf_cbpf_opts, po, .kind = EXOBPF_CBPF_PCAP);
 	struct exobpf_cbpf_prog *prog = exobpf_cbpf_prog__new(p, N(p), &po);
 	CHECK(prog);
+	CHECK(exobpf_cbpf_prog__loops(prog));
 	CHECK_EQ(exobpf_cbpf_prog__filter(prog, pkt, 4, 4), 70);
 	EXOBPF_OPTS(exobpf_cbpf_run_opts, ro, .pkt = pkt, .caplen = 4);
 	CHECK_EQ(exobpf_cbpf_interp(p, N(p), &po, &ro, NULL), 0);
