@@ -31,7 +31,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(OUT)/obj/%.o)
 
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all deps test check test-conformance demo clean format format-check
+.PHONY: all deps test check test-conformance demo clean format format-check test-kernel-verifier
 all: $(OUT)/libexobpf.a $(OUT)/libexobpf.so $(OUT)/exobpf
 
 # Installs what is missing from Debian's archive (as root) or says what to run.
@@ -62,6 +62,11 @@ test check: all $(OUT)/exobpf-tests
 
 test-conformance: all
 	@$(OUT)/exobpf conformance $(SHARED)/conformance
+
+# Linux 6.1's test_verifier corpus: verdicts, messages, return values, time.
+test-kernel-verifier: all
+	@$(OUT)/exobpf verify-corpus $(SHARED)/kernel-verifier/test_verifier-6.1.jsonl \
+		--reviewed tests/verifier/accepted-rejects.txt
 
 demo: all
 	@./examples/demo.sh $(OUT)

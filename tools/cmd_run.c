@@ -5,16 +5,21 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_verify.h"
 
 static int run_usage(void)
 {
 	fprintf(stderr,
 		"usage: exobpf run PROGRAM [--mem HEX | --mem-file FILE] [--repeat N]\n"
 		"                  [--checked | --unchecked] [--budget N]\n"
+		"                  [--type TYPE [--no-verify]]\n"
 		"  PROGRAM: raw bytecode (.bin) or assembly (.s, either syntax).\n"
 		"  Runs with r1 = memory and r2 = its size; prints r0 in hex, and with\n"
-		"  --repeat the mean time per run. Until the verifier lands, programs run\n"
-		"  in checked mode unless --unchecked is given.\n");
+		"  --repeat the mean time per run. Raw programs are not verified and run\n"
+		"  in checked mode unless --unchecked is given. With --type (xdp,\n"
+		"  socket_filter, sched_cls, ...) the program is verified first (the log\n"
+		"  is printed if it is rejected) and runs on a context built from the\n"
+		"  memory as BPF_PROG_TEST_RUN builds it; --no-verify skips that.\n");
 	return EXIT_USAGE;
 }
 
@@ -25,7 +30,8 @@ int cmd_run(int argc, char **argv)
 	size_t memlen = 0;
 	uint32_t repeat = 1;
 	uint64_t budget = 0;
-	bool checked = true;
+	bool checked = true, checked_set = false, no_verify = false;
+	int type = EXOBPF_PROG_TYPE_RAW;
 	struct bpf_insn *insns;
 	size_t cnt;
 	int rc;
@@ -49,9 +55,17 @@ int cmd_run(int argc, char **argv)
 		} else if ((v = cli_opt(argc, argv, &i, "--budget"))) {
 			budget = strtoull(v, NULL, 0);
 		} else if (!strcmp(argv[i], "--checked")) {
-			checked = true;
+			checked = checked_set = true;
 		} else if (!strcmp(argv[i], "--unchecked")) {
 			checked = false;
+			checked_set = true;
+		} else if ((v = cli_opt(argc, argv, &i, "--type"))) {
+			if ((type = cli_prog_type(v)) < 0) {
+				free(mem);
+				return cli_fail(EXIT_USAGE, "--type: unknown program type '%s'", v);
+			}
+		} else if (!strcmp(argv[i], "--no-verify")) {
+			no_verify = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			free(mem);
 			return run_usage();
@@ -67,13 +81,25 @@ int cmd_run(int argc, char **argv)
 		free(mem);
 		return rc;
 	}
-	EXOBPF_OPTS(exobpf_prog_opts, popts, .name = "run");
+	if (type != EXOBPF_PROG_TYPE_RAW && no_verify)
+		fprintf(stderr, "exobpf: warning: %s runs unverified (checked mode)\n", path);
+	/* Verified programs are safe to run fast; unverified ones run checked. */
+	if (!checked_set)
+		checked = type == EXOBPF_PROG_TYPE_RAW || no_verify;
+	char *log = type != EXOBPF_PROG_TYPE_RAW && !no_verify ? calloc(1, 1u << 20) : NULL;
+	EXOBPF_OPTS(exobpf_prog_opts, popts, .name = "run", .type = (enum bpf_prog_type)type,
+		    .flags = no_verify ? EXOBPF_PROG_NO_VERIFY : 0, .license = "GPL",
+		    .log_buf = log, .log_size = log ? 1u << 20 : 0, .log_level = log ? 1 : 0);
 	struct exobpf_prog *prog = exobpf_prog__new(insns, cnt, &popts);
 	free(insns);
 	if (!prog) {
+		if (log && *log)
+			fputs(log, stderr);
+		free(log);
 		free(mem);
 		return cli_fail(EXIT_INPUT, "%s: %s", path, exobpf_errmsg());
 	}
+	free(log);
 	EXOBPF_OPTS(exobpf_run_opts, ropts, .data_in = mem, .data_size_in = (uint32_t)memlen,
 		    .repeat = repeat, .insn_budget = budget,
 		    .flags = checked ? EXOBPF_RUN_CHECKED : 0);

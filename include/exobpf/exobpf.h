@@ -9,5 +9,6 @@
 #include "exobpf/prog.h"
 #include "exobpf/cbpf.h"
 #include "exobpf/capture.h"
+#include "exobpf/verifier.h"
 
 #endif

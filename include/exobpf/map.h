@@ -88,6 +88,11 @@ EXOBPF_API int exobpf_num_slots(void);
 /* The slot count of one map. */
 EXOBPF_API int exobpf_map_num_slots(int fd);
 
+/* PROG_ARRAY without the bpf() layer: store prog (NULL clears) at index.
+ * The program must outlive its place in the array. */
+struct exobpf_prog;
+EXOBPF_API int exobpf_map_set_prog(int map_fd, __u32 index, struct exobpf_prog *prog);
+
 /* ---- ring buffer consumer (libbpf's ring_buffer) ---- */
 
 struct exobpf_ring_buffer;
@@ -109,8 +114,10 @@ EXOBPF_API int exobpf_ring_buffer__consume(struct exobpf_ring_buffer *rb);
 /* An fd that epoll reports readable when a record may be ready. */
 EXOBPF_API int exobpf_ring_buffer__epoll_fd(const struct exobpf_ring_buffer *rb);
 EXOBPF_API void exobpf_ring_buffer__free(struct exobpf_ring_buffer *rb);
-/* Records dropped because the ring was full (exobpf: counted by the map). */
-EXOBPF_API __u64 exobpf_ring_buffer__lost(const struct exobpf_ring_buffer *rb, int map_fd);
+/* Records producers could not reserve because the ring was full, summed
+ * over the consumer's rings (exobpf counts them in the map; Linux has no
+ * such counter). */
+EXOBPF_API __u64 exobpf_ring_buffer__lost(const struct exobpf_ring_buffer *rb);
 
 /* ---- perf buffer consumer (libbpf's perf_buffer) ---- */
 

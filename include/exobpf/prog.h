@@ -26,6 +26,7 @@ struct exobpf_prog;
 enum exobpf_prog_flags {
 	EXOBPF_PROG_INTERP = 1 << 0,	/* never JIT-compile */
 	EXOBPF_PROG_NO_VERIFY = 1 << 1, /* skip the verifier (unsafe: run checked) */
+	EXOBPF_PROG_UNPRIV = 1 << 2,	/* verify with Linux's rules for unprivileged users */
 };
 
 struct exobpf_prog_opts {
@@ -33,6 +34,14 @@ struct exobpf_prog_opts {
 	enum bpf_prog_type type;
 	const char *name; /* up to 15 characters shown; labels messages */
 	uint32_t flags;	  /* enum exobpf_prog_flags */
+	/* BPF_PROG_LOAD's verifier inputs, as libbpf's bpf_prog_load_opts has
+	 * them (see exobpf/verifier.h). */
+	enum bpf_attach_type expected_attach_type;
+	uint32_t prog_flags; /* BPF_F_STRICT_ALIGNMENT, BPF_F_ANY_ALIGNMENT, ... */
+	const char *license; /* gpl_only helpers need a GPL-compatible one */
+	char *log_buf;	     /* receives the verifier log (NUL-terminated) */
+	uint32_t log_size;
+	uint32_t log_level; /* 1, 2, | 4 for statistics; 0: no log */
 };
 
 /* A program from instructions (copied). NULL and errno on failure, with

@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "core/opts.h"
 #include "core/prog.h"
+#include "progtypes/progtypes.h"
 
 struct exobpf_cbpf_prog {
 	enum exobpf_cbpf_kind kind;
@@ -21,8 +22,18 @@ struct exobpf_cbpf_prog {
 	bool loops; /* jumps backwards: runs carry an instruction budget */
 	/* fast path state, reused run after run */
 	struct vm_run run;
-	struct __sk_buff skb;
+	struct exo_skb skb;
 };
+
+/* The runtime's skb for a packet: struct __sk_buff's fields in place (what
+ * converted programs read; the verifier's rewrites keep them there), the
+ * packet as data..data_end. */
+static void skb_set(struct exo_skb *skb, const void *pkt, uint32_t caplen, uint32_t wirelen)
+{
+	skb->uapi.len = wirelen;
+	skb->data = skb->data_meta = (uintptr_t)pkt;
+	skb->data_end = (uintptr_t)pkt + caplen;
+}
 
 EXOBPF_API struct exobpf_cbpf_prog *exobpf_cbpf_prog__new(const struct sock_filter *insns,
 							  size_t cnt,
@@ -63,9 +74,16 @@ EXOBPF_API struct exobpf_cbpf_prog *exobpf_cbpf_prog__new(const struct sock_filt
 	p->cnt = cnt;
 	/* Seccomp has no eBPF program type: its converted form is a raw-memory
 	 * program over struct seccomp_data. */
+	/* Socket filters take the verifier, as any socket filter. libpcap's
+	 * loops cannot: like Linux's, exobpf's verifier refuses a loop whose
+	 * bound depends on the packet. Those run unverified, safe by
+	 * construction (fixed stack and context offsets, bounds-checked packet
+	 * loads, no pointers in helper calls) and stopped by their budget; Linux
+	 * never verifies its converted classic programs either. */
 	EXOBPF_OPTS(exobpf_prog_opts, popts, .name = name,
 		    .type = p->kind == EXOBPF_CBPF_SECCOMP ? EXOBPF_PROG_TYPE_RAW
-							   : BPF_PROG_TYPE_SOCKET_FILTER);
+							   : BPF_PROG_TYPE_SOCKET_FILTER,
+		    .flags = loops ? EXOBPF_PROG_NO_VERIFY : 0);
 	p->ebpf = exobpf_prog__new(ebpf, ecnt, &popts);
 	free(ebpf);
 	if (!p->ebpf) {
@@ -112,7 +130,7 @@ EXOBPF_API uint32_t exobpf_cbpf_prog__filter(struct exobpf_cbpf_prog *p, const v
 {
 	struct vm_run *run = &p->run;
 
-	p->skb.len = wirelen;
+	skb_set(&p->skb, pkt, caplen, wirelen);
 	run->pkt = pkt;
 	run->pkt_len = caplen;
 	run->tail_calls = 0;
@@ -126,7 +144,7 @@ EXOBPF_API uint32_t exobpf_cbpf_prog__filter(struct exobpf_cbpf_prog *p, const v
 EXOBPF_API int exobpf_cbpf_prog__run(struct exobpf_cbpf_prog *p, struct exobpf_cbpf_run_opts *opts)
 {
 	struct vm_run run;
-	struct __sk_buff skb;
+	struct exo_skb skb;
 	struct seccomp_data sd;
 	uint64_t r1, r2 = 0;
 
@@ -149,11 +167,11 @@ EXOBPF_API int exobpf_cbpf_prog__run(struct exobpf_cbpf_prog *p, struct exobpf_c
 		if (opts->caplen && !opts->pkt)
 			return exo_err(EINVAL, "%s: caplen is %u but pkt is NULL",
 				       exobpf_prog__name(p->ebpf), opts->caplen);
+		memset(&skb, 0, sizeof(skb));
 		if (opts->skb)
-			skb = *opts->skb;
-		else
-			memset(&skb, 0, sizeof(skb));
-		skb.len = opts->wirelen ? opts->wirelen : opts->caplen;
+			skb.uapi = *opts->skb;
+		skb_set(&skb, opts->pkt, opts->caplen,
+			opts->wirelen ? opts->wirelen : opts->caplen);
 		run.pkt = opts->pkt;
 		run.pkt_len = opts->caplen;
 		vm_add_region(&run, &skb, sizeof(skb), false);

@@ -9,6 +9,7 @@
 #include "core/opts.h"
 #include "core/prog.h"
 #include "maps/map.h"
+#include "progtypes/progtypes.h"
 
 EXOBPF_API struct exobpf_prog *exobpf_prog__new(const struct bpf_insn *insns, size_t cnt,
 						const struct exobpf_prog_opts *opts)
@@ -41,9 +42,18 @@ EXOBPF_API struct exobpf_prog *exobpf_prog__new(const struct bpf_insn *insns, si
 	prog->flags = OPT(opts, flags, 0);
 	memcpy(prog->insns, insns, cnt * sizeof(*insns));
 	prog->cnt = cnt;
-	err = exo_map_resolve_ldimm64(prog->insns, cnt, &prog->maps, &prog->nr_maps);
+	prog->expected_attach_type = OPT(opts, expected_attach_type, 0);
+	/* The verifier sees the program as Linux's does, map fds and all;
+	 * then the fds become map pointers and the program is decoded. */
+	if (prog->type != EXOBPF_PROG_TYPE_RAW && !(prog->flags & EXOBPF_PROG_NO_VERIFY) &&
+	    (err = exo_prog_verify(prog, opts))) {
+		exobpf_prog__free(prog);
+		errno = -err;
+		return NULL;
+	}
+	err = exo_map_resolve_ldimm64(prog->insns, prog->cnt, &prog->maps, &prog->nr_maps);
 	if (!err)
-		err = vm_prog_decode(&prog->vm, prog->insns, (uint32_t)cnt);
+		err = vm_prog_decode(&prog->vm, prog->insns, (uint32_t)prog->cnt);
 	if (err) {
 		exo_err_prefix("%s", prog->name);
 		exobpf_prog__free(prog);
@@ -60,6 +70,7 @@ EXOBPF_API void exobpf_prog__free(struct exobpf_prog *prog)
 	if (!prog)
 		return;
 	vm_prog_release(&prog->vm);
+	free(prog->facts);
 	exo_map_release_used(prog->maps, prog->nr_maps);
 	free(prog->insns);
 	free(prog);
@@ -93,6 +104,63 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* A test run of a typed program: its context built as BPF_PROG_TEST_RUN
+ * builds it (progtypes), r1 = the context. */
+static int run_typed(struct exobpf_prog *prog, struct exobpf_run_opts *opts)
+{
+	const struct pt_info *pt = pt_info(prog->type);
+	struct pt_run_ctx rc;
+	struct vm_run run;
+	const char *why;
+	uint32_t repeat;
+	uint64_t r0 = 0, start;
+	int err;
+
+	if (!pt)
+		return exo_err(EOPNOTSUPP, "%s: test runs of program type %s are not supported",
+			       prog->name, pt_type_name(prog->type));
+	if (opts->data_size_in && !opts->data_in)
+		return exo_err(EINVAL, "%s: data_size_in is %u but data_in is NULL", prog->name,
+			       opts->data_size_in);
+	if (opts->ctx_size_in && !opts->ctx_in)
+		return exo_err(EINVAL, "%s: ctx_size_in is %u but ctx_in is NULL", prog->name,
+			       opts->ctx_size_in);
+	err = pt_run_ctx_build(pt, opts->data_in, opts->data_size_in, opts->ctx_in,
+			       opts->ctx_size_in, &rc, &why);
+	if (err)
+		return exo_err(-err, "%s: %s", prog->name, why);
+	memset(&run, 0, sizeof(run));
+	run.slot = opts->slot;
+	run.checked = opts->flags & EXOBPF_RUN_CHECKED;
+	run.budget = opts->insn_budget;
+	run.pkt = rc.pkt;
+	run.pkt_len = rc.pkt_len;
+	run.hook = rc.ctx;
+	vm_add_region(&run, rc.ctx, rc.ctx_size, true);
+	if (pt->ctx_is_skb)
+		vm_add_region(&run, rc.skb->head, rc.skb->buf_size, true);
+	else if (pt->ctx_is_xdp)
+		vm_add_region(&run, rc.xdp->head, rc.xdp->buf_size, true);
+	repeat = opts->repeat ? opts->repeat : 1;
+	start = now_ns();
+	for (uint32_t i = 0; i < repeat; i++) {
+		run.prog = &prog->vm;
+		run.tail_calls = 0;
+		r0 = vm_run(&run, (uintptr_t)rc.ctx, 0);
+		if (run.fault)
+			break;
+	}
+	opts->duration = (uint32_t)((now_ns() - start) / repeat);
+	opts->insns_executed = run.executed;
+	opts->retval = r0;
+	pt_run_ctx_out(pt, &rc, opts->data_out, &opts->data_size_out, opts->ctx_out,
+		       &opts->ctx_size_out);
+	pt_run_ctx_free(&rc);
+	if (run.fault)
+		return exo_err(EFAULT, "%s: %s", prog->name, run.fault_msg);
+	return 0;
+}
+
 EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts *opts)
 {
 	struct vm_run run;
@@ -103,8 +171,7 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 	if (!prog || !opts || !OPTS_VALID(opts, exobpf_run_opts))
 		return prog && opts ? -errno : exo_err(EINVAL, "exobpf_prog__run: no program or options");
 	if (prog->type != EXOBPF_PROG_TYPE_RAW)
-		return exo_err(EOPNOTSUPP, "%s: test runs of program type %u are not supported yet",
-			       prog->name, prog->type);
+		return run_typed(prog, opts);
 	size = opts->data_size_in;
 	if (size && !opts->data_in)
 		return exo_err(EINVAL, "%s: data_size_in is %u but data_in is NULL", prog->name, size);

@@ -3,6 +3,8 @@
 #define EXOBPF_CORE_PROG_H
 
 #include "exobpf/prog.h"
+#include "exobpf/verifier.h"
+#include "verifier/facts.h"
 #include "vm/vm.h"
 
 struct exo_map;
@@ -14,8 +16,18 @@ struct exobpf_prog {
 	struct bpf_insn *insns; /* as run (after loader relocation and verifier rewrites) */
 	size_t cnt;
 	struct vm_prog vm;
+	/* The verifier's results (NULL/false when not verified). */
+	struct vrf_fact *facts; /* one per instruction of insns */
+	bool verified;
+	enum bpf_attach_type expected_attach_type;
+	struct exobpf_verifier_stats vstats;
 	struct exo_map **maps; /* maps the program's lddw name (one reference each) */
 	uint32_t nr_maps;
 };
+
+/* Verify prog->insns with opts (Linux's BPF_PROG_LOAD semantics for the
+ * log), replace them by the rewritten program and keep the facts. 0 or
+ * -errno with the message set. (core/prog_verify.c) */
+int exo_prog_verify(struct exobpf_prog *prog, const struct exobpf_prog_opts *opts);
 
 #endif

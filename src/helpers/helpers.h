@@ -31,6 +31,9 @@ enum helper_arg {
 	ARG_PTR_TO_TIMER,
 	ARG_PTR_TO_BTF_ID,
 	ARG_PTR_TO_DYNPTR,
+	ARG_PTR_TO_SOCK_COMMON,
+	ARG_PTR_TO_SOCKET,
+	ARG_PTR_TO_BTF_ID_SOCK_COMMON,
 	ARG__BASE_MASK = 0xff,
 	/* flags */
 	PTR_MAYBE_NULL = 1 << 8,
@@ -48,6 +51,9 @@ enum helper_ret {
 	RET_PTR_TO_ALLOC_MEM_OR_NULL,
 	RET_PTR_TO_MEM_OR_NULL,
 	RET_PTR_TO_BTF_ID,
+	RET_PTR_TO_SOCKET_OR_NULL,
+	RET_PTR_TO_TCP_SOCK_OR_NULL,
+	RET_PTR_TO_SOCK_COMMON_OR_NULL,
 };
 
 /* Who may call a helper: groups of program types, after Linux's func_proto
@@ -60,6 +66,8 @@ enum helper_group {
 	HG_XDP = 1 << 4,
 	HG_PRIV = 1 << 5, /* needs privilege (CAP_BPF/CAP_PERFMON) */
 	HG_GPL = 1 << 6,  /* gpl_only */
+	HG_CGROUP_SKB = 1 << 7, /* cgroup skb programs */
+	HG_LWT_XMIT = 1 << 8,	/* lwt_xmit programs */
 };
 
 struct helper {

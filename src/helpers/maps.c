@@ -97,3 +97,15 @@ HELPER_FN(map_lookup_percpu_elem)
 		return 0;
 	return (uintptr_t)exo_map_lookup_percpu(MAP(r1), PTR(r2), (uint32_t)r3);
 }
+
+/* The interpreter runs the tail call (VM_OP_TAIL_CALL); this finds the
+ * target: the program at r3 in the PROG_ARRAY r2, or 0 to fall through. */
+HELPER_FN(tail_call)
+{
+	if (run->checked && !exo_map_is_live(PTR(r2))) {
+		vm_fail(run, VM_FAULT_HELPER_ARG, "bpf_tail_call: r2 0x%llx is not a map",
+			(unsigned long long)r2);
+		return 0;
+	}
+	return (uintptr_t)exo_map_prog_at(MAP(r2), (uint32_t)r3);
+}

@@ -94,7 +94,7 @@ static int array_lookup_user(struct exo_map *map, const void *key, void *value, 
 		memcpy(value, elem(map, index, 0), (size_t)map->value_stride * map->nslots);
 		return 0;
 	}
-	map_copy_value(map, value, elem(map, index, 0), flags & BPF_F_LOCK);
+	map_copy_out(map, value, elem(map, index, 0), flags & BPF_F_LOCK);
 	return 0;
 }
 
@@ -199,6 +199,7 @@ const struct map_ops array_ops = {
     .get_next_key = array_get_next_key,
     .for_each = array_for_each,
     .regions = array_regions,
+    .batch = BATCH_LOOKUP | BATCH_UPDATE,
 };
 
 const struct map_ops percpu_array_ops = {
@@ -213,4 +214,5 @@ const struct map_ops percpu_array_ops = {
     .for_each = array_for_each,
     .regions = array_regions,
     .percpu = true,
+    .batch = BATCH_LOOKUP | BATCH_UPDATE,
 };

@@ -471,7 +471,7 @@ static void copy_out(struct exo_map *map, struct helem *e, void *value, uint64_t
 	if (is_percpu(map))
 		memcpy(value, elem_value(map, e), (size_t)map->value_stride * map->nslots);
 	else
-		map_copy_value(map, value, elem_value(map, e), flags & BPF_F_LOCK);
+		map_copy_out(map, value, elem_value(map, e), flags & BPF_F_LOCK);
 }
 
 static int htab_lookup_user(struct exo_map *map, const void *key, void *value, uint64_t flags)
@@ -827,6 +827,11 @@ static bool htab_regions(struct exo_map *map, struct vm_run *run)
 			     !(map->flags & BPF_F_RDONLY_PROG));
 }
 
+uint32_t htab_nbuckets(const struct exo_map *map)
+{
+	return (uint32_t)map->lay[L_NBUCKETS];
+}
+
 /* Batch iteration by bucket, as Linux's htab batch ops: the batch token is a
  * bucket index, and a bucket is never split across calls. */
 int htab_batch(struct exo_map *map, uint32_t *bucket, uint32_t max, void *keys, void *values,
@@ -883,9 +888,73 @@ int htab_batch(struct exo_map *map, uint32_t *bucket, uint32_t max, void *keys, 
 	.lookup_user = htab_lookup_user, .update = htab_update, .delete = htab_delete,        \
 	.get_next_key = htab_get_next_key, .lookup_and_delete = htab_lookup_and_delete,       \
 	.for_each = htab_for_each, .recover = htab_recover, .regions = htab_regions,          \
-	.percpu = pcpu
+	.percpu = pcpu, .batch = BATCH_HTAB | BATCH_UPDATE | BATCH_DELETE
 
 const struct map_ops htab_ops = {HTAB_OPS(false)};
 const struct map_ops htab_percpu_ops = {HTAB_OPS(true), .lookup_percpu = htab_lookup_percpu};
 const struct map_ops htab_lru_ops = {HTAB_OPS(false)};
 const struct map_ops htab_lru_percpu_ops = {HTAB_OPS(true), .lookup_percpu = htab_lookup_percpu};
+
+/* HASH_OF_MAPS: a hash map whose values are inner map ids. */
+static int htab_of_maps_check(const union bpf_attr *attr)
+{
+	if (attr->value_size != 4)
+		return exo_err(EINVAL, "value_size must be 4 (an fd), got %u", attr->value_size);
+	return htab_check(attr);
+}
+
+static void *htab_of_maps_lookup(struct exo_map *map, const void *key, uint32_t slot)
+{
+	uint32_t *v = htab_lookup(map, key, slot);
+
+	return v ? map_ref_get(__atomic_load_n(v, __ATOMIC_ACQUIRE)) : NULL;
+}
+
+static int htab_of_maps_update(struct exo_map *map, const void *key, const void *value,
+			       uint64_t flags, uint32_t slot)
+{
+	struct exo_map *inner;
+	uint32_t fd, id, old = 0;
+	bool had;
+	int err;
+
+	if (slot != MAP_ALL_SLOTS)
+		return -EOPNOTSUPP;
+	memcpy(&fd, value, 4);
+	if ((err = map_inner_check(map, fd, &inner)))
+		return err;
+	id = inner->id;
+	had = htab_lookup_user(map, key, &old, 0) == 0;
+	err = htab_update(map, key, &id, flags, slot);
+	if (!err) {
+		map_ref_store(inner);
+		if (had && old)
+			map_ref_drop(old);
+	}
+	exo_map_put(inner);
+	return err;
+}
+
+static int htab_of_maps_delete(struct exo_map *map, const void *key)
+{
+	uint32_t old;
+	int err = delete_locked(map, key, &old, 0);
+
+	if (!err && old)
+		map_ref_drop(old);
+	return err;
+}
+
+const struct map_ops htab_of_maps_ops = {
+    .check = htab_of_maps_check,
+    .layout = htab_layout,
+    .init = htab_init,
+    .lookup = htab_of_maps_lookup,
+    .lookup_user = htab_lookup_user,
+    .update = htab_of_maps_update,
+    .delete = htab_of_maps_delete,
+    .get_next_key = htab_get_next_key,
+    .recover = htab_recover,
+    .fd_values = true,
+    .batch = BATCH_HTAB | BATCH_UPDATE | BATCH_DELETE,
+};

@@ -74,6 +74,8 @@ struct map_ops {
 	uint64_t (*layout)(struct exo_map *map);
 	/* Initialise a fresh (zeroed) file. */
 	int (*init)(struct exo_map *map);
+	/* Set up process-local state once the file is mapped. */
+	int (*open)(struct exo_map *map);
 	void *(*lookup)(struct exo_map *map, const void *key, uint32_t slot);
 	/* user space: copy the value out (per-CPU: every slot) */
 	int (*lookup_user)(struct exo_map *map, const void *key, void *value, uint64_t flags);
@@ -99,7 +101,28 @@ struct map_ops {
 	bool percpu;
 	/* user-space values are fds turned into ids (prog/map arrays) */
 	bool fd_values;
+	/* which BPF_MAP_*_BATCH commands the type has (Linux's choice) */
+	uint8_t batch;
 };
+
+enum {
+	BATCH_LOOKUP = 1 << 0, /* generic: by get_next_key */
+	BATCH_HTAB = 1 << 1,   /* by bucket, with lookup-and-delete */
+	BATCH_UPDATE = 1 << 2,
+	BATCH_DELETE = 1 << 3,
+};
+
+/* map.c: user-space commands on a map object */
+enum { CAN_READ = 1, CAN_WRITE = 2 };
+struct exo_map *map_get_for(int fd, int need, const char *cmd); /* + permission check */
+int map_user_lookup(struct exo_map *map, const void *key, void *value, uint64_t flags);
+int map_user_update(struct exo_map *map, const void *key, const void *value, uint64_t flags);
+int map_user_delete(struct exo_map *map, const void *key);
+
+/* hash.c: Linux's bucket-wise batch (token = bucket index) */
+int htab_batch(struct exo_map *map, uint32_t *bucket, uint32_t max, void *keys, void *values,
+	       bool del, uint64_t elem_flags, uint32_t *done_out);
+uint32_t htab_nbuckets(const struct exo_map *map);
 
 #define MAP_ALL_SLOTS UINT32_MAX
 
@@ -120,6 +143,7 @@ struct exo_map {
 	uint64_t lay[8];       /* the type's layout (offsets, counts) */
 	struct exo_map *inner; /* map-in-map template (local, unregistered) */
 	void *local;	       /* the type's process-local state */
+	int wake_fd;	       /* notify.c: writer end of the ring FIFO, or -1 */
 	struct exo_map *next;  /* registry list */
 };
 
@@ -155,6 +179,8 @@ void map_value_unlock(void *lockword);
 /* Copy a value in or out holding its spin lock (BPF_F_LOCK), leaving the
  * lock word itself alone; or plainly when lock is false. */
 void map_copy_value(struct exo_map *map, void *dst, const void *src, bool lock);
+/* The same, out to user space: the lock word reads as zero. */
+void map_copy_out(struct exo_map *map, void *dst, const void *src, bool lock);
 
 /* registry.c */
 struct exo_map *map_open_file(int fd, const char *what); /* new local object, ref 1 */
@@ -167,10 +193,29 @@ int store_create_file(uint64_t size, char *why, size_t whylen);
 const char *store_dir(void);
 int store_ref_path(uint32_t id, char *buf, size_t size);
 
-/* fd-valued maps (prog/map arrays, map-in-map): turning values into ids and
- * back. */
-int map_inner_from_fd(struct exo_map *outer, uint32_t fd, uint32_t *id);
-void map_inner_release(uint32_t id);
-struct exo_map *map_inner_get(uint32_t id); /* local object or NULL (no new ref) */
+/* refs.c: values naming other maps by id (map-in-map, perf rings) */
+int map_ref_store(struct exo_map *map);	  /* one more value names map */
+void map_ref_drop(uint32_t id);		  /* one value less */
+struct exo_map *map_ref_get(uint32_t id); /* borrowed; NULL if gone */
+
+/* fdarray.c: user-space values of fd maps */
+int map_inner_check(const struct exo_map *outer, uint32_t fd, struct exo_map **inner);
+struct exo_map *map_perf_ring_at(struct exo_map *map, uint32_t index); /* borrowed */
+int map_perf_ring_set(struct exo_map *map, uint32_t index, struct exo_map *ring);
+
+/* notify.c: consumer wakeups (ring buffers, perf rings) */
+int notify_reader(struct exo_map *map); /* fd for epoll, or -1 */
+void notify_drain(int fd);
+void notify_wake(struct exo_map *map);
+
+/* perfbuf.c: the consumer's side of a perf ring */
+void perf_ring_read(struct exo_map *ring, uint64_t pos, void *dst, size_t len);
+uint64_t perf_ring_head(struct exo_map *ring);
+uint64_t perf_ring_tail(struct exo_map *ring);
+void perf_ring_set_tail(struct exo_map *ring, uint64_t tail);
+uint64_t perf_ring_lost(struct exo_map *ring);
+
+/* internal map types beyond Linux's numbering */
+#define EXO_MAP_TYPE_PERF_RING 0x7e000001u
 
 #endif

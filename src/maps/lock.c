@@ -95,6 +95,14 @@ void map_value_unlock(void *lockword)
 	__atomic_store_n((uint32_t *)lockword, 0, __ATOMIC_RELEASE);
 }
 
+void map_copy_out(struct exo_map *map, void *dst, const void *src, bool lock)
+{
+	map_copy_value(map, dst, src, lock);
+	/* Linux zeroes special fields in what user space reads */
+	if (map->spin_lock_off >= 0)
+		memset((uint8_t *)dst + map->spin_lock_off, 0, 4);
+}
+
 void map_copy_value(struct exo_map *map, void *dst, const void *src, bool lock)
 {
 	int32_t off = map->spin_lock_off;
@@ -117,4 +125,14 @@ void map_copy_value(struct exo_map *map, void *dst, const void *src, bool lock)
 	       map->value_size - (size_t)off - 4);
 	if (lw)
 		map_value_unlock(lw);
+}
+
+void exo_value_lock(void *lockword)
+{
+	map_value_lock(lockword);
+}
+
+void exo_value_unlock(void *lockword)
+{
+	map_value_unlock(lockword);
 }

@@ -457,4 +457,5 @@ const struct map_ops lpm_ops = {
     .delete = lpm_delete,
     .get_next_key = lpm_get_next_key,
     .regions = lpm_regions,
+    .batch = BATCH_LOOKUP | BATCH_UPDATE | BATCH_DELETE,
 };

@@ -87,29 +87,34 @@ static int create_checks(const union bpf_attr *attr, const struct exo_map_ext *e
 	return 0;
 }
 
-/* The map-in-map template: a local, unregistered copy of the inner map's
- * parameters, as Linux's bpf_map_meta_alloc. */
+/* The map-in-map template's parameters, from the inner map given at
+ * creation (Linux's bpf_map_meta_alloc). */
 static int inner_template(struct exo_map *map, uint32_t inner_fd)
 {
 	struct exo_map *inner = exo_map_get((int)inner_fd);
 	struct map_hdr *h = map->hdr;
+	int err = 0;
 
-	if (!inner)
+	if (!inner) {
+		exo_err_prefix("map_create: inner_map_fd");
 		return -errno;
-	if (inner->type == BPF_MAP_TYPE_PROG_ARRAY || inner->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
-	    inner->type == BPF_MAP_TYPE_HASH_OF_MAPS || inner->spin_lock_off >= 0) {
-		exo_map_put(inner);
-		return exo_err(ENOTSUPP_,
-			       "map_create: inner_map_fd %u: a %s map cannot be an inner map",
-			       inner_fd, map_type_name(inner->type));
 	}
-	h->inner_type = inner->type;
-	h->inner_key_size = inner->key_size;
-	h->inner_value_size = inner->value_size;
-	h->inner_max_entries = inner->max_entries;
-	h->inner_flags = inner->flags;
+	if (inner->type == BPF_MAP_TYPE_ARRAY_OF_MAPS || inner->type == BPF_MAP_TYPE_HASH_OF_MAPS)
+		err = exo_err(EINVAL, "map_create: inner_map_fd %u: maps of maps cannot nest",
+			      inner_fd);
+	else if (inner->type == BPF_MAP_TYPE_PROG_ARRAY || inner->spin_lock_off >= 0)
+		err = exo_err(ENOTSUPP_,
+			      "map_create: inner_map_fd %u: a %s map cannot be an inner map",
+			      inner_fd, map_type_name(inner->type));
+	if (!err) {
+		h->inner_type = inner->type;
+		h->inner_key_size = inner->key_size;
+		h->inner_value_size = inner->value_size;
+		h->inner_max_entries = inner->max_entries;
+		h->inner_flags = inner->flags;
+	}
 	exo_map_put(inner);
-	return 0;
+	return err;
 }
 
 int exo_map_create_ext(const union bpf_attr *attr, const struct exo_map_ext *ext)
@@ -148,6 +153,9 @@ int exo_map_create_ext(const union bpf_attr *attr, const struct exo_map_ext *ext
 	hdr.btf_key_type_id = attr->btf_key_type_id;
 	hdr.btf_value_type_id = attr->btf_value_type_id;
 	memcpy(hdr.name, name, sizeof(hdr.name));
+	if ((hdr.type == BPF_MAP_TYPE_ARRAY_OF_MAPS || hdr.type == BPF_MAP_TYPE_HASH_OF_MAPS) &&
+	    (err = inner_template(&(struct exo_map){.hdr = &hdr}, attr->inner_map_fd)))
+		return err;
 	probe.ops = map_ops_of(hdr.type);
 	probe.type = hdr.type;
 	probe.key_size = hdr.key_size;
@@ -181,9 +189,6 @@ int exo_map_create_ext(const union bpf_attr *attr, const struct exo_map_ext *ext
 		return err;
 	}
 	if ((err = shm_lock_init(&map->hdr->lock)) ||
-	    ((attr->map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
-	      attr->map_type == BPF_MAP_TYPE_HASH_OF_MAPS) &&
-	     (err = inner_template(map, attr->inner_map_fd))) ||
 	    (map->ops->init && (err = map->ops->init(map))) || (err = map_register_fd(map, fd))) {
 		exo_map_put(map);
 		close(fd);
@@ -233,8 +238,6 @@ EXOBPF_API int exobpf_map_create(enum bpf_map_type map_type, const char *map_nam
 
 /* ---- user-space commands ---- */
 
-enum { CAN_READ = 1, CAN_WRITE = 2 };
-
 /* Linux's map_get_sys_perms: the fd's view of the map. */
 static int sys_perms(const struct exo_map *map)
 {
@@ -249,7 +252,7 @@ static int sys_perms(const struct exo_map *map)
 	return p;
 }
 
-static struct exo_map *get_for(int fd, int need, const char *cmd)
+struct exo_map *map_get_for(int fd, int need, const char *cmd)
 {
 	struct exo_map *map = exo_map_get(fd);
 
@@ -318,19 +321,38 @@ EXOBPF_API int exobpf_map_lookup_elem_flags(int fd, const void *key, void *value
 	if (flags & ~(uint64_t)BPF_F_LOCK)
 		return exo_err(EINVAL, "%s: flags 0x%llx: only BPF_F_LOCK is allowed", cmd,
 			       (unsigned long long)flags);
-	if (!(map = get_for(fd, CAN_READ, cmd)))
+	if (!(map = map_get_for(fd, CAN_READ, cmd)))
 		return -errno;
 	if ((err = lock_flag_ok(map, flags, cmd)) || (err = need_key(map, key, cmd)))
 		return done(map, err);
 	if (!value)
 		return done(map, exo_err(EFAULT, "%s: value is NULL", cmd));
+	return done(map, op_result(map_user_lookup(map, key, value, flags), map, cmd));
+}
+
+int map_user_lookup(struct exo_map *map, const void *key, void *value, uint64_t flags)
+{
 	if (map->ops->peek && !map->ops->lookup_user)
-		err = map->ops->peek(map, value);
-	else if (map->ops->lookup_user)
-		err = map->ops->lookup_user(map, key, value, flags);
-	else
-		err = -ENOTSUPP_;
-	return done(map, op_result(err, map, cmd));
+		return map->ops->peek(map, value);
+	if (map->ops->lookup_user)
+		return map->ops->lookup_user(map, key, value, flags);
+	return -ENOTSUPP_;
+}
+
+int map_user_update(struct exo_map *map, const void *key, const void *value, uint64_t flags)
+{
+	if ((flags & BPF_F_LOCK) && map->spin_lock_off < 0)
+		return -EINVAL;
+	if (map->ops->push && !map->ops->update)
+		return map->ops->push(map, value, flags);
+	if (map->ops->update)
+		return map->ops->update(map, key, value, flags, MAP_ALL_SLOTS);
+	return -ENOTSUPP_;
+}
+
+int map_user_delete(struct exo_map *map, const void *key)
+{
+	return map->ops->delete ? map->ops->delete (map, key) : -EINVAL;
 }
 
 EXOBPF_API int exobpf_map_lookup_elem(int fd, const void *key, void *value)
@@ -344,19 +366,13 @@ EXOBPF_API int exobpf_map_update_elem(int fd, const void *key, const void *value
 	struct exo_map *map;
 	int err;
 
-	if (!(map = get_for(fd, CAN_WRITE, cmd)))
+	if (!(map = map_get_for(fd, CAN_WRITE, cmd)))
 		return -errno;
 	if ((err = lock_flag_ok(map, flags, cmd)) || (err = need_key(map, key, cmd)))
 		return done(map, err);
 	if (!value)
 		return done(map, exo_err(EFAULT, "%s: value is NULL", cmd));
-	if (map->ops->push && !map->ops->update)
-		err = map->ops->push(map, value, flags);
-	else if (map->ops->update)
-		err = map->ops->update(map, key, value, flags, MAP_ALL_SLOTS);
-	else
-		err = -ENOTSUPP_;
-	return done(map, op_result(err, map, cmd));
+	return done(map, op_result(map_user_update(map, key, value, flags), map, cmd));
 }
 
 EXOBPF_API int exobpf_map_delete_elem_flags(int fd, const void *key, __u64 flags)
@@ -365,7 +381,7 @@ EXOBPF_API int exobpf_map_delete_elem_flags(int fd, const void *key, __u64 flags
 	struct exo_map *map;
 	int err;
 
-	if (!(map = get_for(fd, CAN_WRITE, cmd)))
+	if (!(map = map_get_for(fd, CAN_WRITE, cmd)))
 		return -errno;
 	if ((err = lock_flag_ok(map, flags, cmd)) || (err = need_key(map, key, cmd)))
 		return done(map, err);
@@ -384,7 +400,7 @@ EXOBPF_API int exobpf_map_get_next_key(int fd, const void *key, void *next_key)
 	struct exo_map *map;
 	int err;
 
-	if (!(map = get_for(fd, CAN_READ, cmd)))
+	if (!(map = map_get_for(fd, CAN_READ, cmd)))
 		return -errno;
 	if (key && !map->key_size)
 		return done(map, exo_err(EINVAL, "%s: the map has no keys", cmd));
@@ -404,7 +420,7 @@ EXOBPF_API int exobpf_map_lookup_and_delete_elem_flags(int fd, const void *key, 
 	if (flags & ~(uint64_t)BPF_F_LOCK)
 		return exo_err(EINVAL, "%s: flags 0x%llx: only BPF_F_LOCK is allowed", cmd,
 			       (unsigned long long)flags);
-	if (!(map = get_for(fd, CAN_READ | CAN_WRITE, cmd)))
+	if (!(map = map_get_for(fd, CAN_READ | CAN_WRITE, cmd)))
 		return -errno;
 	if (flags && (map->type == BPF_MAP_TYPE_QUEUE || map->type == BPF_MAP_TYPE_STACK))
 		return done(map, exo_err(EINVAL, "%s: queue and stack maps take no flags", cmd));
@@ -564,9 +580,16 @@ bool exo_map_add_regions(struct exo_map *map, struct vm_run *run)
 	return map->ops->regions ? map->ops->regions(map, run) : true;
 }
 
+/* Slots past the map's count wrap (a map made with fewer slots than the
+ * running configuration); the common case costs no division. */
+static inline uint32_t slot_of(const struct exo_map *map, uint32_t slot)
+{
+	return slot < map->nslots ? slot : slot % map->nslots;
+}
+
 void *exo_map_lookup(struct exo_map *map, const void *key, uint32_t slot)
 {
-	return map->ops->lookup ? map->ops->lookup(map, key, slot % map->nslots) : NULL;
+	return map->ops->lookup ? map->ops->lookup(map, key, slot_of(map, slot)) : NULL;
 }
 
 long exo_map_update(struct exo_map *map, const void *key, const void *value, uint64_t flags,
@@ -577,7 +600,7 @@ long exo_map_update(struct exo_map *map, const void *key, const void *value, uin
 	if (map->flags & BPF_F_RDONLY_PROG)
 		return -EPERM;
 	map_maybe_recover(map);
-	return map->ops->update(map, key, value, flags, slot % map->nslots);
+	return map->ops->update(map, key, value, flags, slot_of(map, slot));
 }
 
 long exo_map_delete(struct exo_map *map, const void *key)
@@ -616,5 +639,5 @@ long exo_map_for_each(struct exo_map *map, exo_map_each_fn fn, void *ctx, void *
 {
 	if (!map->ops->for_each)
 		return -ENOTSUPP_;
-	return map->ops->for_each(map, fn, ctx, arg, slot % map->nslots);
+	return map->ops->for_each(map, fn, ctx, arg, slot_of(map, slot));
 }

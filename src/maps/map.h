@@ -99,6 +99,11 @@ int exo_map_resolve_ldimm64(struct bpf_insn *insns, size_t cnt, struct exo_map *
 			    uint32_t *nr);
 void exo_map_release_used(struct exo_map **maps, uint32_t nr);
 
+/* bpf_spin_lock / bpf_spin_unlock on the 4-byte lock word in a value:
+ * process-shared, and a dead holder's lock is taken over. */
+void exo_value_lock(void *lockword);
+void exo_value_unlock(void *lockword);
+
 /* Current slot count for new maps. */
 uint32_t exo_map_default_slots(void);
 uint32_t exo_map_nslots(const struct exo_map *map);

@@ -9,6 +9,7 @@
  * of the same inode. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +35,13 @@ static void map_free(struct exo_map *map)
 {
 	if (map->ops && map->ops->release)
 		map->ops->release(map);
-	if (map->inner)
-		exo_map_put(map->inner);
+	free(map->inner); /* a template: never registered */
 	if (map->base)
 		munmap(map->base, map->size);
 	if (map->fd >= 0)
 		close(map->fd);
+	if (map->wake_fd >= 0)
+		close(map->wake_fd);
 	free(map);
 }
 
@@ -162,6 +164,7 @@ struct exo_map *map_open_file(int fd, const char *what)
 	}
 	map->refcnt = 1;
 	map->fd = -1;
+	map->wake_fd = -1;
 	map->dev = st.st_dev;
 	map->ino = st.st_ino;
 	if ((err = adopt_hdr(map, &hdr, (uint64_t)st.st_size, what)))
@@ -180,6 +183,26 @@ struct exo_map *map_open_file(int fd, const char *what)
 		goto fail;
 	}
 	map->hdr = (struct map_hdr *)map->base;
+	if (map->type == BPF_MAP_TYPE_ARRAY_OF_MAPS || map->type == BPF_MAP_TYPE_HASH_OF_MAPS) {
+		struct exo_map *t = calloc(1, sizeof(*t));
+
+		if (!t) {
+			err = exo_err(ENOMEM, "%s: out of memory", what);
+			goto fail;
+		}
+		t->type = hdr.inner_type;
+		t->key_size = hdr.inner_key_size;
+		t->value_size = hdr.inner_value_size;
+		t->max_entries = hdr.inner_max_entries;
+		t->flags = hdr.inner_flags;
+		t->value_stride = (uint32_t)map_round8(t->value_size);
+		t->spin_lock_off = -1;
+		t->fd = -1;
+		t->ops = map_ops_of(t->type);
+		map->inner = t;
+	}
+	if (map->ops->open && (err = map->ops->open(map)))
+		goto fail;
 	return map;
 fail:
 	map_free(map);
@@ -335,6 +358,46 @@ uint32_t map_alloc_id(void)
 	return __atomic_fetch_add(&local_next, 1, __ATOMIC_SEQ_CST);
 }
 
+/* Map files under dir (depth levels down, .refs included). */
+static int scan_dir(const char *dir, int (*fn)(const struct map_hdr *hdr, int fd, void *arg),
+		    void *arg, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int stop = 0;
+
+	if (!d)
+		return 0;
+	while (!stop && (e = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+		struct map_hdr hdr;
+		int fd;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
+		    lstat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (depth > 0)
+				stop = scan_dir(path, fn, arg, depth - 1);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode) || st.st_size < (off_t)MAP_PAGE)
+			continue;
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (pread(fd, &hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
+		    hdr.magic == MAP_MAGIC && hdr.version == MAP_VERSION)
+			stop = fn(&hdr, fd, arg);
+		close(fd);
+	}
+	closedir(d);
+	return stop;
+}
+
 /* Every map file open in any process we may look at: our own, then every
  * /proc/PID/fd entry that is a regular file with a map header. fn returns
  * nonzero to stop; it receives an fd it must not keep (closed after). */
@@ -344,8 +407,13 @@ static int scan_maps(int (*fn)(const struct map_hdr *hdr, int fd, void *arg), vo
 	struct dirent *p;
 	int stop = 0;
 
-	if (!proc)
-		return 0;
+	/* pinned maps nobody has open live in the pin directory only */
+	stop = scan_dir(store_dir(), fn, arg, 2);
+	if (!proc || stop) {
+		if (proc)
+			closedir(proc);
+		return stop;
+	}
 	while (!stop && (p = readdir(proc))) {
 		char dpath[300];
 		DIR *fds;

@@ -18,13 +18,19 @@ static const struct {
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 
+extern const struct map_ops perf_ring_ops;
+
 const struct map_ops *map_ops_of(uint32_t type)
 {
+	if (type == EXO_MAP_TYPE_PERF_RING)
+		return &perf_ring_ops;
 	return type < NTYPES ? types[type].ops : NULL;
 }
 
 const char *map_type_name(uint32_t type)
 {
+	if (type == EXO_MAP_TYPE_PERF_RING)
+		return "perf_ring";
 	return type < NTYPES && types[type].name ? types[type].name : "unknown";
 }
 

@@ -119,11 +119,45 @@ static uint64_t load_be(const uint8_t *p, unsigned size)
 #define INTERP_COUNT 1
 #include "vm/interp_body.h"
 
-uint64_t vm_interp(struct vm_run *run, uint64_t r1, uint64_t r2)
+static uint64_t interp_from(struct vm_run *run, const struct vm_insn *start, const uint64_t *args,
+			    bool callback)
 {
 	if (run->checked)
-		return interp_checked(run, r1, r2);
+		return interp_checked(run, start, args, callback);
 	if (run->budget)
-		return interp_counting(run, r1, r2);
-	return interp_fast(run, r1, r2);
+		return interp_counting(run, start, args, callback);
+	return interp_fast(run, start, args, callback);
+}
+
+uint64_t vm_interp(struct vm_run *run, uint64_t r1, uint64_t r2)
+{
+	const uint64_t args[5] = {r1, r2};
+
+	return interp_from(run, run->prog->code, args, false);
+}
+
+uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r2, uint64_t r3,
+		      uint64_t r4, uint64_t r5)
+{
+	const struct vm_prog *prog = run->prog;
+	const uint64_t args[5] = {r1, r2, r3, r4, r5};
+	uintptr_t lo = run->stack_lo, hi = run->stack_hi;
+	bool region = false;
+	uint64_t r0;
+
+	if (func < (uintptr_t)prog->code || func >= (uintptr_t)(prog->code + prog->len) ||
+	    (func - (uintptr_t)prog->code) % sizeof(struct vm_insn) ||
+	    ((const struct vm_insn *)(uintptr_t)func)->op == VM_OP_LDDW_HI)
+		return vm_fail(run, VM_FAULT_CALLX, "callback 0x%llx is not a function of the program",
+			       (unsigned long long)func);
+	/* the callback may use the caller's stack (its ctx often lives there) */
+	if (run->checked && hi > lo)
+		region = vm_add_region(run, (const void *)lo, hi - lo, true);
+	r0 = interp_from(run, (const struct vm_insn *)(uintptr_t)func, args, true);
+	if (region)
+		run->nregions--;
+	run->stack_lo = lo;
+	run->stack_hi = hi;
+	run->prog = prog;
+	return r0;
 }

@@ -80,7 +80,10 @@
 	})
 #define SEQ __ATOMIC_SEQ_CST
 
-static uint64_t INTERP_NAME(struct vm_run *run, uint64_t r1, uint64_t r2)
+/* Runs from start with r1..r5 = args; callback says start is a subprogram
+ * called back by a helper (every argument register counts as written). */
+static uint64_t INTERP_NAME(struct vm_run *run, const struct vm_insn *start, const uint64_t *args,
+			    bool callback)
 {
 	static const void *const labels[VM_NR_OPS] = {
 #define OP(name, code, key, keyval, shape, lx, ub) [ISA_##name] = &&L_##name,
@@ -98,10 +101,11 @@ static uint64_t INTERP_NAME(struct vm_run *run, uint64_t r1, uint64_t r2)
 	uint8_t stack[VM_MAX_FRAMES * VM_STACK_SIZE] __attribute__((aligned(16)));
 	uint64_t reg[11];
 	unsigned depth = 0;
-	const struct vm_insn *pc = run->prog->code;
+	const struct vm_insn *pc = start;
 #if INTERP_CHECK
 	uintptr_t saved_lo = run->stack_lo, saved_hi = run->stack_hi;
-	unsigned init = 1u << 1 | 1u << 10 | (run->prog->type == 0 ? 1u << 2 : 0);
+	unsigned init = callback ? 0x3eu | 1u << 10
+				 : 1u << 1 | 1u << 10 | (run->prog->type == 0 ? 1u << 2 : 0);
 	uintptr_t bad_addr = 0;
 	uint64_t bad_size = 0;
 	bool bad_write = false;
@@ -109,8 +113,8 @@ static uint64_t INTERP_NAME(struct vm_run *run, uint64_t r1, uint64_t r2)
 	memset(stack, 0, sizeof(stack)); /* deterministic runs for differential testing */
 #endif
 	memset(reg, 0, sizeof(reg));
-	reg[1] = r1;
-	reg[2] = r2;
+	memcpy(&reg[1], args, 5 * sizeof(reg[0]));
+	(void)callback;
 	reg[10] = (uintptr_t)(stack + sizeof(stack));
 	run->stack_hi = reg[10];
 	run->stack_lo = reg[10] - VM_STACK_SIZE;

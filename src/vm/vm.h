@@ -162,4 +162,13 @@ uint64_t vm_run(struct vm_run *run, uint64_t r1, uint64_t r2);
 /* The interpreter itself (vm_run picks it or the JIT). */
 uint64_t vm_interp(struct vm_run *run, uint64_t r1, uint64_t r2);
 
+/* Call back into the running program (bpf_loop, bpf_for_each_map_elem): run
+ * the subprogram at func (a BPF_PSEUDO_FUNC lddw value: &code[target]) with
+ * r1..r5 until its exit and return its r0. It shares the caller's run (slot,
+ * budget, regions; in checked mode the caller's stack stays accessible). A
+ * func that is not an instruction of the program fails the run
+ * (VM_FAULT_CALLX) and returns 0; check run->fault after the call. */
+uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r2, uint64_t r3,
+		      uint64_t r4, uint64_t r5);
+
 #endif

@@ -368,6 +368,13 @@ static void diff_linux_test_run(const char *expr, const struct test_capture *cap
 	}
 	(*loaded)++;
 	struct exobpf_cbpf_prog *prog = exobpf_cbpf_prog__new(insns, cnt, NULL);
+	/* and exobpf's own verifier took it on the way in */
+	EXOBPF_OPTS(exobpf_verifier_stats, vs);
+	if (!prog || exobpf_prog__verifier_stats(exobpf_cbpf_prog__ebpf(prog), &vs) ||
+	    !vs.insn_processed) {
+		printf("  '%s': not verified by exobpf: %s\n", expr, exobpf_errmsg());
+		t->mismatches++;
+	}
 	/* BPF_PROG_TEST_RUN strips an Ethernet header for socket filters */
 	struct __sk_buff skb = {.protocol = htons(0x0800)};
 	for (size_t i = 0; prog && i < cap->n; i++) {
@@ -417,8 +424,9 @@ TEST(cbpf_conversion_verifies_and_runs_in_linux)
 				diff_linux_test_run(exprs[e], &cap, &t, &loaded);
 		test_capture_free(&cap);
 	}
-	printf("  %u converted programs pass Linux's verifier; %u test runs, %u differ\n", loaded,
-	       t.packets, t.mismatches);
+	printf("  %u converted programs pass Linux's verifier and exobpf's; %u test runs, %u "
+	       "differ\n",
+	       loaded, t.packets, t.mismatches);
 	CHECK(loaded > 200);
 	CHECK_EQ(t.mismatches, 0);
 }

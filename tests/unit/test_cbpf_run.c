@@ -316,6 +316,10 @@ TEST(cbpf_pcap_kind_loops_and_budget)
 	struct exobpf_cbpf_prog *prog = exobpf_cbpf_prog__new(p, N(p), &po);
 	CHECK(prog);
 	CHECK(exobpf_cbpf_prog__loops(prog));
+	/* a loop bounded by the packet is more than a verifier can prove, in
+	 * Linux or exobpf: it runs unverified, under its budget */
+	EXOBPF_OPTS(exobpf_verifier_stats, vs);
+	CHECK_EQ(exobpf_prog__verifier_stats(exobpf_cbpf_prog__ebpf(prog), &vs), -EINVAL);
 	CHECK_EQ(exobpf_cbpf_prog__filter(prog, pkt, 4, 4), 70);
 	EXOBPF_OPTS(exobpf_cbpf_run_opts, ro, .pkt = pkt, .caplen = 4);
 	CHECK_EQ(exobpf_cbpf_interp(p, N(p), &po, &ro, NULL), 0);
@@ -456,6 +460,11 @@ TEST(cbpf_random_programs_match_linux)
 				printf("  program %d: %s\n", i, exobpf_errmsg());
 				bad++;
 				break;
+			}
+			EXOBPF_OPTS(exobpf_verifier_stats, vs);
+			if (exobpf_prog__verifier_stats(exobpf_cbpf_prog__ebpf(prog), &vs)) {
+				printf("  program %d: not verified by exobpf\n", i);
+				bad++;
 			}
 			if (ksock_open(&k, p, n)) {
 				refused++;

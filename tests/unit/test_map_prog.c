@@ -181,3 +181,198 @@ TEST(map_prog_percpu_slot)
 	close(fd);
 	free(vals);
 }
+
+/* Tail calls: a jump into the program at an index, fall-through on an empty
+ * slot or an index past the end, and at most 33 in a row (Linux's limit). */
+TEST(map_prog_tail_call)
+{
+	int pa = exobpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "pa", 4, 4, 4, NULL);
+	struct exobpf_prog *target, *caller, *self;
+	uint64_t r0;
+	uint32_t k = 1, id;
+
+	CHECK(pa >= 0);
+	target = prog_fd("r0 = 77\nexit\n", pa);
+	caller = prog_fd("r6 = 0\n"
+			 "r2 = map[fd:%d]\n"
+			 "r3 = 1\n"
+			 "call bpf_tail_call\n"
+			 "r0 = 5\n" /* reached only when the tail call falls through */
+			 "exit\n",
+			 pa);
+	CHECK(target && caller);
+	CHECK_EQ(run(caller, true, &r0), 0);
+	CHECK_EQ(r0, 5); /* empty slot */
+	CHECK_EQ(exobpf_map_lookup_elem(pa, &k, &id), -ENOENT);
+	CHECK_EQ(exobpf_map_set_prog(pa, 1, target), 0);
+	CHECK_EQ(exobpf_map_lookup_elem(pa, &k, &id), 0);
+	CHECK(id != 0);
+	CHECK_EQ(run(caller, true, &r0), 0);
+	CHECK_EQ(r0, 77);
+	CHECK_EQ(run(caller, false, &r0), 0);
+	CHECK_EQ(r0, 77);
+	CHECK_EQ(exobpf_map_set_prog(pa, 4, target), -E2BIG);
+	/* user space cannot store a program by fd without the bpf() layer */
+	uint32_t fd = 0;
+	CHECK_EQ(exobpf_map_update_elem(pa, &k, &fd, 0), -EBADF);
+	CHECK_EQ(exobpf_map_update_elem(pa, &k, &fd, BPF_NOEXIST), -EINVAL);
+	CHECK_EQ(exobpf_map_delete_elem(pa, &k), 0);
+	CHECK_EQ(exobpf_map_delete_elem(pa, &k), -ENOENT);
+	k = 9;
+	CHECK_EQ(exobpf_map_delete_elem(pa, &k), -E2BIG);
+
+	/* a program that tail-calls itself counts in a map value: 1 + 33 runs */
+	int cnt = exobpf_map_create(BPF_MAP_TYPE_ARRAY, "cnt", 4, 8, 1, NULL);
+	char text[1024];
+	snprintf(text, sizeof(text),
+		 "*(u32 *)(r10 -4) = 0\n"
+		 "r2 = r10\n"
+		 "r2 += -4\n"
+		 "r1 = map[fd:%d]\n"
+		 "call bpf_map_lookup_elem\n"
+		 "if r0 == 0 goto out\n"
+		 "r1 = 1\n"
+		 "lock *(u64 *)(r0 +0) += r1\n"
+		 "r2 = map[fd:%%d]\n"
+		 "r3 = 0\n"
+		 "call bpf_tail_call\n"
+		 "out:\n"
+		 "r0 = 0\n"
+		 "exit\n",
+		 cnt);
+	self = prog_fd(text, pa);
+	CHECK_MSG(self, "%s", exobpf_errmsg());
+	CHECK_EQ(exobpf_map_set_prog(pa, 0, self), 0);
+	CHECK_EQ(run(self, true, &r0), 0);
+	uint64_t v;
+	k = 0;
+	CHECK_EQ(exobpf_map_lookup_elem(cnt, &k, &v), 0);
+	CHECK_EQ(v, 34);
+	CHECK_EQ(exobpf_map_set_prog(pa, 0, NULL), 0);
+	exobpf_prog__free(self);
+	exobpf_prog__free(caller);
+	exobpf_prog__free(target);
+	close(cnt);
+	close(pa);
+}
+
+/* Maps of maps: user space stores inner fds and reads ids back; programs
+ * get the inner map and use it. Errors checked against the kernel's. */
+TEST(map_prog_map_in_map)
+{
+	int inner = exobpf_map_create(BPF_MAP_TYPE_ARRAY, "in", 4, 8, 2, NULL);
+	int wrong = exobpf_map_create(BPF_MAP_TYPE_ARRAY, "wr", 4, 4, 2, NULL);
+	struct exobpf_map_create_opts o = {.sz = sizeof(o), .inner_map_fd = (uint32_t)inner};
+	int aom = exobpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "aom", 4, 4, 2, &o);
+	int hom = exobpf_map_create(BPF_MAP_TYPE_HASH_OF_MAPS, "hom", 4, 4, 2, &o);
+	struct bpf_map_info info = {0};
+	uint32_t len = sizeof(info), k = 0, v32, ifd = (uint32_t)inner, wfd = (uint32_t)wrong;
+	uint64_t r0, v;
+
+	CHECK(inner >= 0 && wrong >= 0);
+	CHECK_MSG(aom >= 0 && hom >= 0, "%s", exobpf_errmsg());
+	CHECK_EQ(exobpf_map_get_info_by_fd(inner, &info, &len), 0);
+	CHECK_EQ(exobpf_map_update_elem(aom, &k, &ifd, 0), 0);
+	CHECK_EQ(exobpf_map_lookup_elem(aom, &k, &v32), 0);
+	CHECK_EQ(v32, info.id);
+	CHECK_EQ(exobpf_map_update_elem(aom, &k, &wfd, 0), -EINVAL); /* template mismatch */
+	CHECK_EQ(exobpf_map_update_elem(hom, &k, &ifd, BPF_NOEXIST), 0);
+	CHECK_EQ(exobpf_map_update_elem(hom, &k, &ifd, BPF_NOEXIST), -EEXIST);
+	CHECK_EQ(exobpf_map_lookup_elem(hom, &k, &v32), 0);
+	CHECK_EQ(v32, info.id);
+
+	/* outer[0] -> inner; inner[1] = 9 from the program */
+	struct exobpf_prog *p = prog_fd("*(u32 *)(r10 -4) = 0\n"
+					"r2 = r10\n"
+					"r2 += -4\n"
+					"r1 = map[fd:%d]\n"
+					"call bpf_map_lookup_elem\n"
+					"if r0 == 0 goto out\n"
+					"*(u32 *)(r10 -4) = 1\n"
+					"*(u64 *)(r10 -16) = 9\n"
+					"r1 = r0\n"
+					"r2 = r10\n"
+					"r2 += -4\n"
+					"r3 = r10\n"
+					"r3 += -16\n"
+					"r4 = 0\n"
+					"call bpf_map_update_elem\n"
+					"out:\n"
+					"exit\n",
+					aom);
+	CHECK_MSG(p, "%s", exobpf_errmsg());
+	CHECK_EQ(run(p, true, &r0), 0);
+	CHECK_EQ(r0, 0);
+	k = 1;
+	CHECK_EQ(exobpf_map_lookup_elem(inner, &k, &v), 0);
+	CHECK_EQ(v, 9);
+	exobpf_prog__free(p);
+
+	/* the outer map keeps the inner alive after its fd is closed */
+	close(inner);
+	k = 0;
+	CHECK_EQ(exobpf_map_lookup_elem(aom, &k, &v32), 0);
+	int again = exobpf_map_get_fd_by_id(v32);
+	CHECK(again >= 0);
+	k = 1;
+	CHECK_EQ(exobpf_map_lookup_elem(again, &k, &v), 0);
+	CHECK_EQ(v, 9);
+	close(again);
+	k = 0;
+	CHECK_EQ(exobpf_map_delete_elem(aom, &k), 0);
+	CHECK_EQ(exobpf_map_delete_elem(aom, &k), -ENOENT);
+	CHECK_EQ(exobpf_map_delete_elem(hom, &k), 0);
+	/* Linux's errors for the same misuse */
+	uint32_t bad = 9999;
+	CHECK_EQ(exobpf_map_update_elem(aom, &k, &bad, 0), -EBADF);
+	CHECK_EQ(exobpf_map_update_elem(aom, &k, &wfd, BPF_EXIST), -EINVAL);
+	k = 2;
+	CHECK_EQ(exobpf_map_update_elem(aom, &k, &wfd, 0), -E2BIG);
+	CHECK_EQ(exobpf_map_lookup_elem(aom, &k, &v32), -ENOENT);
+	o.inner_map_fd = (uint32_t)aom;
+	CHECK_EQ(exobpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "x", 4, 4, 2, &o), -EINVAL);
+	o.inner_map_fd = 9999;
+	CHECK_EQ(exobpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "x", 4, 4, 2, &o), -EBADF);
+	if (kbpf_available()) {
+		int ki = kbpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 2, 0, 0, 0);
+		int kw = kbpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 4, 2, 0, 0, 0);
+		int ko = kbpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 2, 0, 0, ki);
+		uint32_t kifd = (uint32_t)ki, kwfd = (uint32_t)kw;
+		CHECK(ki >= 0 && kw >= 0 && ko >= 0);
+		k = 0;
+		CHECK_EQ(kbpf_map_update(ko, &k, &kwfd, 0), -EINVAL);
+		CHECK_EQ(kbpf_map_update(ko, &k, &bad, 0), -EBADF);
+		CHECK_EQ(kbpf_map_update(ko, &k, &kifd, BPF_EXIST), -EINVAL);
+		CHECK_EQ(kbpf_map_delete(ko, &k), -ENOENT);
+		k = 2;
+		CHECK_EQ(kbpf_map_update(ko, &k, &kifd, 0), -E2BIG);
+		CHECK_EQ(kbpf_map_lookup(ko, &k, &v32, 0), -ENOENT);
+		CHECK_EQ(kbpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 2, 0, 0, ko), -EINVAL);
+		CHECK_EQ(kbpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 2, 0, 0, 9999), -EBADF);
+		close(ki), close(kw), close(ko);
+	}
+	close(wrong);
+	close(aom);
+	close(hom);
+}
+
+TEST(map_perf_event_array_errors)
+{
+	int pe = exobpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, "pe", 4, 4, 2, NULL);
+	uint32_t k = 0, v = 0;
+
+	CHECK(pe >= 0);
+	CHECK_EQ(exobpf_map_lookup_elem(pe, &k, &v), -524);
+	CHECK_EQ(exobpf_map_delete_elem(pe, &k), -ENOENT);
+	v = 9999;
+	CHECK_EQ(exobpf_map_update_elem(pe, &k, &v, 0), -EBADF);
+	if (kbpf_available()) {
+		int kpe = kbpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2, 0, 0, 0);
+		CHECK(kpe >= 0);
+		CHECK_EQ(kbpf_map_lookup(kpe, &k, &v, 0), -524);
+		CHECK_EQ(kbpf_map_delete(kpe, &k), -ENOENT);
+		CHECK_EQ(kbpf_map_update(kpe, &k, &v, 0), -EBADF);
+		close(kpe);
+	}
+	close(pe);
+}

@@ -1,0 +1,63 @@
+/* Helpers that call back into the program: bpf_loop and
+ * bpf_for_each_map_elem (vm_call_func runs the callback on the same run). */
+#include <errno.h>
+
+#include "helpers/helpers.h"
+#include "maps/map.h"
+
+#define BPF_MAX_LOOPS (8 * 1024 * 1024) /* Linux's limit */
+
+/* bpf_loop(nr_loops, callback, ctx, flags): callback(i, ctx) until it
+ * returns nonzero; the number of iterations run. */
+HELPER_FN(loop)
+{
+	uint32_t n = (uint32_t)r1, i;
+
+	if (r4)
+		return (uint64_t)-EINVAL;
+	if (n > BPF_MAX_LOOPS)
+		return (uint64_t)-E2BIG;
+	for (i = 0; i < n; i++) {
+		uint64_t ret = vm_call_func(run, r2, i, r3, 0, 0, 0);
+
+		if (run->fault)
+			return 0;
+		if (ret)
+			return i + 1;
+	}
+	return i;
+}
+
+struct each {
+	struct vm_run *run;
+	uint64_t func;
+};
+
+static uint64_t each_elem(struct exo_map *map, void *key, void *value, void *ctx, void *arg)
+{
+	struct each *e = arg;
+	bool region = e->run->checked && vm_add_region(e->run, key, exo_map_key_size(map), false);
+	uint64_t ret;
+
+	ret = vm_call_func(e->run, e->func, (uintptr_t)map, (uintptr_t)key, (uintptr_t)value,
+			   (uintptr_t)ctx, 0);
+	if (region)
+		e->run->nregions--;
+	return e->run->fault ? 1 : ret;
+}
+
+/* bpf_for_each_map_elem(map, callback, ctx, flags): callback(map, key,
+ * value, ctx) per element until it returns nonzero; elements visited. */
+HELPER_FN(for_each_map_elem)
+{
+	struct each e = {run, r2};
+	long n;
+
+	if (r4)
+		return (uint64_t)-EINVAL;
+	if (!helper_map_args_ok(run, "bpf_for_each_map_elem", r1, 0, 0, false))
+		return 0;
+	n = exo_map_for_each((struct exo_map *)(uintptr_t)r1, each_elem, (void *)(uintptr_t)r3, &e,
+			     run->slot);
+	return run->fault ? 0 : (uint64_t)n;
+}

@@ -1,0 +1,56 @@
+/* After a program is proved safe: rewrite its context accesses onto the
+ * runtime's real context structures (Linux's convert_ctx_accesses; exobpf's
+ * layouts keep every rewrite one instruction for one, so no jump moves) and
+ * hand out what each instruction was proved to do, for the JIT. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verifier/vrf.h"
+
+static uint8_t size_code(unsigned bytes)
+{
+	switch (bytes) {
+	case 1:
+		return BPF_B;
+	case 2:
+		return BPF_H;
+	case 4:
+		return BPF_W;
+	default:
+		return BPF_DW;
+	}
+}
+
+int vrf_fixup(struct vrf_env *env, struct vrf_result *res)
+{
+	struct bpf_insn *out = malloc((size_t)env->len * sizeof(*out));
+	struct vrf_fact *facts = calloc(env->len, sizeof(*facts));
+
+	if (!out || !facts) {
+		free(out);
+		free(facts);
+		return -ENOMEM;
+	}
+	memcpy(out, env->insns, (size_t)env->len * sizeof(*out));
+	for (uint32_t i = 0; i < env->len; i++) {
+		const struct vrf_aux *aux = &env->aux[i];
+		struct bpf_insn *insn = &out[i];
+		uint8_t cls = BPF_CLASS(insn->code);
+
+		if (aux->fact_init)
+			facts[i] = aux->fact;
+		else if (aux->seen)
+			facts[i].flags = VRF_FACT_SEEN;
+		if (!aux->ctx_field_ok)
+			continue;
+		if (cls != BPF_LDX && cls != BPF_STX && cls != BPF_ST)
+			continue;
+		insn->code = (uint8_t)(cls | BPF_MODE(insn->code) | size_code(aux->ctx_size));
+		insn->off = aux->ctx_field;
+	}
+	res->insns = out;
+	res->len = env->len;
+	res->facts = facts;
+	return 0;
+}
