@@ -137,6 +137,8 @@ EXOBPF_API uint32_t exobpf_cbpf_prog__filter(struct exobpf_cbpf_prog *p, const v
 	if (p->loops) {
 		run->executed = 0;
 		run->fault = VM_OK;
+	} else if (run->prog->jited) { /* straight into the machine code: per packet, it counts */
+		return (uint32_t)run->prog->jited((uintptr_t)&p->skb, 0, run);
 	}
 	return (uint32_t)vm_run(run, (uintptr_t)&p->skb, 0);
 }

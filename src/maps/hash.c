@@ -58,10 +58,12 @@ struct lru_list {
 };
 
 struct htab_shared {
-	struct shm_lock free_lock;
-	uint32_t free_head; /* index + 1 */
-	uint32_t bump;	    /* elements never used yet start here */
-	uint32_t count;	    /* elements in the table */
+	/* Free list, lock-free: index + 1 in the low half, a tag bumped by every
+	 * pop in the high half (no ABA). Pushes and pops happen only under a
+	 * bucket or LRU lock, so recovery, holding them all, sees it still. */
+	uint64_t free_top;
+	uint32_t bump;	/* elements never used yet start here */
+	uint32_t count; /* elements in the table */
 	uint32_t pad;
 	struct lru_list lru[]; /* 1, or nslots with BPF_F_NO_COMMON_LRU */
 };
@@ -201,8 +203,6 @@ static int htab_init(struct exo_map *map)
 	for (uint32_t i = 0; i < map->lay[L_NLOCKS]; i++)
 		if ((err = shm_lock_init(bucket_lock(map, i))))
 			return err;
-	if ((err = shm_lock_init(&s->free_lock)))
-		return err;
 	if (is_lru(map))
 		for (uint32_t i = 0; i < (lru_percpu_lists(map) ? map->nslots : 1); i++)
 			if ((err = shm_lock_init(&s->lru[i].lock)))
@@ -332,30 +332,42 @@ static void link_head(struct exo_map *map, uint32_t b, struct helem *e)
 static struct helem *free_pop(struct exo_map *map)
 {
 	struct htab_shared *s = shared(map);
-	struct helem *e = NULL;
+	uint32_t nelems = (uint32_t)map->lay[L_NELEMS];
+	uint64_t top = __atomic_load_n(&s->free_top, __ATOMIC_ACQUIRE);
+	struct helem *e;
 
-	shm_lock(map, &s->free_lock);
-	if (s->free_head) {
-		e = elem(map, s->free_head - 1);
-		s->free_head = e->free_next;
-	} else if (s->bump < map->lay[L_NELEMS]) {
-		e = elem(map, s->bump++);
+	while ((uint32_t)top && (uint32_t)top <= nelems) {
+		e = elem(map, (uint32_t)top - 1);
+		uint64_t next = __atomic_load_n(&e->free_next, __ATOMIC_RELAXED) | ((top >> 32) + 1)
+										       << 32;
+
+		if (__atomic_compare_exchange_n(&s->free_top, &top, next, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&e->state, E_USED, __ATOMIC_RELAXED);
+			return e;
+		}
 	}
-	if (e)
-		e->state = E_USED;
-	shm_unlock(&s->free_lock);
-	return e;
+	for (uint32_t b = __atomic_load_n(&s->bump, __ATOMIC_RELAXED); b < nelems;)
+		if (__atomic_compare_exchange_n(&s->bump, &b, b + 1, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) {
+			e = elem(map, b);
+			__atomic_store_n(&e->state, E_USED, __ATOMIC_RELAXED);
+			return e;
+		}
+	return NULL;
 }
 
 static void free_push(struct exo_map *map, struct helem *e)
 {
 	struct htab_shared *s = shared(map);
+	uint64_t top = __atomic_load_n(&s->free_top, __ATOMIC_RELAXED), next;
 
-	shm_lock(map, &s->free_lock);
-	e->state = E_FREE;
-	e->free_next = s->free_head;
-	s->free_head = elem_idx(map, e) + 1;
-	shm_unlock(&s->free_lock);
+	__atomic_store_n(&e->state, E_FREE, __ATOMIC_RELAXED);
+	do {
+		__atomic_store_n(&e->free_next, (uint32_t)top, __ATOMIC_RELAXED);
+		next = (top & ~(uint64_t)UINT32_MAX) | (elem_idx(map, e) + 1);
+	} while (!__atomic_compare_exchange_n(&s->free_top, &top, next, false, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
 }
 
 /* Count a new element in, unless the map is full (Linux: E2BIG). */
@@ -544,7 +556,7 @@ static int lru_update(struct exo_map *map, const void *key, const void *value, u
 		shm_lock(map, bucket_lock(map, b));
 		old = find(map, hash, key);
 		if ((err = check_flags(old, flags)) || old) {
-			if (old) {
+			if (old && !err) {
 				percpu_write(map, old, value, slot);
 				__atomic_store_n(&old->lru_ref, 1, __ATOMIC_RELAXED);
 			}
@@ -669,13 +681,15 @@ static int delete_locked(struct exo_map *map, const void *key, void *value, uint
 		if (value)
 			copy_out(map, e, value, flags);
 		unlink_elem(map, b, e);
+		if (!l) { /* freed under the lock, so recovery never races it */
+			count_dec(map);
+			free_push(map, e);
+		}
 	}
 	shm_unlock(bucket_lock(map, b));
-	if (e) {
-		if (l) {
-			lru_unlink(map, l, e);
-			l->count--;
-		}
+	if (e && l) {
+		lru_unlink(map, l, e);
+		l->count--;
 		count_dec(map);
 		free_push(map, e);
 	}
@@ -767,7 +781,6 @@ static void htab_recover(struct exo_map *map)
 		shm_lock(map, &s->lru[i].lock);
 	for (uint32_t i = 0; i < nlocks; i++)
 		shm_lock(map, bucket_lock(map, i));
-	shm_lock(map, &s->free_lock);
 	for (uint32_t i = 0; i < nlists; i++)
 		s->lru[i].head = s->lru[i].tail = s->lru[i].count = 0;
 	for (uint32_t b = 0; b < nb; b++) {
@@ -799,16 +812,16 @@ static void htab_recover(struct exo_map *map)
 		if (*p != (b << 1 | 1))
 			*p = b << 1 | 1;
 	}
-	s->free_head = 0;
+	uint32_t head = 0;
 	for (uint32_t i = 0; i < s->bump && i < nelems; i++)
 		if (!seen[i]) {
 			struct helem *e = elem(map, i);
 			e->state = E_FREE;
-			e->free_next = s->free_head;
-			s->free_head = i + 1;
+			e->free_next = head;
+			head = i + 1;
 		}
+	s->free_top = ((s->free_top >> 32) + 1) << 32 | head;
 	s->count = count;
-	shm_unlock(&s->free_lock);
 	for (uint32_t i = nlocks; i-- > 0;)
 		shm_unlock(bucket_lock(map, i));
 	for (uint32_t i = nlists; i-- > 0;)

@@ -10,6 +10,7 @@
  * are node indexes + 1. Writers hold the map lock; program lookups walk
  * without it, bounded by the trie's depth, and see Linux's preallocated-reuse
  * semantics if a node is freed under them. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "maps/internal.h"
@@ -437,6 +438,42 @@ static int lpm_get_next_key(struct exo_map *map, const void *key, void *next)
 	return err;
 }
 
+/* After a crashed writer (called with the map lock held): the trie itself is
+ * consistent - every change is one store of a link - but a node taken from
+ * the pool may be unlinked and the count off. Walk the trie, recount, and
+ * give every unreachable node back. */
+static void mark(struct exo_map *map, struct lnode *n, uint8_t *seen, uint32_t *entries,
+		 unsigned depth)
+{
+	uint32_t link;
+
+	if (!n || depth > LPM_DATA_SIZE_MAX * 8 + 2 || seen[(link = link_of(map, n))])
+		return;
+	seen[link] = 1;
+	if (!(n->flags & LPM_IM))
+		(*entries)++;
+	mark(map, node_at(map, n->child[0]), seen, entries, depth + 1);
+	mark(map, node_at(map, n->child[1]), seen, entries, depth + 1);
+}
+
+static void lpm_recover(struct exo_map *map)
+{
+	uint8_t *seen = calloc(map->lay[T_NODES] + 1, 1);
+	uint32_t entries = 0, head = 0;
+
+	if (!seen)
+		return;
+	mark(map, node_at(map, *ROOTP(map)), seen, &entries, 0);
+	for (uint32_t link = 1; link <= BUMP(map) && link <= map->lay[T_NODES]; link++)
+		if (!seen[link]) {
+			node_at(map, link)->free_next = head;
+			head = link;
+		}
+	FREE(map) = head;
+	ENTRIES(map) = entries;
+	free(seen);
+}
+
 static bool lpm_regions(struct exo_map *map, struct vm_run *run)
 {
 	void *start = map_data(map, MAP_PAGE);
@@ -456,6 +493,7 @@ const struct map_ops lpm_ops = {
     .update = lpm_update,
     .delete = lpm_delete,
     .get_next_key = lpm_get_next_key,
+    .recover = lpm_recover,
     .regions = lpm_regions,
     .batch = BATCH_LOOKUP | BATCH_UPDATE | BATCH_DELETE,
 };

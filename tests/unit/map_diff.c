@@ -162,8 +162,13 @@ bool diff_run(const struct diff_map *m, const struct diff_op *ops, unsigned n, b
 			ok = false;
 		} else if (re == 0 && (op->cmd == D_LOOKUP || op->cmd == D_LOOKUP_DEL) &&
 			   memcmp(ve, vk, vs)) {
-			snprintf(why, whylen, "op %u (lookup key %llu): values differ", i,
-				 (unsigned long long)op->key);
+			snprintf(why, whylen,
+				 "op %u (lookup key %llu): values differ: exobpf %016llx %016llx, "
+				 "kernel %016llx %016llx",
+				 i, (unsigned long long)op->key, *(unsigned long long *)ve,
+				 vs > 8 ? *(unsigned long long *)(ve + 8) : 0ull,
+				 *(unsigned long long *)vk,
+				 vs > 8 ? *(unsigned long long *)(vk + 8) : 0ull);
 			ok = false;
 		} else if (re == 0 && (op->cmd == D_NEXT || op->cmd == D_NEXT_NULL) &&
 			   m->ordered_walk && memcmp(ve, vk, m->key_size)) {

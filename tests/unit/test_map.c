@@ -552,3 +552,25 @@ TEST(map_lru_flags_errors)
 	CHECK_EQ(exobpf_map_delete_elem(fd, &k), -ENOENT);
 	close(fd);
 }
+
+/* While they need not evict (keys far fewer than entries, so the kernel's
+ * per-CPU free lists never run dry), LRU maps answer exactly as the kernel
+ * does, walk order included. */
+TEST(map_diff_lru_hash)
+{
+	struct diff_map m = {BPF_MAP_TYPE_LRU_HASH, 4, 8, 4096, BPF_F_ZERO_SEED, 0, true};
+	run_diff(&m, 40, true, 7);
+}
+
+TEST(map_diff_lru_percpu_hash)
+{
+	struct diff_map m = {BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 8, 4096, BPF_F_ZERO_SEED, 0, true};
+	run_diff(&m, 40, true, 8);
+}
+
+TEST(map_diff_lru_no_common_lru)
+{
+	struct diff_map m = {
+	    BPF_MAP_TYPE_LRU_HASH, 8, 4, 4096, BPF_F_ZERO_SEED | BPF_F_NO_COMMON_LRU, 0, true};
+	run_diff(&m, 40, true, 9);
+}

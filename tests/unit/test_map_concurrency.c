@@ -265,10 +265,9 @@ TEST(map_crash_recovery)
 			shm_lock(m, (struct shm_lock *)map_data(m, m->lay[2]) + i);
 		/* an element popped, counted, never linked: a leak unless recovered */
 		struct {
-			struct shm_lock free_lock;
-			uint32_t free_head, bump, count;
+			uint64_t free_top;
+			uint32_t bump, count;
 		} *sh = map_data(m, 0);
-		shm_lock(m, &sh->free_lock);
 		sh->bump++;
 		sh->count++;
 		raise(SIGKILL);
@@ -293,4 +292,51 @@ TEST(map_crash_recovery)
 	CHECK_EQ(exobpf_map_delete_elem(fd, &k), 0);
 	close(fd);
 	unlink(path);
+}
+
+/* An LPM trie whose writer died mid-insert (entry counted, node taken,
+ * never linked, map lock held) still takes exactly max_entries prefixes. */
+TEST(map_crash_recovery_lpm)
+{
+	struct exobpf_map_create_opts o = {.sz = sizeof(o), .map_flags = BPF_F_NO_PREALLOC};
+	int fd = exobpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "lpm", 8, 4, 4, &o);
+	struct {
+		uint32_t plen;
+		uint8_t a[4];
+	} k = {32, {10, 0, 0, 1}};
+	uint32_t v = 1;
+	pid_t pid;
+	int status;
+
+	CHECK(fd >= 0);
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, 0), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct exo_map *m = exo_map_get(fd);
+		struct {
+			uint32_t root, entries, free, bump;
+		} * st;
+
+		if (!m)
+			_exit(2);
+		shm_lock(m, &m->hdr->lock);
+		st = map_data(m, 0);
+		st->entries++;
+		st->bump++;
+		raise(SIGKILL);
+		_exit(3);
+	}
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFSIGNALED(status));
+	CHECK_EQ(exobpf_map_lookup_elem(fd, &k, &v), 0);
+	CHECK_EQ(v, 1);
+	for (uint8_t i = 2; i <= 4; i++) { /* 3 more: 4 in all */
+		k.a[3] = i;
+		CHECK_MSG(exobpf_map_update_elem(fd, &k, &v, 0) == 0, "prefix %u: %s", i,
+			  exobpf_errmsg());
+	}
+	k.a[3] = 5;
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, 0), -ENOSPC);
+	close(fd);
 }

@@ -1,5 +1,6 @@
 /* Programs using maps: lddw resolution (map pointer, direct value address),
  * the map helpers, checked mode regions, and atomics on map values. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -348,6 +349,40 @@ TEST(map_prog_map_in_map)
 		CHECK_EQ(kbpf_map_update(ko, &k, &kifd, 0), -E2BIG);
 		CHECK_EQ(kbpf_map_lookup(ko, &k, &v32, 0), -ENOENT);
 		CHECK_EQ(kbpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 2, 0, 0, ko), -EINVAL);
+		/* hash of maps: the same misuse, the same answers */
+		int kh = kbpf_map_create(BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4, 2, 0, 0, ki);
+		int eh = exobpf_map_create(BPF_MAP_TYPE_HASH_OF_MAPS, "hom2", 4, 4, 2,
+					   &(struct exobpf_map_create_opts){
+					       .sz = sizeof(o), .inner_map_fd = (uint32_t)wrong});
+		int devnull = open("/dev/null", O_RDONLY);
+		uint32_t eok = (uint32_t)wrong, ebad = (uint32_t)devnull; /* not a map */
+		CHECK(kh >= 0 && eh >= 0);
+		k = 5;
+		CHECK_EQ(kbpf_map_update(kh, &k, &kwfd, 0), -EINVAL);
+		CHECK_EQ(exobpf_map_update_elem(eh, &k, &bad, 0), -EBADF);
+		CHECK_EQ(exobpf_map_update_elem(eh, &k, &ebad, 0),
+			 -EINVAL); /* an fd, not a matching map */
+		CHECK_EQ(kbpf_map_update(kh, &k, &bad, 0), -EBADF);
+		CHECK_EQ(kbpf_map_update(kh, &k, &kifd, BPF_NOEXIST), 0);
+		CHECK_EQ(exobpf_map_update_elem(eh, &k, &eok, BPF_NOEXIST), 0);
+		CHECK_EQ(kbpf_map_update(kh, &k, &kifd, BPF_NOEXIST), -EEXIST);
+		CHECK_EQ(exobpf_map_update_elem(eh, &k, &eok, BPF_NOEXIST), -EEXIST);
+		CHECK_EQ(kbpf_map_update(kh, &k, &kifd, 4), -EINVAL);
+		CHECK_EQ(exobpf_map_update_elem(eh, &k, &eok, 4), -EINVAL);
+		k = 6;
+		CHECK_EQ(kbpf_map_update(kh, &k, &kifd, BPF_EXIST), -ENOENT);
+		CHECK_EQ(exobpf_map_update_elem(eh, &k, &eok, BPF_EXIST), -ENOENT);
+		CHECK_EQ(kbpf_map_delete(kh, &k), -ENOENT);
+		CHECK_EQ(exobpf_map_delete_elem(eh, &k), -ENOENT);
+		uint32_t k2 = 7;
+		CHECK_EQ(kbpf_map_update(kh, &k2, &kifd, 0), 0);
+		CHECK_EQ(exobpf_map_update_elem(eh, &k2, &eok, 0), 0);
+		k2 = 8;
+		CHECK_EQ(kbpf_map_update(kh, &k2, &kifd, 0), -E2BIG);
+		CHECK_EQ(exobpf_map_update_elem(eh, &k2, &eok, 0), -E2BIG);
+		close(kh);
+		close(eh);
+		close(devnull);
 		CHECK_EQ(kbpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 2, 0, 0, 9999), -EBADF);
 		close(ki), close(kw), close(ko);
 	}
