@@ -78,6 +78,7 @@ EXOBPF_API void exobpf_prog__free(struct exobpf_prog *prog)
 {
 	if (!prog)
 		return;
+	exo_map_forget_prog(&prog->vm);
 	jit_release(&prog->vm);
 	vm_prog_release(&prog->vm);
 	free(prog->facts);
