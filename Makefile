@@ -32,7 +32,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(OUT)/obj/%.o)
 DEPS_STAMP := build/.deps-ok
 
 .PHONY: all deps test check test-conformance demo clean format format-check test-kernel-verifier
-all: $(OUT)/libexobpf.a $(OUT)/libexobpf.so $(OUT)/exobpf
+all: $(OUT)/libexobpf.a $(OUT)/libexobpf.so $(OUT)/exobpf $(OUT)/libexobpf.pc
 
 # Installs what is missing from Debian's archive (as root) or says what to run.
 deps: $(DEPS_STAMP)
@@ -50,6 +50,14 @@ $(OUT)/libexobpf.a: $(LIB_OBJS)
 
 $(OUT)/libexobpf.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libexobpf.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Programs linking the static library need the modules' libraries too:
+# `PKG_CONFIG_PATH=build pkg-config --static --cflags --libs libexobpf`.
+$(OUT)/libexobpf.pc: Makefile $(wildcard src/*/module.mk)
+	@mkdir -p $(OUT)
+	@printf '%s\n' 'Name: libexobpf' 'Description: eBPF outside the kernel' \
+		'Version: 0' 'Cflags: -I$(CURDIR)/include' \
+		'Libs: -L$(CURDIR)/$(OUT) -lexobpf' 'Libs.private: $(LDLIBS)' >$@
 
 $(OUT)/exobpf: $(TOOL_OBJS) $(OUT)/libexobpf.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -79,6 +87,9 @@ format-check:
 
 clean:
 	rm -rf build
+
+# Fuzz targets and benchmarks keep their rules beside their sources.
+-include fuzz/fuzz.mk bench/bench.mk
 
 -include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 
