@@ -19,7 +19,9 @@ CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -fvisibility=hidden $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SANFLAGS)
 LDLIBS := -lpthread -lm
-# Each module may add libraries or flags in its own src/<module>/module.mk.
+# Each module may add libraries, flags and its own targets in
+# src/<module>/module.mk; those come first, so name the default goal.
+.DEFAULT_GOAL := all
 -include $(sort $(wildcard src/*/module.mk))
 
 LIB_SRCS := $(sort $(wildcard src/*/*.c))
@@ -32,7 +34,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(OUT)/obj/%.o)
 DEPS_STAMP := build/.deps-ok
 
 .PHONY: all deps test check test-conformance demo clean format format-check test-kernel-verifier
-all: $(OUT)/libexobpf.a $(OUT)/libexobpf.so $(OUT)/exobpf
+all: $(OUT)/libexobpf.a $(OUT)/libexobpf.so $(OUT)/exobpf $(OUT)/libexobpf.pc
 
 # Installs what is missing from Debian's archive (as root) or says what to run.
 deps: $(DEPS_STAMP)
@@ -50,6 +52,14 @@ $(OUT)/libexobpf.a: $(LIB_OBJS)
 
 $(OUT)/libexobpf.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libexobpf.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Programs linking the static library need the modules' libraries too:
+# `PKG_CONFIG_PATH=build pkg-config --static --cflags --libs libexobpf`.
+$(OUT)/libexobpf.pc: Makefile $(wildcard src/*/module.mk)
+	@mkdir -p $(OUT)
+	@printf '%s\n' 'Name: libexobpf' 'Description: eBPF outside the kernel' \
+		'Version: 0' 'Cflags: -I$(CURDIR)/include' \
+		'Libs: -L$(CURDIR)/$(OUT) -lexobpf' 'Libs.private: $(LDLIBS)' >$@
 
 $(OUT)/exobpf: $(TOOL_OBJS) $(OUT)/libexobpf.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -84,3 +94,39 @@ clean:
 -include fuzz/fuzz.mk bench/bench.mk
 
 -include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+
+# BPF test programs (tests/progs/*.bpf.c), built with clang against
+# libbpf-dev's headers, and the libbpf-based comparison helper (tests only:
+# libbpf is never linked into the runtime).
+BPF_CLANG ?= clang
+BPF_CFLAGS := -O2 -g -target bpf -Wall -I/usr/include/$(shell $(CC) -dumpmachine)
+PROG_SRCS := $(sort $(wildcard tests/progs/*.bpf.c))
+PROG_OBJS := $(PROG_SRCS:tests/progs/%.bpf.c=$(OUT)/progs/%.bpf.o)
+
+$(OUT)/progs/%.bpf.o: tests/progs/%.bpf.c tests/progs/common.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/libbpf_xlated: tests/helpers/libbpf_xlated.c | $(DEPS_STAMP)
+	$(CC) -O2 -Wall -o $@ $< -lbpf
+
+.PHONY: progs
+progs: $(PROG_OBJS) $(OUT)/libbpf_xlated
+test check: progs
+
+# libFuzzer target for the loader (clang): build/fuzz/loader_fuzz, with a
+# seed corpus from the test programs in fuzz/corpus-loader.
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Iinclude -Isrc -D_GNU_SOURCE
+# (no recipe on "fuzz" itself, so other modules' fuzz targets can join it)
+.PHONY: fuzz
+fuzz: build/fuzz/loader_fuzz fuzz/corpus-loader/.seeded
+
+fuzz/corpus-loader/.seeded: $(PROG_OBJS)
+	@mkdir -p $(dir $@)
+	cp $(PROG_OBJS) $(dir $@)
+	@touch $@
+
+build/fuzz/loader_fuzz: fuzz/loader_fuzz.c $(LIB_SRCS) $(wildcard src/*/*.h src/*/*.def include/exobpf/*.h) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ fuzz/loader_fuzz.c $(LIB_SRCS) $(LDLIBS)

@@ -7,6 +7,10 @@
 #include "exobpf/insn.h"
 #include "exobpf/map.h"
 #include "exobpf/prog.h"
+#include "exobpf/btf.h"
+#include "exobpf/object.h"
+#include "exobpf/cbpf.h"
+#include "exobpf/capture.h"
 #include "exobpf/verifier.h"
 
 #endif

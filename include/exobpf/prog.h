@@ -20,6 +20,7 @@
 	})
 
 struct exobpf_prog;
+struct exobpf_btf;
 
 /* Program types beyond Linux's: a raw-memory program gets r1 = data and
  * r2 = its size, the convention of uBPF and bpf_conformance. */
@@ -45,6 +46,16 @@ struct exobpf_prog_opts {
 	char *log_buf;	     /* receives the verifier log (NUL-terminated) */
 	uint32_t log_size;
 	uint32_t log_level; /* 1, 2, | 4 for statistics; 0: no log */
+	/* What the object loader also knows (libbpf's names). BTF records use
+	 * the kernel's layouts (struct bpf_func_info, bpf_line_info) with
+	 * insn_off in instructions; line info lets the verifier log show source
+	 * lines. */
+	uint32_t kern_version;
+	const struct exobpf_btf *prog_btf;
+	const void *func_info;
+	uint32_t func_info_cnt, func_info_rec_size;
+	const void *line_info;
+	uint32_t line_info_cnt, line_info_rec_size;
 };
 
 /* A program from instructions (copied). NULL and errno on failure, with
@@ -60,7 +71,8 @@ EXOBPF_API size_t exobpf_prog__insn_cnt(const struct exobpf_prog *prog);
 /* Does the program run as machine code (JIT-compiled)? */
 EXOBPF_API bool exobpf_prog__is_jited(const struct exobpf_prog *prog);
 
-enum exobpf_dump_flags {
+/* (a tag of its own: object.h's exobpf_dump_flags are the xlated dump's) */
+enum exobpf_jited_dump_flags {
 	EXOBPF_DUMP_JSON = 1 << 0, /* one JSON object instead of text */
 };
 
