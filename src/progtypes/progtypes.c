@@ -441,6 +441,10 @@ static int build_xdp(const uint8_t *data, uint32_t size, const void *ctx_in, uin
 	struct exo_xdp *x;
 	uint8_t *buf;
 
+	if (size < EXO_ETH_HLEN) { /* Linux's XDP test run: the same floor as skb's */
+		*why = "data_size_in is smaller than an Ethernet header (14 bytes)";
+		return -EINVAL;
+	}
 	if (ctx_size_in > sizeof(md)) {
 		*why = "ctx_size_in is larger than struct xdp_md";
 		return -EINVAL;

@@ -61,6 +61,35 @@ check "the merged pair runs" "0xa" "$("$exo" run --jit "$tmp/l.s" --mem "00 00 0
 "$exo" disasm -j "$tmp/d.s" >/dev/null 2>&1
 check "-j without --jited is a usage error" "2" "$?"
 
+# objects: the engine at load, and their machine code
+obj=${1:-build}/progs/arith.bpf.o
+ctx="02 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"
+check "run OBJ (JIT by default): r0 = a + b" "0x5" "$("$exo" run "$obj" --ctx "$ctx")"
+check "run OBJ --jit" "0x5" "$("$exo" run "$obj" --ctx "$ctx" --jit)"
+check "run OBJ --interp" "0x5" "$("$exo" run "$obj" --ctx "$ctx" --interp)"
+check "run OBJ --checked" "0x5" "$("$exo" run "$obj" --ctx "$ctx" --checked)"
+"$exo" prog dump jited "$obj" >"$tmp/odump"
+check "prog dump jited names the program" "arith:" "$(head -n 1 "$tmp/odump")"
+check "prog dump jited: insn 3's code" "; 3: r3 *= r2
+48 0f af d6 imul rdx, rsi" "$(grep -A1 '^; 3:' "$tmp/odump" | sed 's/^ *[0-9]*: *//; s/  */ /g')"
+"$exo" prog dump jited "${1:-build}"/progs/subprog_chain.bpf.o -j >"$tmp/odump.json"
+check "prog dump jited -j: one object per program" "chain chain_rev" "$(python3 -c '
+import json, sys
+print(" ".join(p["name"] for p in json.load(open(sys.argv[1]))))' "$tmp/odump.json")"
+"$exo" prog dump jited "$obj" --blind >"$tmp/oblind"
+check "prog dump jited --blind: no add of 7" "no" "$(grep -q 'add rdx, 7$' "$tmp/oblind" && echo yes || echo no)"
+check "prog dump jited without --blind adds 7" "yes" "$(grep -q 'add rdx, 7$' "$tmp/odump" && echo yes || echo no)"
+"$exo" prog dump jited "$obj" --program nosuch >/dev/null 2>"$tmp/err"
+check "prog dump jited --program nosuch" "3:yes" "$?:$(grep -q 'no loaded program named nosuch' "$tmp/err" && echo yes)"
+"$exo" prog dump xlated "$obj" -j >/dev/null 2>&1
+check "-j is for dump jited only" "2" "$?"
+"$exo" prog dump jited "$obj" --interp >/dev/null 2>&1
+check "dump jited --interp is a usage error" "2" "$?"
+"$exo" prog load "$obj" --interp >/dev/null 2>&1
+check "prog load --interp" "0" "$?"
+"$exo" run "$obj" --ctx "$ctx" --jit --interp >/dev/null 2>&1
+check "run OBJ --jit --interp is a usage error" "2" "$?"
+
 # the conformance plugin
 check "plugin --jit" "3" "$(echo 'b400000003000000 9500000000000000' | "$exo" conformance-plugin --jit)"
 check "plugin --interp" "3" "$(echo 'b400000003000000 9500000000000000' | "$exo" conformance-plugin --interp)"
