@@ -1010,8 +1010,9 @@ static void emit_trampoline(struct jit_cg *cg)
 		x86_store_imm(B, 4, x86_m(X_RSP, CTX_DEPTH), 0);
 	if (n.frame) /* r10: top of frame 0 */
 		x86_lea(B, X_RBP, x86_m(X_RSP, FRAME_SIZE));
-	/* the interpreter starts r0 and r3-r9 at 0 (those the program names) */
-	for (int r = 0; r <= 9; r++)
+	/* the interpreter starts r0 and r3-r9 at 0 (those the program names);
+	 * a verified program never reads a register it did not set */
+	for (int r = 0; r <= 9 && !cg->verified; r++)
 		if (r != 1 && r != 2 && (r == 0 || (n.regs & 1u << r)))
 			x86_mov_imm32(B, reg_of[r], 0);
 	jit_call_label(B, 0);
