@@ -441,10 +441,6 @@ static int build_xdp(const uint8_t *data, uint32_t size, const void *ctx_in, uin
 	struct exo_xdp *x;
 	uint8_t *buf;
 
-	if (size < EXO_ETH_HLEN) { /* Linux's XDP test run: the same floor as skb's */
-		*why = "data_size_in is smaller than an Ethernet header (14 bytes)";
-		return -EINVAL;
-	}
 	if (ctx_size_in > sizeof(md)) {
 		*why = "ctx_size_in is larger than struct xdp_md";
 		return -EINVAL;
@@ -463,7 +459,8 @@ static int build_xdp(const uint8_t *data, uint32_t size, const void *ctx_in, uin
 		*why = "out of memory";
 		return -ENOMEM;
 	}
-	memcpy(buf + EXO_XDP_HEADROOM, data, size);
+	if (size) /* no data at all is a NULL buffer */
+		memcpy(buf + EXO_XDP_HEADROOM, data, size);
 	x->head = buf;
 	x->buf_size = EXO_XDP_HEADROOM + size;
 	x->frame_sz = x->buf_size;
