@@ -100,7 +100,8 @@ static int build_image(struct jit_cg *cg, const struct jit_opts *opts, unsigned 
 	img->len = len;
 	memset(mem, 0xcc, code); /* int3 past the end */
 	memcpy(mem, b->code, b->len);
-	uint64_t self = (uint64_t)(uintptr_t)img, body = (uint64_t)(uintptr_t)(mem + img->tcall_off);
+	uint64_t self = (uint64_t)(uintptr_t)img,
+		 body = (uint64_t)(uintptr_t)(mem + img->tcall_off);
 	memcpy(mem + JIT_HDR_IMG, &self, 8);
 	memcpy(mem + JIT_HDR_BODY, &body, 8);
 	if (mprotect(mem, code, PROT_READ | PROT_EXEC) ||

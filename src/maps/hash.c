@@ -325,7 +325,8 @@ static struct helem *find(struct exo_map *map, uint32_t hash, const void *key)
 		uint32_t link = __atomic_load_n(head, __ATOMIC_ACQUIRE), steps = 0;
 
 		while (link_is_elem(link) && link_idx(link) < nelems && steps++ <= nelems) {
-			struct helem *e = (struct helem *)(elems + (uint64_t)link_idx(link) * esize);
+			struct helem *e =
+			    (struct helem *)(elems + (uint64_t)link_idx(link) * esize);
 
 			if (__atomic_load_n(&e->hash, __ATOMIC_RELAXED) == hash &&
 			    key_eq(map, e, key))
