@@ -148,6 +148,9 @@ $(OUT)/trace/uprobe_target: tests/trace/uprobe_target.c $(OUT)/trace/libexotarge
 $(OUT)/trace/opens: tests/trace/opens.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g -o $@ $< -lpthread
+$(OUT)/trace/sys_target: tests/trace/sys_target.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -static -o $@ $<
 .PHONY: trace-targets
-trace-targets: $(OUT)/trace/opens $(OUT)/trace/uprobe_target
+trace-targets: $(OUT)/trace/opens $(OUT)/trace/uprobe_target $(OUT)/trace/sys_target
 test check: trace-targets examples

@@ -21,7 +21,7 @@ static const struct {
 	const char *tp, *sys;
 } aliases[] = {
     {"newstat", "stat"},   {"newfstat", "fstat"},      {"newlstat", "lstat"},
-    {"newuname", "uname"}, {"sendfile64", "sendfile"},
+    {"newuname", "uname"}, {"sendfile64", "sendfile"}, {"umount", "umount2"},
 };
 
 static int syscall_by_tp_name(const char *name)
