@@ -153,6 +153,12 @@ $(OUT)/trace/opens: tests/trace/opens.c | $(DEPS_STAMP)
 $(OUT)/trace/sys_target: tests/trace/sys_target.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g -static -o $@ $<
+# The fast uprobe path's preload library (exobpf trace --fast). The library
+# comes first, so its constructors (opcode indexes) run before the preload's.
+$(OUT)/libexobpf-uprobe.so: src/tracing/preload/uprobe_preload.c $(OUT)/libexobpf.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ -Wl,--whole-archive $(OUT)/libexobpf.a \
+		-Wl,--no-whole-archive $< $(LDFLAGS) $(LDLIBS)
+all: $(OUT)/libexobpf-uprobe.so
 .PHONY: trace-targets
 trace-targets: $(OUT)/trace/opens $(OUT)/trace/uprobe_target $(OUT)/trace/sys_target
 test check: trace-targets examples

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/btf.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "cli.h"
@@ -22,11 +23,12 @@ static int trace_usage(void)
 {
 	fprintf(stderr,
 		"usage: exobpf trace OBJ.o [--program NAME]... [--event TYPE] [--format FMT] "
-		"[--pin] -- COMMAND [ARGS...]\n"
+		"[--pin] [--fast] -- COMMAND [ARGS...]\n"
 		"       exobpf trace OBJ.o [...] --pid PID\n"
 		"  --event: the struct the buffers carry (default: 'event')\n"
 		"  --format: one line per record, {field} for a field, \\n \\t escapes\n"
-		"  --pin: pin the maps under the pin directory (trace-PID/) while tracing\n");
+		"  --pin: pin the maps under the pin directory (trace-PID/) while tracing\n"
+		"  --fast: uprobes run inside the command (libexobpf-uprobe.so), no traps\n");
 	return EXIT_USAGE;
 }
 
@@ -200,6 +202,38 @@ static int on_ring(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The command's environment for the fast uprobe path: the preload library
+ * (EXOBPF_UPROBE_PRELOAD overrides it, e.g. to put a sanitizer runtime
+ * first) and where it finds the object and its maps. */
+static int fast_env(const char *obj, const char *pin, const char **progs, size_t nprogs)
+{
+	char lib[4096], full[8192], abs[4096], list[4096] = "";
+	const char *preload = getenv("EXOBPF_UPROBE_PRELOAD"), *old = getenv("LD_PRELOAD");
+	ssize_t n;
+
+	if (!preload) {
+		n = readlink("/proc/self/exe", lib, sizeof(lib) - 32);
+		if (n <= 0)
+			return cli_fail(EXIT_FAILED, "trace --fast: cannot find the exobpf binary");
+		lib[n] = '\0';
+		strcpy(strrchr(lib, '/') + 1, "libexobpf-uprobe.so");
+		if (access(lib, R_OK))
+			return cli_fail(EXIT_FAILED, "trace --fast: %s: %s", lib, strerror(errno));
+		preload = lib;
+	}
+	snprintf(full, sizeof(full), "%s%s%s", preload, old && *old ? " " : "", old ? old : "");
+	if (!realpath(obj, abs))
+		return cli_fail(EXIT_INPUT, "%s: %s", obj, strerror(errno));
+	for (size_t i = 0; i < nprogs; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? "," : "",
+			 progs[i]);
+	setenv("EXOBPF_UPROBE_PIN", pin, 1);
+	setenv("EXOBPF_UPROBE_OBJ", abs, 1);
+	setenv("EXOBPF_UPROBE_PROGS", list, 1);
+	setenv("LD_PRELOAD", full, 1); /* for the command: exobpf itself runs already */
+	return 0;
+}
+
 static volatile sig_atomic_t interrupted;
 
 static void on_sigint(int sig)
@@ -286,8 +320,8 @@ int cmd_trace(int argc, char **argv)
 	struct exobpf_object *obj;
 	struct exobpf_tracer *tr = NULL;
 	struct sigaction sa = {0};
-	char pin[64] = "";
-	bool pin_maps = false;
+	char pin[4096] = "";
+	bool pin_maps = false, fast = false;
 	char **cmd = NULL;
 	long pid = 0;
 	int rc = EXIT_OK, err, i;
@@ -312,13 +346,15 @@ int cmd_trace(int argc, char **argv)
 				return cli_fail(EXIT_USAGE, "trace: --pid %s: not a process id", v);
 		} else if (!strcmp(argv[i], "--pin")) {
 			pin_maps = true;
+		} else if (!strcmp(argv[i], "--fast")) {
+			fast = pin_maps = true;
 		} else if (argv[i][0] == '-' || path) {
 			return trace_usage();
 		} else {
 			path = argv[i];
 		}
 	}
-	if (!path || (!cmd && !pid) || (cmd && pid) || (cmd && !cmd[0]))
+	if (!path || (!cmd && !pid) || (cmd && pid) || (cmd && !cmd[0]) || (fast && pid))
 		return trace_usage();
 	/* trace_printk lines go to stderr beside the events */
 	setenv("EXOBPF_TRACE_STDERR", "1", 0);
@@ -338,8 +374,10 @@ int cmd_trace(int argc, char **argv)
 		goto out;
 	}
 	{
-		struct exobpf_tracer_opts o = {
-		    .sz = sizeof(o), .programs = nprogs ? progs : NULL, .nr_programs = nprogs};
+		struct exobpf_tracer_opts o = {.sz = sizeof(o),
+					       .programs = nprogs ? progs : NULL,
+					       .nr_programs = nprogs,
+					       .uprobes_in_process = fast};
 		tr = exobpf_tracer__new(obj, &o);
 	}
 	if (!tr) {
@@ -349,14 +387,18 @@ int cmd_trace(int argc, char **argv)
 	if ((rc = open_consumers(obj, &p, &c)))
 		goto out;
 	if (pin_maps) {
-		snprintf(pin, sizeof(pin), "trace-%d", (int)getpid());
+		/* absolute: unpinning takes paths as they are */
+		snprintf(pin, sizeof(pin), "%s/trace-%d", exobpf_pin_dir(), (int)getpid());
 		if (exobpf_object__pin_maps(obj, pin)) {
 			rc = cli_fail(EXIT_FAILED, "trace: pinning maps: %s", exobpf_errmsg());
 			pin[0] = '\0';
 			goto out;
 		}
-		fprintf(stderr, "exobpf trace: maps pinned in %s/%s\n", exobpf_pin_dir(), pin);
+		if (!fast)
+			fprintf(stderr, "exobpf trace: maps pinned in %s\n", pin);
 	}
+	if (fast && (rc = fast_env(path, pin, progs, nprogs)))
+		goto out;
 	sa.sa_handler = on_sigint; /* no SA_RESTART: the wait returns EINTR */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -379,8 +421,10 @@ int cmd_trace(int argc, char **argv)
 			rc = 128 + WTERMSIG(st);
 	}
 out:
-	if (pin[0])
+	if (pin[0]) {
 		exobpf_object__unpin_maps(obj, pin);
+		rmdir(pin);
+	}
 	close_consumers(&c);
 	exobpf_tracer__free(tr);
 	exobpf_object__close(obj);

@@ -21,6 +21,10 @@ struct exobpf_tracer_opts {
 	 * object whose section is a syscall tracepoint or a u(ret)probe. */
 	const char *const *programs;
 	size_t nr_programs;
+	/* Leave uprobes to the traced process itself (the fast path, through
+	 * libexobpf-uprobe.so in its LD_PRELOAD): the tracer then runs only the
+	 * syscall tracepoints and places no breakpoints. */
+	bool uprobes_in_process;
 };
 
 /* A tracer for the loaded object's tracing programs. Every program to attach
@@ -65,5 +69,24 @@ EXOBPF_API void exobpf_tracer__stats(const struct exobpf_tracer *t,
 				     struct exobpf_tracer_stats *stats);
 
 EXOBPF_API void exobpf_tracer__free(struct exobpf_tracer *t);
+
+/* ---- the fast uprobe path: probes inside the calling process ---- */
+
+struct exobpf_uprobes;
+
+/* Attach the loaded object's uprobe/uretprobe programs (opts->programs
+ * selects) to the functions as this process maps them now, by patching
+ * their entry with a jump to a stub that runs the programs in place (no
+ * trap, no tracer). Functions shorter than 5 bytes or starting with
+ * position-dependent instructions are refused (EOPNOTSUPP, naming them).
+ * No other thread may run a probed function's first bytes while this
+ * patches them. NULL with errno and the message set on failure. */
+EXOBPF_API struct exobpf_uprobes *
+exobpf_uprobes__attach_self(struct exobpf_object *obj, const struct exobpf_tracer_opts *opts);
+/* Probe hits so far (entries of probed functions). */
+EXOBPF_API uint64_t exobpf_uprobes__hits(const struct exobpf_uprobes *u);
+/* Put the original instructions back (the stubs stay mapped, as a thread
+ * may still be inside one) and free u. */
+EXOBPF_API void exobpf_uprobes__detach(struct exobpf_uprobes *u);
 
 #endif

@@ -12,7 +12,7 @@
 #include "core/err.h"
 #include "tracing/tracing.h"
 
-static int find_sym(Elf *elf, const char *path, const char *func, uint64_t *value)
+static int find_sym(Elf *elf, const char *path, const char *func, uint64_t *value, uint64_t *size)
 {
 	Elf_Scn *scn = NULL;
 	bool any_table = false;
@@ -40,6 +40,7 @@ static int find_sym(Elf *elf, const char *path, const char *func, uint64_t *valu
 			name = elf_strptr(elf, sh.sh_link, sym.st_name);
 			if (name && !strcmp(name, func)) {
 				*value = sym.st_value;
+				*size = sym.st_size;
 				return 0;
 			}
 		}
@@ -49,9 +50,10 @@ static int find_sym(Elf *elf, const char *path, const char *func, uint64_t *valu
 	return exo_err(ENOENT, "%s: no function '%s' in its symbol tables", path, func);
 }
 
-int trc_elf_func_offset(const char *path, const char *func, uint64_t off, uint64_t *file_off)
+int trc_elf_func_offset(const char *path, const char *func, uint64_t off, uint64_t *file_off,
+			uint64_t *left)
 {
-	uint64_t value;
+	uint64_t value = 0, size = 0;
 	size_t nph;
 	Elf *elf;
 	int fd, err;
@@ -65,10 +67,12 @@ int trc_elf_func_offset(const char *path, const char *func, uint64_t off, uint64
 		err = exo_err(ENOEXEC, "%s: not an ELF file", path);
 		goto out;
 	}
-	err = find_sym(elf, path, func, &value);
+	err = find_sym(elf, path, func, &value, &size);
 	if (err)
 		goto out;
 	value += off;
+	if (left)
+		*left = size > off ? size - off : 0;
 	err = exo_err(ENOENT, "%s: %s+0x%llx (0x%llx) is in no loadable segment", path, func,
 		      (unsigned long long)off, (unsigned long long)value);
 	if (elf_getphdrnum(elf, &nph))

@@ -202,6 +202,10 @@ static int add_attach(struct exobpf_tracer *t, struct exobpf_program *p)
 	err = trc_parse_attach(exobpf_program__section_name(p), exobpf_program__name(p), &a, &pt);
 	if (err < 0)
 		return err;
+	if (err == 1 && t->uprobes_elsewhere) {
+		trc_point_free(&pt);
+		return 0;
+	}
 	a.prog = exobpf_program__prog(p);
 	if (!a.prog)
 		return exo_err(EINVAL, "program %s: not loaded", a.name);
@@ -282,6 +286,7 @@ EXOBPF_API struct exobpf_tracer *exobpf_tracer__new(struct exobpf_object *obj,
 		return NULL;
 	}
 	t->obj = obj;
+	t->uprobes_elsewhere = OPT(opts, uprobes_in_process, false);
 	t->child = -1;
 	t->status = -1;
 	if (OPT(opts, programs, NULL)) {
@@ -297,7 +302,7 @@ EXOBPF_API struct exobpf_tracer *exobpf_tracer__new(struct exobpf_object *obj,
 			if (exobpf_program__autoload(p) &&
 			    is_tracing_section(exobpf_program__section_name(p)))
 				err = add_attach(t, p);
-		if (!err && !t->natt)
+		if (!err && !t->natt && !t->uprobes_elsewhere)
 			err =
 			    exo_err(ENOENT, "%s: no syscall tracepoint or uprobe program to attach",
 				    exobpf_object__name(obj));
@@ -308,7 +313,8 @@ EXOBPF_API struct exobpf_tracer *exobpf_tracer__new(struct exobpf_object *obj,
 		struct trc_point *pt = &t->points[i];
 
 		if (strchr(pt->path, '/')) {
-			err = trc_elf_func_offset(pt->path, pt->func, pt->off, &pt->file_off);
+			err = trc_elf_func_offset(pt->path, pt->func, pt->off, &pt->file_off,
+						  &pt->left);
 			pt->resolved = !err;
 		}
 	}

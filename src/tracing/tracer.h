@@ -48,6 +48,7 @@ struct exobpf_tracer {
 	bool enter_nr[TRC_MAX_NR], exit_nr[TRC_MAX_NR];
 	bool any_enter, any_exit; /* raw tracepoints: every system call */
 	bool seccomp;		  /* the filter stops the threads (else every call does) */
+	bool uprobes_elsewhere;	  /* the fast path runs the uprobes in the process */
 	struct trc_thread **th;
 	size_t nth, thcap;
 	struct trc_proc *procs;

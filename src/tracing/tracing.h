@@ -40,6 +40,7 @@ struct trc_point {
 	uint64_t off;
 	bool resolved;	   /* file_off is known */
 	uint64_t file_off; /* the probed byte's offset in the file */
+	uint64_t left;	   /* bytes of the function from there to its end */
 	bool entry, ret;   /* it has uprobe / uretprobe programs */
 };
 
@@ -69,7 +70,15 @@ long trc_mem_read(pid_t tid, void *dst, size_t size, uint64_t addr);
 /* The thread group of tid from /proc, or -errno. */
 pid_t trc_tgid_of(pid_t tid);
 
-/* ELF: the file offset of FUNCTION+OFF in path (uprobe.c). 0 or -errno. */
-int trc_elf_func_offset(const char *path, const char *func, uint64_t off, uint64_t *file_off);
+/* Where the points are in process pid's executable mappings: found() for
+ * each (point index, address); points resolve their file offset from the
+ * first file that matches. 0 or -errno. (uprobe.c) */
+int trc_points_locate(pid_t pid, struct trc_point *pts, size_t n,
+		      void (*found)(void *arg, int point, uint64_t addr), void *arg);
+
+/* ELF: the file offset of FUNCTION+OFF in path, and (left, may be NULL)
+ * the bytes of the function from there on (elf_sym.c). 0 or -errno. */
+int trc_elf_func_offset(const char *path, const char *func, uint64_t off, uint64_t *file_off,
+			uint64_t *left);
 
 #endif

@@ -77,31 +77,28 @@ static bool path_matches(const struct trc_point *pt, const char *real, const cha
 	return base && !strcmp(base + 1, pt->path);
 }
 
-void trc_uprobe_scan(struct exobpf_tracer *t, struct trc_thread *th)
+int trc_points_locate(pid_t pid, struct trc_point *pts, size_t n,
+		      void (*found)(void *arg, int point, uint64_t addr), void *arg)
 {
-	struct trc_proc *proc;
 	char path[64], line[PATH_MAX + 128];
 	FILE *f;
 
-	if (!t->npoints || !(proc = trc_proc_find(t, th->tgid, true)))
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)th->tgid);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	if (!(f = fopen(path, "re")))
-		return;
+		return exo_err(errno, "%s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long start, end, pgoff;
 		char perms[8], mapped[PATH_MAX];
-		int n = 0;
+		int k = 0;
 
-		mapped[0] = '\0';
-		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &pgoff, &n) <
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &pgoff, &k) <
 			4 ||
-		    !strchr(perms, 'x') || !n || line[n] != '/')
+		    !strchr(perms, 'x') || !k || line[k] != '/')
 			continue;
-		snprintf(mapped, sizeof(mapped), "%s", line + n);
+		snprintf(mapped, sizeof(mapped), "%s", line + k);
 		mapped[strcspn(mapped, "\n")] = '\0';
-		for (size_t i = 0; i < t->npoints; i++) {
-			struct trc_point *pt = &t->points[i];
+		for (size_t i = 0; i < n; i++) {
+			struct trc_point *pt = &pts[i];
 			char *real = strchr(pt->path, '/') ? realpath(pt->path, NULL) : NULL;
 			bool match = path_matches(pt, real, mapped);
 
@@ -109,17 +106,40 @@ void trc_uprobe_scan(struct exobpf_tracer *t, struct trc_thread *th)
 			if (!match)
 				continue;
 			if (!pt->resolved) {
-				if (trc_elf_func_offset(mapped, pt->func, pt->off, &pt->file_off)) {
+				if (trc_elf_func_offset(mapped, pt->func, pt->off, &pt->file_off,
+							&pt->left)) {
 					exo_warn("exobpf trace: %s\n", exobpf_errmsg());
 					continue;
 				}
 				pt->resolved = true;
 			}
 			if (pt->file_off >= pgoff && pt->file_off < pgoff + (end - start))
-				bp_insert(proc, th->tid, start + (pt->file_off - pgoff), (int)i);
+				found(arg, (int)i, start + (pt->file_off - pgoff));
 		}
 	}
 	fclose(f);
+	return 0;
+}
+
+struct scan {
+	struct trc_proc *proc;
+	pid_t tid;
+};
+
+static void place(void *arg, int point, uint64_t addr)
+{
+	struct scan *sc = arg;
+
+	bp_insert(sc->proc, sc->tid, addr, point);
+}
+
+void trc_uprobe_scan(struct exobpf_tracer *t, struct trc_thread *th)
+{
+	struct scan sc = {NULL, th->tid};
+
+	if (!t->npoints || !(sc.proc = trc_proc_find(t, th->tgid, true)))
+		return;
+	trc_points_locate(th->tgid, t->points, t->npoints, place, &sc);
 }
 
 void trc_uprobe_exec(struct exobpf_tracer *t, struct trc_thread *th)

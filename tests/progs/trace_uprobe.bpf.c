@@ -91,3 +91,58 @@ int mul_exit(struct pt_regs *ctx)
 }
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* lib_mix: the fast path's test (the unit tests load the library themselves) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct six); /* [0] lib_mix's arguments, [1].a[0] its result, [1].a[1] calls */
+} mix SEC(".maps");
+
+/* lib_mix's calls as records for the CLI (exobpf trace prints struct event) */
+struct event {
+	__u32 pid, tid;
+	long a, b, c, d, e, f;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} events SEC(".maps");
+
+const struct event *unused_event __attribute__((unused));
+
+SEC("uprobe/libexotarget.so:lib_mix")
+int mix_entry(struct pt_regs *ctx)
+{
+	__u32 k = 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct six s = {{PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx),
+			 PT_REGS_PARM4(ctx), PT_REGS_PARM5(ctx), PARM6(ctx)}};
+	struct event *e;
+
+	bpf_map_update_elem(&mix, &k, &s, BPF_ANY);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return 0;
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->a = s.a[0], e->b = s.a[1], e->c = s.a[2];
+	e->d = s.a[3], e->e = s.a[4], e->f = s.a[5];
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("uretprobe/libexotarget.so:lib_mix")
+int mix_exit(struct pt_regs *ctx)
+{
+	__u32 k = 1;
+	struct six *s = bpf_map_lookup_elem(&mix, &k);
+
+	if (s) {
+		s->a[0] = PT_REGS_RC(ctx);
+		s->a[1]++;
+	}
+	return 0;
+}

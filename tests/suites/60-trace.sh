@@ -84,6 +84,28 @@ touch "$tmp/stop"
 wait "$target"
 check "--pid: the target ends normally" "0:yes" "$?:$([ -s "$tmp/loop.done" ] && echo yes)"
 
+# uprobes on a PIE executable and its library: the breakpoint path, then the
+# fast path (stubs inside the process; a sanitized build's preload library
+# needs the sanitizer runtimes first)
+up=$build/progs/trace_uprobe.bpf.o
+"$exo" trace "$up" -- "$build/trace/uprobe_target" >"$tmp/up.out" 2>"$tmp/up.err"
+check "uprobe (breakpoint): status" "0" "$?"
+check "uprobe (breakpoint): lib_mix's arguments as an event" "1 2 3 4 5 6 same" \
+	"$(awk 'NR == 2 { print $3, $4, $5, $6, $7, $8, ($1 == $2 ? "same" : "other") }' "$tmp/up.out")"
+if ldd "$build/libexobpf-uprobe.so" | grep -q libasan; then
+	export EXOBPF_UPROBE_PRELOAD="$(cc -print-file-name=libasan.so) $(cc -print-file-name=libubsan.so) $build/libexobpf-uprobe.so"
+fi
+fast="--fast --program mix_entry --program mix_exit --program mul_entry --program mul_exit"
+ASAN_OPTIONS=detect_leaks=0 "$exo" trace "$up" $fast -- "$build/trace/uprobe_target" >"$tmp/fast.out" 2>"$tmp/fast.err"
+check "uprobe (fast): status" "0" "$?"
+check "uprobe (fast): nothing refused" "" "$(cat "$tmp/fast.err")"
+check "uprobe (fast): lib_mix's arguments as an event" "1 2 3 4 5 6 same" \
+	"$(awk 'NR == 2 { print $3, $4, $5, $6, $7, $8, ($1 == $2 ? "same" : "other") }' "$tmp/fast.out")"
+check "uprobe (fast): maps unpinned after" "" "$(ls "$tmp" | grep '^trace-')"
+ASAN_OPTIONS=detect_leaks=0 "$exo" trace "$up" --fast -- "$build/trace/uprobe_target" >/dev/null 2>"$tmp/fast.err"
+check "uprobe (fast): a 4-byte function is refused, by name" "yes" \
+	"$(grep -q 'libexotarget.so:lib_add: 4 bytes, shorter than the 5-byte jump' "$tmp/fast.err" && echo yes)"
+
 # errors: usage, bad input, nothing to trace
 "$exo" trace "$snoop" >/dev/null 2>&1
 check "no command: usage" "2" "$?"

@@ -1,11 +1,12 @@
 /* A PIE target for the uprobe tests: calls into its shared library
- * (lib_add) and into itself (self_mul, six arguments), from the main thread,
+ * (lib_add; lib_mix, six arguments) and into itself (self_mul, six arguments), from the main thread,
  * a second thread and a forked child, a known number of times. */
 #include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 int lib_add(int a, int b);
+long lib_mix(long a, long b, long c, long d, long e, long f);
 
 __attribute__((noinline)) long self_mul(long a, long b, long c, long d, long e, long f)
 {
@@ -30,6 +31,7 @@ int main(void)
 	for (int i = 1; i <= 5; i++)
 		sum += lib_add(i, 2 * i);
 	sum += self_mul(1, 2, 3, 4, 5, 6);
+	sum += lib_mix(1, 2, 3, 4, 5, 6);
 	pthread_create(&t, NULL, thread, NULL);
 	pthread_join(t, NULL);
 	child = fork();
@@ -38,5 +40,5 @@ int main(void)
 		_exit(0);
 	}
 	waitpid(child, NULL, 0);
-	return sum == 45 + 44 ? 0 : 1;
+	return sum == 45 + 44 + 44 ? 0 : 1;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <sys/wait.h>
 
 #include "exobpf/exobpf.h"
@@ -137,6 +138,15 @@ TEST(trace_uprobe_shared_library_pie_thread_fork)
 	key = 1;
 	CHECK(exobpf_map_lookup_elem(map_fd(obj, "mul"), &key, six) == 0);
 	CHECK_EQ(six[0], 1 * 2 + 3 * 4 + 5 * 6);
+	/* lib_mix(1, ..., 6) in the library: arguments, result, one return */
+	key = 0;
+	CHECK(exobpf_map_lookup_elem(map_fd(obj, "mix"), &key, six) == 0);
+	for (int i = 0; i < 6; i++)
+		CHECK_EQ(six[i], i + 1);
+	key = 1;
+	CHECK(exobpf_map_lookup_elem(map_fd(obj, "mix"), &key, six) == 0);
+	CHECK_EQ(six[0], 44);
+	CHECK_EQ(six[1], 1);
 	exobpf_object__close(obj);
 }
 
@@ -284,7 +294,8 @@ TEST(trace_tracepoint_names_and_layouts_match_tracefs)
 			char *name_end = strchr(line, ';');
 			int off, size;
 			if (!strstr(line, "field:") || strstr(line, "common_") || !name_end ||
-			    sscanf(strstr(line, "offset:"), "offset:%d;\tsize:%d;", &off, &size) != 2)
+			    sscanf(strstr(line, "offset:"), "offset:%d;\tsize:%d;", &off, &size) !=
+				2)
 				continue;
 			fields++;
 			if (strstr(line, "__syscall_nr")) {
@@ -383,15 +394,16 @@ TEST(trace_uprobe_symbol_errors)
 {
 	uint64_t off;
 
-	CHECK(trc_elf_func_offset("/nonexistent/x", "f", 0, &off) == -ENOENT);
+	CHECK(trc_elf_func_offset("/nonexistent/x", "f", 0, &off, NULL) == -ENOENT);
 	CHECK_STR(exobpf_errmsg(), "/nonexistent/x: No such file or directory");
-	CHECK(trc_elf_func_offset("/etc/hostname", "f", 0, &off) == -ENOEXEC);
+	CHECK(trc_elf_func_offset("/etc/hostname", "f", 0, &off, NULL) == -ENOEXEC);
 	CHECK_STR(exobpf_errmsg(), "/etc/hostname: not an ELF file");
-	CHECK(trc_elf_func_offset(build_path("trace/uprobe_target"), "no_such_fn", 0, &off) ==
+	CHECK(trc_elf_func_offset(build_path("trace/uprobe_target"), "no_such_fn", 0, &off, NULL) ==
 	      -ENOENT);
 	CHECK_CONTAINS(exobpf_errmsg(), "no function 'no_such_fn' in its symbol tables");
 	/* a function the target has resolves to a byte inside an executable segment */
-	CHECK(trc_elf_func_offset(build_path("trace/uprobe_target"), "self_mul", 0, &off) == 0);
+	CHECK(trc_elf_func_offset(build_path("trace/uprobe_target"), "self_mul", 0, &off, NULL) ==
+	      0);
 	CHECK(off > 0);
 }
 
@@ -425,5 +437,51 @@ TEST(trace_tracer_errors)
 	CHECK_MSG(obj, "%s", exobpf_errmsg());
 	CHECK(exobpf_tracer__new(obj, NULL) == NULL);
 	CHECK_CONTAINS(exobpf_errmsg(), "no syscall tracepoint or uprobe program to attach");
+	exobpf_object__close(obj);
+}
+
+/* ---- the fast path, in this very process ---- */
+
+TEST(trace_fast_uprobe_in_process)
+{
+	struct exobpf_object *obj = load("progs/trace_uprobe.bpf.o");
+	const char *mix_progs[] = {"mix_entry", "mix_exit"}, *add_progs[] = {"add_entry"};
+	struct exobpf_tracer_opts o = {.sz = sizeof(o), .programs = mix_progs, .nr_programs = 2};
+	struct exobpf_uprobes *u;
+	long (*mix)(long, long, long, long, long, long);
+	long six[6], r = 0;
+	uint32_t k;
+	void *lib;
+
+	CHECK_MSG(obj, "%s", exobpf_errmsg());
+	lib = dlopen(build_path("trace/libexotarget.so"), RTLD_NOW);
+	CHECK_MSG(lib, "%s", dlerror());
+	mix = (long (*)(long, long, long, long, long, long))dlsym(lib, "lib_mix");
+	CHECK(mix);
+	u = exobpf_uprobes__attach_self(obj, &o);
+	CHECK_MSG(u, "%s", exobpf_errmsg());
+	for (int i = 0; i < 3; i++)
+		r += mix(1, 2, 3, 4, 5, 6);
+	CHECK_EQ(r, 3 * 44); /* the function still does its work */
+	CHECK_EQ(exobpf_uprobes__hits(u), 3);
+	k = 0;
+	CHECK(exobpf_map_lookup_elem(map_fd(obj, "mix"), &k, six) == 0);
+	for (int i = 0; i < 6; i++)
+		CHECK_EQ(six[i], i + 1);
+	k = 1;
+	CHECK(exobpf_map_lookup_elem(map_fd(obj, "mix"), &k, six) == 0);
+	CHECK_EQ(six[0], 44); /* PT_REGS_RC at the return */
+	CHECK_EQ(six[1], 3);  /* every return seen */
+	exobpf_uprobes__detach(u);
+	CHECK_EQ(mix(2, 2, 2, 2, 2, 2), 12); /* original code back, no probe */
+	CHECK(exobpf_map_lookup_elem(map_fd(obj, "mix"), &k, six) == 0);
+	CHECK_EQ(six[1], 3);
+	/* lib_add is 4 bytes: the jump does not fit, the breakpoint path must do */
+	o.programs = add_progs;
+	o.nr_programs = 1;
+	CHECK(exobpf_uprobes__attach_self(obj, &o) == NULL);
+	CHECK_CONTAINS(exobpf_errmsg(),
+		       "libexotarget.so:lib_add: 4 bytes, shorter than the 5-byte jump");
+	dlclose(lib);
 	exobpf_object__close(obj);
 }
