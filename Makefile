@@ -134,7 +134,7 @@ build/fuzz/loader_fuzz: fuzz/loader_fuzz.c $(LIB_SRCS) $(wildcard src/*/*.h src/
 # Examples (examples/*.bpf.c) build beside their sources, so the README's
 # commands name them where they are: exobpf trace examples/opensnoop.bpf.o.
 EXAMPLE_OBJS := $(patsubst %.bpf.c,%.bpf.o,$(wildcard examples/*.bpf.c))
-examples/%.bpf.o: examples/%.bpf.c | $(DEPS_STAMP)
+examples/%.bpf.o: examples/%.bpf.c $(wildcard examples/*.h) | $(DEPS_STAMP)
 	$(BPF_CLANG) $(BPF_CFLAGS) -D__TARGET_ARCH_x86 -c $< -o $@
 .PHONY: examples
 examples: $(EXAMPLE_OBJS)

@@ -6,6 +6,8 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
+#include "syscall_tp.h"
+
 #define PATH_LEN 256
 
 struct args_t {
@@ -19,19 +21,6 @@ struct event {
 	int fd;
 	int err;
 	char path[PATH_LEN];
-};
-
-/* the syscalls/ tracepoints' records (Linux's trace_event_raw_sys_enter/_exit) */
-struct sys_enter_ctx {
-	__u64 common;
-	long nr;
-	unsigned long args[6];
-};
-
-struct sys_exit_ctx {
-	__u64 common;
-	long nr;
-	long ret;
 };
 
 struct {

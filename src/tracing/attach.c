@@ -136,24 +136,24 @@ static void put(struct trc_sys_ctx *c, size_t off, const void *v, size_t n)
 	memcpy(c->bytes + off, v, n);
 }
 
-static void common(struct trc_sys_ctx *c, pid_t tid)
+/* The common fields and the syscall number: an int __syscall_nr in the
+ * syscalls/ records, a long id in raw_syscalls/ ones. */
+static void header(struct trc_sys_ctx *c, bool raw, pid_t tid, long nr)
 {
-	int32_t pid = tid;
+	int32_t pid = tid, n = (int32_t)nr;
+	int64_t id = nr;
 
 	memset(c, 0, sizeof(*c));
 	put(c, 4, &pid, 4);
+	if (raw)
+		put(c, 8, &id, 8);
+	else
+		put(c, 8, &n, 4);
 }
 
 void trc_ctx_sys_enter(struct trc_sys_ctx *c, bool raw, pid_t tid, long nr, const uint64_t args[6])
 {
-	common(c, tid);
-	if (raw) {
-		int64_t id = nr;
-		put(c, 8, &id, 8);
-	} else {
-		int32_t n = (int32_t)nr;
-		put(c, 8, &n, 4);
-	}
+	header(c, raw, tid, nr);
 	put(c, 16, args, 6 * 8);
 }
 
@@ -161,13 +161,6 @@ void trc_ctx_sys_exit(struct trc_sys_ctx *c, bool raw, pid_t tid, long nr, long 
 {
 	int64_t r = ret;
 
-	common(c, tid);
-	if (raw) {
-		int64_t id = nr;
-		put(c, 8, &id, 8);
-	} else {
-		int32_t n = (int32_t)nr;
-		put(c, 8, &n, 4);
-	}
+	header(c, raw, tid, nr);
 	put(c, 16, &r, 8);
 }

@@ -166,6 +166,7 @@ static void on_sys_exit(struct exobpf_tracer *t, struct trc_thread *th, int64_t 
 	int nr = th->nr;
 
 	th->nr = -1;
+	th->await_exit = false;
 	if (nr < 0)
 		return;
 	for (size_t i = 0; i < t->natt; i++) {
@@ -499,7 +500,8 @@ static void on_event(struct exobpf_tracer *t, struct trc_thread *th, int event)
 			trc_resume(t, th, false, 0);
 			return;
 		}
-		trc_resume(t, th, on_sys_enter(t, th, (int)info.seccomp.nr, info.seccomp.args), 0);
+		th->await_exit = on_sys_enter(t, th, (int)info.seccomp.nr, info.seccomp.args);
+		trc_resume(t, th, th->await_exit, 0);
 		return;
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
@@ -520,10 +522,10 @@ static void on_event(struct exobpf_tracer *t, struct trc_thread *th, int event)
 				i++;
 		}
 		th->tid = th->tgid;
-		th->nr = -1;
 		th->nrets = 0;
 		trc_uprobe_exec(t, th);
-		trc_resume(t, th, false, 0);
+		/* execve's own exit stop comes after this event */
+		trc_resume(t, th, th->await_exit, 0);
 		return;
 	case PTRACE_EVENT_STOP:
 	default:
@@ -644,29 +646,38 @@ EXOBPF_API int exobpf_tracer__detach(struct exobpf_tracer *t)
 			;
 		return 0;
 	}
-	/* stop every thread, so memory can be restored while nothing runs */
+	/* Interrupt every thread and detach each as it reports its stop. Not
+	 * one after the other: a vfork parent cannot stop before its child
+	 * runs on, and the child may be stopped by us. A process's breakpoints
+	 * are taken out through its first stopped thread. */
 	for (size_t i = 0; i < t->nth; i++)
 		ptrace(PTRACE_INTERRUPT, t->th[i]->tid, 0, 0);
-	for (size_t i = 0; i < t->nth;) {
-		struct trc_thread *th = t->th[i];
-		int status;
+	while (t->nth) {
+		struct trc_thread *th;
+		int status, sig = 0;
+		pid_t tid = waitpid(-1, &status, __WALL);
 
-		th->pending_sig = 0;
-		if (waitpid(th->tid, &status, __WALL) < 0 || WIFEXITED(status) ||
-		    WIFSIGNALED(status)) {
-			on_exit_status(t, th,
-				       WIFEXITED(status) || WIFSIGNALED(status) ? status : 0);
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
+			break; /* nothing traced is left */
+		}
+		if (!(th = trc_thread_find(t, tid)) && !(th = thread_add(t, tid)))
+			return exo_err(ENOMEM, "out of memory");
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			on_exit_status(t, th, status);
 			continue;
 		}
-		/* a signal the thread was about to get is passed on at detach */
-		if (WIFSTOPPED(status) && !(status >> 16) && WSTOPSIG(status) != (SIGTRAP | 0x80) &&
-		    WSTOPSIG(status) != SIGTRAP)
-			th->pending_sig = WSTOPSIG(status);
-		i++;
+		if (!WIFSTOPPED(status))
+			continue;
+		if (!(status >> 16) && WSTOPSIG(status) == SIGTRAP)
+			sig = trc_uprobe_undo_trap(t, th) ? 0 : SIGTRAP;
+		else if (!(status >> 16) && WSTOPSIG(status) != (SIGTRAP | 0x80))
+			sig = WSTOPSIG(status); /* a signal it was about to get */
+		trc_uprobe_remove(t, th);
+		ptrace(PTRACE_DETACH, tid, 0, (void *)(uintptr_t)sig);
+		thread_remove(t, th);
 	}
-	trc_uprobe_remove_all(t);
-	for (size_t i = 0; i < t->nth; i++)
-		ptrace(PTRACE_DETACH, t->th[i]->tid, 0, (void *)(uintptr_t)t->th[i]->pending_sig);
 	while (t->nth)
 		thread_remove(t, t->th[0]);
 	return 0;

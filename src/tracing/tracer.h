@@ -18,6 +18,7 @@ struct trc_proc {
 	struct trc_bp *bps;
 	size_t nbps, cap;
 	uint64_t tramp; /* where uretprobes return to (0: not placed yet) */
+	bool removed;	/* detaching: the original bytes are back */
 };
 
 /* A uretprobe's pending return: the thread returns to the trampoline with
@@ -29,12 +30,12 @@ struct trc_ret {
 
 struct trc_thread {
 	pid_t tid, tgid;
-	int nr; /* system call in progress whose exit is awaited, or -1 */
+	int nr;		 /* system call in progress, or -1 */
+	bool await_exit; /* its exit stop was asked for (PTRACE_SYSCALL) */
 	uint64_t args[6];
 	bool started;  /* its first stop was seen */
 	bool stepping; /* single-stepping over the breakpoint at step_addr */
 	uint64_t step_addr;
-	int pending_sig;
 	struct trc_ret *rets;
 	size_t nrets, retcap;
 };
@@ -71,6 +72,10 @@ void trc_uprobe_scan(struct exobpf_tracer *t, struct trc_thread *th);
 void trc_uprobe_exec(struct exobpf_tracer *t, struct trc_thread *th);
 void trc_uprobe_fork(struct exobpf_tracer *t, struct trc_thread *parent, struct trc_thread *child);
 bool trc_uprobe_trap(struct exobpf_tracer *t, struct trc_thread *th);
-void trc_uprobe_remove_all(struct exobpf_tracer *t);
+/* Detaching, with th stopped: put its process's original bytes back (once)
+ * and its pending return addresses; undo_trap rewinds a thread that just
+ * hit one of our int3s (true) so it runs the original instruction. */
+void trc_uprobe_remove(struct exobpf_tracer *t, struct trc_thread *th);
+bool trc_uprobe_undo_trap(struct exobpf_tracer *t, struct trc_thread *th);
 
 #endif

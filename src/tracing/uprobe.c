@@ -292,26 +292,31 @@ bool trc_uprobe_trap(struct exobpf_tracer *t, struct trc_thread *th)
 	return true;
 }
 
-void trc_uprobe_remove_all(struct exobpf_tracer *t)
+bool trc_uprobe_undo_trap(struct exobpf_tracer *t, struct trc_thread *th)
 {
-	for (size_t i = 0; i < t->nth; i++) {
-		struct trc_thread *th = t->th[i];
+	struct trc_proc *proc = trc_proc_find(t, th->tgid, false);
+	struct user_regs_struct regs;
 
-		for (size_t j = th->nrets; j-- > 0;)
-			ptrace(PTRACE_POKEDATA, th->tid, (void *)(uintptr_t)(th->rets[j].sp - 8),
-			       (void *)(uintptr_t)th->rets[j].ret);
-		th->nrets = 0;
-		th->stepping = false;
-	}
-	for (size_t p = 0; p < t->nprocs; p++) {
-		struct trc_proc *proc = &t->procs[p];
-		pid_t tid = 0;
+	if (th->stepping) /* its step ended; the instruction ran once */
+		return true;
+	if (!proc || ptrace(PTRACE_GETREGS, th->tid, 0, &regs) || !bp_find(proc, regs.rip - 1))
+		return false;
+	regs.rip--;
+	return ptrace(PTRACE_SETREGS, th->tid, 0, &regs) == 0;
+}
 
-		for (size_t i = 0; i < t->nth && !tid; i++)
-			if (t->th[i]->tgid == proc->tgid)
-				tid = t->th[i]->tid;
-		for (size_t b = 0; tid && b < proc->nbps; b++)
-			poke_byte(tid, proc->bps[b].addr, proc->bps[b].orig, NULL);
-		proc->nbps = 0;
-	}
+void trc_uprobe_remove(struct exobpf_tracer *t, struct trc_thread *th)
+{
+	struct trc_proc *proc = trc_proc_find(t, th->tgid, false);
+
+	for (size_t j = th->nrets; j-- > 0;)
+		ptrace(PTRACE_POKEDATA, th->tid, (void *)(uintptr_t)(th->rets[j].sp - 8),
+		       (void *)(uintptr_t)th->rets[j].ret);
+	th->nrets = 0;
+	th->stepping = false;
+	if (!proc || proc->removed)
+		return;
+	for (size_t b = 0; b < proc->nbps; b++)
+		poke_byte(th->tid, proc->bps[b].addr, proc->bps[b].orig, NULL);
+	proc->removed = true; /* the list stays, to recognise late traps */
 }

@@ -106,6 +106,17 @@ ASAN_OPTIONS=detect_leaks=0 "$exo" trace "$up" --fast -- "$build/trace/uprobe_ta
 check "uprobe (fast): a 4-byte function is refused, by name" "yes" \
 	"$(grep -q 'libexotarget.so:lib_add: 4 bytes, shorter than the 5-byte jump' "$tmp/fast.err" && echo yes)"
 
+# the other examples: execsnoop (the exit of a successful execve comes after
+# the exec event), funclatency (uprobe + uretprobe in libc, both paths)
+"$exo" trace examples/execsnoop.bpf.o -- sh -c '/bin/true; /nonexistent/x; exit 0' >"$tmp/exec.out" 2>/dev/null
+check "execsnoop: status" "0" "$?"
+check "execsnoop: /bin/true ran" "true 0" "$(awk '$4 == "/bin/true" { print $2, $3 }' "$tmp/exec.out")"
+check "execsnoop: /nonexistent/x failed with ENOENT" "sh -2" \
+	"$(awk '$4 == "/nonexistent/x" { print $2, $3 }' "$tmp/exec.out")"
+"$exo" trace examples/funclatency.bpf.o -- sleep 0.2 >"$tmp/lat.out" 2>&1
+check "funclatency: one nanosleep of at least 0.2 s" "sleep yes" \
+	"$(awk 'NR > 1 { print $2, ($3 >= 200000000 ? "yes" : "no") }' "$tmp/lat.out")"
+
 # errors: usage, bad input, nothing to trace
 "$exo" trace "$snoop" >/dev/null 2>&1
 check "no command: usage" "2" "$?"
