@@ -433,6 +433,7 @@ static int build_xdp(const uint8_t *data, uint32_t size, const void *ctx_in, uin
 	struct xdp_md md = {0};
 	struct exo_xdp *x;
 	uint8_t *buf;
+	size_t frame;
 
 	if (ctx_size_in > sizeof(md)) {
 		*why = "ctx_size_in is larger than struct xdp_md";
@@ -444,8 +445,13 @@ static int build_xdp(const uint8_t *data, uint32_t size, const void *ctx_in, uin
 		*why = "xdp_md: data must be 0, data_end unset and data_meta within the data";
 		return -EINVAL;
 	}
+	/* One page per frame as Linux's test run has it (bigger for jumbo
+	 * frames, which Linux would split into fragments). */
+	frame = EXO_XDP_HEADROOM + size + EXO_XDP_TAILROOM;
+	if (frame < EXO_XDP_FRAME_SIZE)
+		frame = EXO_XDP_FRAME_SIZE;
 	x = calloc(1, sizeof(*x));
-	buf = calloc(1, (size_t)EXO_XDP_HEADROOM + size + 1);
+	buf = calloc(1, frame);
 	if (!x || !buf) {
 		free(x);
 		free(buf);
@@ -454,8 +460,8 @@ static int build_xdp(const uint8_t *data, uint32_t size, const void *ctx_in, uin
 	}
 	memcpy(buf + EXO_XDP_HEADROOM, data, size);
 	x->head = buf;
-	x->buf_size = EXO_XDP_HEADROOM + size;
-	x->frame_sz = x->buf_size;
+	x->buf_size = (uint32_t)frame;
+	x->frame_sz = (uint32_t)frame;
 	x->data_meta = (uintptr_t)(buf + EXO_XDP_HEADROOM);
 	x->data = x->data_meta + md.data_meta;
 	x->data_end = (uintptr_t)(buf + EXO_XDP_HEADROOM + size);
@@ -476,6 +482,7 @@ int pt_run_ctx_build(const struct pt_info *pt, const void *data, uint32_t data_s
 {
 	memset(rc, 0, sizeof(*rc));
 	*why = "";
+	rc->pt = pt;
 	if (pt->ctx_is_skb)
 		return build_skb(pt, data, data_size, ctx_in, ctx_size_in, rc, why);
 	if (pt->ctx_is_xdp)
@@ -518,19 +525,25 @@ void pt_run_ctx_out(const struct pt_info *pt, const struct pt_run_ctx *rc, void 
 	}
 	if (data_out && data_size_out) {
 		const uint8_t *from = rc->pkt;
-		uint32_t len = rc->pkt_len;
+		uint32_t len = rc->pkt_len, zeros = 0;
 
-		if (pt->ctx_is_skb) { /* Linux copies from the mac header */
-			from = rc->skb->head + rc->skb->headroom;
-			len = (uint32_t)(rc->skb->data_end - (uintptr_t)from);
+		if (pt->ctx_is_skb) {
+			from = (const uint8_t *)(uintptr_t)rc->skb->data;
+			len = (uint32_t)(rc->skb->data_end - rc->skb->data);
+			/* Linux gives layer-3 types' output a link-layer header
+			 * again: hard_header_len zero bytes before the data */
+			if (pt->type != BPF_PROG_TYPE_SCHED_CLS && pt->type != BPF_PROG_TYPE_SCHED_ACT)
+				zeros = EXO_ETH_HLEN;
 		} else if (pt->ctx_is_xdp) {
 			from = (const uint8_t *)(uintptr_t)rc->xdp->data;
 			len = (uint32_t)(rc->xdp->data_end - rc->xdp->data);
 		}
-		n = *data_size_out < len ? *data_size_out : len;
-		if (from && n)
-			memcpy(data_out, from, n);
-		*data_size_out = n;
+		n = *data_size_out < zeros ? *data_size_out : zeros;
+		memset(data_out, 0, n);
+		len = *data_size_out - n < len ? *data_size_out - n : len;
+		if (from && len)
+			memcpy((uint8_t *)data_out + n, from, len);
+		*data_size_out = n + len;
 	}
 	if (ctx_out && ctx_size_out) {
 		n = *ctx_size_out < csize ? *ctx_size_out : csize;
@@ -541,6 +554,8 @@ void pt_run_ctx_out(const struct pt_info *pt, const struct pt_run_ctx *rc, void 
 
 void pt_run_ctx_free(struct pt_run_ctx *rc)
 {
+	if (rc->pt && rc->pt->ctx_is_skb && rc->skb->own)
+		free(rc->skb->own); /* a helper grew the packet into it */
 	free(rc->alloc);
 	free(rc->ctx);
 	memset(rc, 0, sizeof(*rc));
