@@ -2,6 +2,7 @@
  * bpftool's shape: maps named by "id N", "pinned PATH" or a bare path; keys
  * and values as hex bytes; -j (or --json) prints JSON. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,28 @@
 #include "cli.h"
 
 static bool json;
+
+/* bpftool -j reports errors as {"error":"..."} on stdout; text goes to stderr. */
+static int map_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int map_fail(int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!json)
+		return cli_fail(code, "%s", msg);
+	printf("{\"error\":\"");
+	for (const char *p = msg; *p; p++)
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if ((unsigned char)*p >= 0x20)
+			putchar(*p);
+	printf("\"}\n");
+	return code;
+}
 
 static int map_usage(void)
 {
@@ -73,27 +96,27 @@ static int open_map(int argc, char **argv, int *i, int *code)
 
 	*code = EXIT_USAGE;
 	if (*i >= argc)
-		return cli_fail(EXIT_USAGE, "map: expected MAP (id N | pinned PATH)"), -1;
+		return map_fail(EXIT_USAGE, "map: expected MAP (id N | pinned PATH)"), -1;
 	if (!strcmp(argv[*i], "id")) {
 		char *end;
 		unsigned long id;
 
 		if (*i + 1 >= argc)
-			return cli_fail(EXIT_USAGE, "map: id needs a number"), -1;
+			return map_fail(EXIT_USAGE, "map: id needs a number"), -1;
 		id = strtoul(argv[*i + 1], &end, 0);
 		if (*end || !*argv[*i + 1])
-			return cli_fail(EXIT_USAGE, "map: id '%s' is not a number", argv[*i + 1]),
+			return map_fail(EXIT_USAGE, "map: id '%s' is not a number", argv[*i + 1]),
 			       -1;
 		*i += 2;
 		fd = exobpf_map_get_fd_by_id((__u32)id);
 	} else {
 		if (!strcmp(argv[*i], "pinned") && ++*i >= argc)
-			return cli_fail(EXIT_USAGE, "map: pinned needs a path"), -1;
+			return map_fail(EXIT_USAGE, "map: pinned needs a path"), -1;
 		fd = exobpf_obj_get(argv[(*i)++]);
 	}
 	if (fd < 0) {
 		*code = EXIT_INPUT;
-		cli_fail(EXIT_INPUT, "%s", exobpf_errmsg());
+		map_fail(EXIT_INPUT, "%s", exobpf_errmsg());
 	}
 	return fd;
 }
@@ -108,7 +131,7 @@ static int parse_bytes(int argc, char **argv, int *i, const char *what, size_t w
 	size_t len = 0;
 
 	if (!buf)
-		return cli_fail(EXIT_FAILED, "out of memory");
+		return map_fail(EXIT_FAILED, "out of memory");
 	if (*i < argc && !strcmp(argv[*i], "hex"))
 		(*i)++;
 	for (; *i < argc; (*i)++) {
@@ -128,7 +151,7 @@ static int parse_bytes(int argc, char **argv, int *i, const char *what, size_t w
 			unsigned long v = strtoul(digits, &end, 16);
 			if (*end) {
 				free(buf);
-				return cli_fail(EXIT_INPUT, "%s: '%s' is not a hex byte", what, t);
+				return map_fail(EXIT_INPUT, "%s: '%s' is not a hex byte", what, t);
 			}
 			bytes = NULL;
 			n = 1;
@@ -139,7 +162,7 @@ static int parse_bytes(int argc, char **argv, int *i, const char *what, size_t w
 		}
 		if (cli_parse_hex(t, &bytes, &n)) {
 			free(buf);
-			return cli_fail(EXIT_INPUT, "%s: '%s' is not hex bytes", what, t);
+			return map_fail(EXIT_INPUT, "%s: '%s' is not hex bytes", what, t);
 		}
 		for (size_t b = 0; b < n; b++, len++)
 			if (len < want)
@@ -148,7 +171,7 @@ static int parse_bytes(int argc, char **argv, int *i, const char *what, size_t w
 	}
 	if (len != want) {
 		free(buf);
-		return cli_fail(EXIT_INPUT, "%s: %zu bytes given, the map's %s size is %zu", what,
+		return map_fail(EXIT_INPUT, "%s: %zu bytes given, the map's %s size is %zu", what,
 				len, what, want);
 	}
 	*out = buf;
@@ -181,7 +204,7 @@ static int info_of(int fd, struct bpf_map_info *info)
 
 	memset(info, 0, sizeof(*info));
 	if (exobpf_map_get_info_by_fd(fd, info, &len))
-		return cli_fail(EXIT_FAILED, "%s", exobpf_errmsg());
+		return map_fail(EXIT_FAILED, "%s", exobpf_errmsg());
 	return 0;
 }
 
@@ -286,7 +309,7 @@ static int cmd_dump(int fd, const struct bpf_map_info *info)
 
 	if (!key || !next || !value) {
 		free(key), free(next), free(value);
-		return cli_fail(EXIT_FAILED, "out of memory");
+		return map_fail(EXIT_FAILED, "out of memory");
 	}
 	if (json)
 		printf("[");
@@ -306,7 +329,7 @@ static int cmd_dump(int fd, const struct bpf_map_info *info)
 		printf("Found %u element%s\n", n, n == 1 ? "" : "s");
 	free(key), free(next), free(value);
 	if (err != -ENOENT)
-		return cli_fail(EXIT_FAILED, "%s", exobpf_errmsg());
+		return map_fail(EXIT_FAILED, "%s", exobpf_errmsg());
 	return EXIT_OK;
 }
 
@@ -325,7 +348,7 @@ static int cmd_create(int argc, char **argv, int i)
 		char *end;
 
 		if (i + 1 >= argc)
-			return cli_fail(EXIT_USAGE, "map create: %s needs a value", k);
+			return map_fail(EXIT_USAGE, "map create: %s needs a value", k);
 		const char *v = argv[i + 1];
 		if (!strcmp(k, "inner_map")) {
 			i++;
@@ -337,7 +360,7 @@ static int cmd_create(int argc, char **argv, int i)
 		i += 2;
 		if (!strcmp(k, "type")) {
 			if ((type = type_by_name(v)) < 0)
-				return cli_fail(EXIT_INPUT, "map create: unknown type '%s'", v);
+				return map_fail(EXIT_INPUT, "map create: unknown type '%s'", v);
 			continue;
 		}
 		if (!strcmp(k, "name")) {
@@ -346,7 +369,7 @@ static int cmd_create(int argc, char **argv, int i)
 		}
 		long n = strtol(v, &end, 0);
 		if (*end || !*v || n < 0 || n > UINT32_MAX)
-			return cli_fail(EXIT_INPUT, "map create: %s '%s' is not a number", k, v);
+			return map_fail(EXIT_INPUT, "map create: %s '%s' is not a number", k, v);
 		if (!strcmp(k, "key"))
 			key = n;
 		else if (!strcmp(k, "value"))
@@ -358,20 +381,20 @@ static int cmd_create(int argc, char **argv, int i)
 		else if (!strcmp(k, "extra"))
 			o.map_extra = (__u64)n;
 		else
-			return cli_fail(EXIT_USAGE, "map create: unknown argument '%s'", k);
+			return map_fail(EXIT_USAGE, "map create: unknown argument '%s'", k);
 	}
 	if (type < 0 || key < 0 || value < 0 || entries < 0)
-		return cli_fail(EXIT_USAGE,
+		return map_fail(EXIT_USAGE,
 				"map create: type, key, value and entries are required");
 	fd = exobpf_map_create((enum bpf_map_type)type, name, (__u32)key, (__u32)value,
 			       (__u32)entries, &o);
 	if (inner >= 0)
 		close(inner);
 	if (fd < 0)
-		return cli_fail(EXIT_FAILED, "%s", exobpf_errmsg());
+		return map_fail(EXIT_FAILED, "%s", exobpf_errmsg());
 	if (exobpf_obj_pin(fd, path)) {
 		close(fd);
-		return cli_fail(EXIT_FAILED, "%s", exobpf_errmsg());
+		return map_fail(EXIT_FAILED, "%s", exobpf_errmsg());
 	}
 	close(fd);
 	return EXIT_OK;
@@ -393,12 +416,12 @@ static int with_map(const char *cmd, int argc, char **argv, int i)
 		rc = cmd_dump(fd, &info);
 	} else if (!strcmp(cmd, "freeze")) {
 		if (exobpf_map_freeze(fd))
-			rc = cli_fail(EXIT_FAILED, "%s", exobpf_errmsg());
+			rc = map_fail(EXIT_FAILED, "%s", exobpf_errmsg());
 	} else if (!strcmp(cmd, "pin")) {
 		if (i >= argc)
-			rc = cli_fail(EXIT_USAGE, "map pin: expected a path");
+			rc = map_fail(EXIT_USAGE, "map pin: expected a path");
 		else if (exobpf_obj_pin(fd, argv[i]))
-			rc = cli_fail(EXIT_FAILED, "%s", exobpf_errmsg());
+			rc = map_fail(EXIT_FAILED, "%s", exobpf_errmsg());
 	} else {
 		bool has_key = i < argc && !strcmp(argv[i], "key");
 		if (has_key) {
@@ -406,24 +429,24 @@ static int with_map(const char *cmd, int argc, char **argv, int i)
 			if ((rc = parse_bytes(argc, argv, &i, "key", info.key_size, &key)))
 				goto out;
 		} else if (strcmp(cmd, "getnext") && info.key_size) {
-			rc = cli_fail(EXIT_USAGE, "map %s: expected key BYTES", cmd);
+			rc = map_fail(EXIT_USAGE, "map %s: expected key BYTES", cmd);
 			goto out;
 		}
 		value = calloc(1, value_bytes(&info) + 1);
 		next = calloc(1, info.key_size + 1);
 		if (!strcmp(cmd, "lookup")) {
 			if ((err = exobpf_map_lookup_elem(fd, key, value)))
-				rc = cli_fail(EXIT_FAILED, "lookup: %s", exobpf_errmsg());
+				rc = map_fail(EXIT_FAILED, "lookup: %s", exobpf_errmsg());
 			else if (json)
 				print_elem(&info, key ? key : next, value), printf("\n");
 			else
 				print_elem(&info, key ? key : next, value);
 		} else if (!strcmp(cmd, "delete")) {
 			if (exobpf_map_delete_elem(fd, key))
-				rc = cli_fail(EXIT_FAILED, "delete: %s", exobpf_errmsg());
+				rc = map_fail(EXIT_FAILED, "delete: %s", exobpf_errmsg());
 		} else if (!strcmp(cmd, "getnext")) {
 			if (exobpf_map_get_next_key(fd, key, next)) {
-				rc = cli_fail(EXIT_FAILED, "getnext: %s", exobpf_errmsg());
+				rc = map_fail(EXIT_FAILED, "getnext: %s", exobpf_errmsg());
 			} else if (json) {
 				printf("{\"key\":[");
 				if (key)
@@ -446,7 +469,7 @@ static int with_map(const char *cmd, int argc, char **argv, int i)
 			__u64 flags = BPF_ANY;
 
 			if (i >= argc || strcmp(argv[i], "value")) {
-				rc = cli_fail(EXIT_USAGE, "map update: expected value BYTES");
+				rc = map_fail(EXIT_USAGE, "map update: expected value BYTES");
 				goto out;
 			}
 			i++;
@@ -458,11 +481,11 @@ static int with_map(const char *cmd, int argc, char **argv, int i)
 				else if (!strcmp(argv[i], "exist"))
 					flags = BPF_EXIST;
 				else if (strcmp(argv[i], "any"))
-					rc = cli_fail(EXIT_USAGE, "map update: unknown flag '%s'",
+					rc = map_fail(EXIT_USAGE, "map update: unknown flag '%s'",
 						      argv[i]);
 			}
 			if (!rc && exobpf_map_update_elem(fd, key, v, flags))
-				rc = cli_fail(EXIT_FAILED, "update: %s", exobpf_errmsg());
+				rc = map_fail(EXIT_FAILED, "update: %s", exobpf_errmsg());
 			free(v);
 		} else {
 			rc = map_usage();

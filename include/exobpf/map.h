@@ -89,7 +89,7 @@ EXOBPF_API int exobpf_num_slots(void);
 EXOBPF_API int exobpf_map_num_slots(int fd);
 
 /* PROG_ARRAY without the bpf() layer: store prog (NULL clears) at index.
- * The program must outlive its place in the array. */
+ * Freeing the program removes it from every prog array of the process. */
 struct exobpf_prog;
 EXOBPF_API int exobpf_map_set_prog(int map_fd, __u32 index, struct exobpf_prog *prog);
 

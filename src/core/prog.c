@@ -69,6 +69,7 @@ EXOBPF_API void exobpf_prog__free(struct exobpf_prog *prog)
 {
 	if (!prog)
 		return;
+	exo_map_forget_prog(&prog->vm);
 	vm_prog_release(&prog->vm);
 	free(prog->facts);
 	exo_map_release_used(prog->maps, prog->nr_maps);

@@ -106,6 +106,10 @@ EXOBPF_API int exobpf_ring_buffer__consume(struct exobpf_ring_buffer *rb)
 
 	if (!rb)
 		return exo_err(EINVAL, "ring_buffer__consume: no ring buffer");
+	/* take pending wakeups first: what they announce is consumed below, and
+	 * a record committed after that wakes us again */
+	for (int i = 0; i < rb->n; i++)
+		notify_drain(rb->rings[i].wake);
 	for (int i = 0; i < rb->n; i++) {
 		long n = exo_ringbuf_consume(rb->rings[i].map, rb->rings[i].fn, rb->rings[i].ctx);
 
@@ -146,8 +150,6 @@ EXOBPF_API int exobpf_ring_buffer__poll(struct exobpf_ring_buffer *rb, int timeo
 		return n;
 	if ((err = wait_events(rb->epfd, rb->sleep_poll, timeout_ms)))
 		return exo_err(-err, "ring_buffer__poll: epoll_wait: %s", strerror(-err));
-	for (int i = 0; i < rb->n; i++)
-		notify_drain(rb->rings[i].wake);
 	return exobpf_ring_buffer__consume(rb);
 }
 
@@ -359,6 +361,8 @@ EXOBPF_API int exobpf_perf_buffer__consume(struct exobpf_perf_buffer *pb)
 
 	if (!pb)
 		return exo_err(EINVAL, "perf_buffer__consume: no perf buffer");
+	for (int i = 0; i < pb->n; i++)
+		notify_drain(pb->rings[i].wake);
 	for (int i = 0; i < pb->n; i++) {
 		int n = pb_consume_ring(pb, &pb->rings[i]);
 		if (n < 0)
@@ -378,8 +382,6 @@ EXOBPF_API int exobpf_perf_buffer__poll(struct exobpf_perf_buffer *pb, int timeo
 		return n;
 	if ((err = wait_events(pb->epfd, pb->sleep_poll, timeout_ms)))
 		return exo_err(-err, "perf_buffer__poll: epoll_wait: %s", strerror(-err));
-	for (int i = 0; i < pb->n; i++)
-		notify_drain(pb->rings[i].wake);
 	return exobpf_perf_buffer__consume(pb);
 }
 

@@ -8,6 +8,7 @@
  * ids resolve in any process (maps/refs.c). */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/prog.h"
 #include "exobpf/map.h"
@@ -123,6 +124,27 @@ EXOBPF_API int exobpf_map_set_prog(int map_fd, __u32 index, struct exobpf_prog *
 	return err;
 }
 
+/* Called for each local map by map_for_each_local: clear prog's slots. */
+static void forget_in(struct exo_map *map, void *prog)
+{
+	struct prog_slots *ps = map->local;
+
+	if (map->type != BPF_MAP_TYPE_PROG_ARRAY || !ps)
+		return;
+	pthread_mutex_lock(&ps->mu);
+	for (uint32_t i = 0; i < map->max_entries; i++)
+		if (ps->progs[i] == prog) {
+			__atomic_store_n(&ps->progs[i], NULL, __ATOMIC_RELEASE);
+			__atomic_store_n(&ids(map)[i], 0, __ATOMIC_RELEASE);
+		}
+	pthread_mutex_unlock(&ps->mu);
+}
+
+void exo_map_forget_prog(const struct vm_prog *prog)
+{
+	map_for_each_local(forget_in, (void *)prog);
+}
+
 const struct vm_prog *exo_map_prog_at(struct exo_map *map, uint32_t index)
 {
 	struct prog_slots *ps = map->local;
@@ -197,9 +219,13 @@ static int fd_array_update(struct exo_map *map, const void *key, const void *val
 	memcpy(&fd, value, 4);
 	if (map->type == BPF_MAP_TYPE_PROG_ARRAY) {
 		struct vm_prog *p = resolver.get_by_fd ? resolver.get_by_fd((int)fd) : NULL;
+		struct stat st;
 
+		/* Linux's bpf_prog_get: EBADF for no file, EINVAL for another one */
+		if (!p && fstat((int)fd, &st) < 0)
+			return exo_err(EBADF, "fd %u is not open", fd);
 		if (!p)
-			return exo_err(EBADF,
+			return exo_err(EINVAL,
 				       "fd %u is not a program (without the bpf() layer use "
 				       "exobpf_map_set_prog)",
 				       fd);

@@ -62,9 +62,9 @@ struct htab_shared {
 	 * pop in the high half (no ABA). Pushes and pops happen only under a
 	 * bucket or LRU lock, so recovery, holding them all, sees it still. */
 	uint64_t free_top;
-	uint32_t bump;	/* elements never used yet start here */
-	uint32_t count; /* elements in the table */
-	uint32_t pad;
+	uint32_t bump;	       /* elements never used yet start here */
+	uint32_t count;	       /* elements in the table */
+	uint64_t reserved;     /* BPF_F_NO_PREALLOC: data bytes allocated so far */
 	struct lru_list lru[]; /* 1, or nslots with BPF_F_NO_COMMON_LRU */
 };
 
@@ -84,6 +84,15 @@ static bool is_percpu(const struct exo_map *map)
 static bool lru_percpu_lists(const struct exo_map *map)
 {
 	return is_lru(map) && (map->flags & BPF_F_NO_COMMON_LRU);
+}
+
+static uint64_t pow2_ceil(uint64_t v)
+{
+	uint64_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
 }
 
 int htab_check(const union bpf_attr *attr)
@@ -118,16 +127,11 @@ int htab_check(const union bpf_attr *attr)
 	if (percpu && map_round8(attr->value_size) > PCPU_MIN_UNIT_SIZE)
 		return exo_err(E2BIG, "per-CPU value_size %u exceeds %d bytes", attr->value_size,
 			       PCPU_MIN_UNIT_SIZE);
+	/* Linux: n_buckets (max_entries rounded up to a power of 2) must stay
+	 * below U32_MAX / sizeof(struct bucket), 16 bytes */
+	if (pow2_ceil(attr->max_entries) > UINT32_MAX / 16)
+		return exo_err(E2BIG, "max_entries %u needs too many buckets", attr->max_entries);
 	return 0;
-}
-
-static uint64_t pow2_ceil(uint64_t v)
-{
-	uint64_t p = 1;
-
-	while (p < v)
-		p <<= 1;
-	return p;
 }
 
 static uint64_t htab_layout(struct exo_map *map)
@@ -192,12 +196,20 @@ static void *elem_value(struct exo_map *map, struct helem *e)
 	return (uint8_t *)e->key + map_round8(map->key_size);
 }
 
+static uint64_t htab_eager(struct exo_map *map)
+{
+	return map->flags & BPF_F_NO_PREALLOC
+		   ? map->lay[L_ELEMS]
+		   : map->lay[L_ELEMS] + map->lay[L_NELEMS] * map->lay[L_ELEM_SIZE];
+}
+
 static int htab_init(struct exo_map *map)
 {
 	uint32_t nb = (uint32_t)map->lay[L_NBUCKETS];
 	struct htab_shared *s = shared(map);
 	int err;
 
+	s->reserved = htab_eager(map);
 	for (uint32_t b = 0; b < nb; b++)
 		heads(map)[b] = b << 1 | 1;
 	for (uint32_t i = 0; i < map->lay[L_NLOCKS]; i++)
@@ -347,13 +359,20 @@ static struct helem *free_pop(struct exo_map *map)
 			return e;
 		}
 	}
-	for (uint32_t b = __atomic_load_n(&s->bump, __ATOMIC_RELAXED); b < nelems;)
+	for (uint32_t b = __atomic_load_n(&s->bump, __ATOMIC_RELAXED); b < nelems;) {
+		/* BPF_F_NO_PREALLOC: memory for an element is allocated at its
+		 * first use (Linux allocates then too); none left is ENOMEM */
+		if ((map->flags & BPF_F_NO_PREALLOC) &&
+		    store_reserve(map, &s->reserved,
+				  map->lay[L_ELEMS] + ((uint64_t)b + 1) * map->lay[L_ELEM_SIZE]))
+			return NULL;
 		if (__atomic_compare_exchange_n(&s->bump, &b, b + 1, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED)) {
 			e = elem(map, b);
 			__atomic_store_n(&e->state, E_USED, __ATOMIC_RELAXED);
 			return e;
 		}
+	}
 	return NULL;
 }
 
@@ -637,10 +656,10 @@ static int htab_update(struct exo_map *map, const void *key, const void *value, 
 		goto out;
 	}
 	e = free_pop(map);
-	if (!e) { /* only if the file was tampered with: spares cover replacements */
+	if (!e) { /* no memory for a first use (spares cover replacements) */
 		if (!old)
 			count_dec(map);
-		err = old ? (map_copy_value(map, elem_value(map, old), value, false), 0) : -E2BIG;
+		err = old ? (map_copy_value(map, elem_value(map, old), value, false), 0) : -ENOMEM;
 		goto out;
 	}
 	__atomic_store_n(&e->hash, hash, __ATOMIC_RELAXED);
@@ -896,12 +915,13 @@ int htab_batch(struct exo_map *map, uint32_t *bucket, uint32_t max, void *keys, 
 	return err;
 }
 
-#define HTAB_OPS(pcpu)                                                                        \
-	.check = htab_check, .layout = htab_layout, .init = htab_init, .lookup = htab_lookup, \
-	.lookup_user = htab_lookup_user, .update = htab_update, .delete = htab_delete,        \
-	.get_next_key = htab_get_next_key, .lookup_and_delete = htab_lookup_and_delete,       \
-	.for_each = htab_for_each, .recover = htab_recover, .regions = htab_regions,          \
-	.percpu = pcpu, .batch = BATCH_HTAB | BATCH_UPDATE | BATCH_DELETE
+#define HTAB_OPS(pcpu)                                                                      \
+	.check = htab_check, .layout = htab_layout, .eager = htab_eager, .init = htab_init, \
+	.lookup = htab_lookup, .lookup_user = htab_lookup_user, .update = htab_update,      \
+	.delete = htab_delete, .get_next_key = htab_get_next_key,                           \
+	.lookup_and_delete = htab_lookup_and_delete, .for_each = htab_for_each,             \
+	.recover = htab_recover, .regions = htab_regions, .percpu = pcpu,                   \
+	.batch = BATCH_HTAB | BATCH_UPDATE | BATCH_DELETE
 
 const struct map_ops htab_ops = {HTAB_OPS(false)};
 const struct map_ops htab_percpu_ops = {HTAB_OPS(true), .lookup_percpu = htab_lookup_percpu};

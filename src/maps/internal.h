@@ -72,6 +72,9 @@ struct map_ops {
 	/* Fill map->lay from the header fields; return the data size (bytes
 	 * after the header page) or 0 for an impossible size. */
 	uint64_t (*layout)(struct exo_map *map);
+	/* Data bytes Linux would allocate at creation (the rest is reserved
+	 * as elements are used); NULL: all of it. */
+	uint64_t (*eager)(struct exo_map *map);
 	/* Initialise a fresh (zeroed) file. */
 	int (*init)(struct exo_map *map);
 	/* Set up process-local state once the file is mapped. */
@@ -186,10 +189,17 @@ void map_copy_out(struct exo_map *map, void *dst, const void *src, bool lock);
 struct exo_map *map_open_file(int fd, const char *what); /* new local object, ref 1 */
 int map_register_fd(struct exo_map *map, int fd);
 struct exo_map *map_by_id(uint32_t id); /* new reference or NULL */
+/* fn on every map this process has mapped (registry lock held: fn must not
+ * take it) */
+void map_for_each_local(void (*fn)(struct exo_map *map, void *arg), void *arg);
 uint32_t map_alloc_id(void);
 
 /* store.c */
-int store_create_file(uint64_t size, char *why, size_t whylen);
+/* A map file of size bytes, the first eager of them allocated now. */
+int store_create_file(uint64_t size, uint64_t eager, char *why, size_t whylen);
+/* Make sure data bytes [0, end) are allocated (*reserved tracks how far,
+ * in the shared file); 0 or -ENOMEM. */
+int store_reserve(struct exo_map *map, uint64_t *reserved, uint64_t end);
 const char *store_dir(void);
 int store_ref_path(uint32_t id, char *buf, size_t size);
 

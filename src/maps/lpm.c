@@ -34,8 +34,9 @@ enum { T_DATA, T_NODE_SIZE, T_NODES };
 struct lpm_state {
 	uint32_t root; /* link */
 	uint32_t entries;
-	uint32_t free; /* link */
-	uint32_t bump; /* nodes handed out so far */
+	uint32_t free;	   /* link */
+	uint32_t bump;	   /* nodes handed out so far */
+	uint64_t reserved; /* data bytes allocated so far (nodes are allocated as used) */
 };
 
 #define STATE(map)   ((struct lpm_state *)map_data(map, 0))
@@ -70,6 +71,13 @@ static uint32_t data_size(const struct exo_map *map)
 static uint32_t max_prefixlen(const struct exo_map *map)
 {
 	return data_size(map) * 8;
+}
+
+/* Linux allocates trie nodes as prefixes arrive: only the state page now. */
+static uint64_t lpm_eager(struct exo_map *map)
+{
+	(void)map;
+	return MAP_PAGE;
 }
 
 static uint64_t lpm_layout(struct exo_map *map)
@@ -156,7 +164,9 @@ static struct lnode *node_alloc(struct exo_map *map)
 		n = node_at(map, FREE(map));
 		if (n)
 			FREE(map) = n->free_next;
-	} else if (BUMP(map) < map->lay[T_NODES]) {
+	} else if (BUMP(map) < map->lay[T_NODES] &&
+		   !store_reserve(map, &STATE(map)->reserved,
+				  MAP_PAGE + ((uint64_t)BUMP(map) + 1) * map->lay[T_NODE_SIZE])) {
 		n = node_at(map, ++BUMP(map));
 	}
 	if (n)
@@ -488,6 +498,7 @@ static bool lpm_regions(struct exo_map *map, struct vm_run *run)
 const struct map_ops lpm_ops = {
     .check = lpm_check,
     .layout = lpm_layout,
+    .eager = lpm_eager,
     .lookup = lpm_lookup,
     .lookup_user = lpm_lookup_user,
     .update = lpm_update,

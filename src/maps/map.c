@@ -175,7 +175,9 @@ int exo_map_create_ext(const union bpf_attr *attr, const struct exo_map_ext *ext
 	if (!(attr->map_flags & BPF_F_ZERO_SEED) && getrandom(&hdr.seed, sizeof(hdr.seed), 0) < 0)
 		hdr.seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull ^ hdr.id;
 
-	fd = store_create_file(hdr.file_size, why, sizeof(why));
+	fd = store_create_file(hdr.file_size,
+			       MAP_PAGE + (probe.ops->eager ? probe.ops->eager(&probe) : data), why,
+			       sizeof(why));
 	if (fd < 0)
 		return exo_err(-fd, "map_create: %s", why);
 	if (pwrite(fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr)) {
@@ -269,6 +271,8 @@ struct exo_map *map_get_for(int fd, int need, const char *cmd)
 		return NULL;
 	}
 	map_maybe_recover(map);
+	exo_err(0, "%s",
+		""); /* ops that explain themselves set a message; op_result fills in the rest */
 	return map;
 }
 
@@ -301,7 +305,7 @@ static int lock_flag_ok(const struct exo_map *map, uint64_t flags, const char *c
 
 static int op_result(int err, const struct exo_map *map, const char *cmd)
 {
-	if (err < 0 && !strstr(exobpf_errmsg(), cmd)) {
+	if (err < 0 && !strcmp(exobpf_errmsg(), "no error")) {
 		const char *why = err == -ENOENT      ? "no such element"
 				  : err == -EEXIST    ? "element exists (BPF_NOEXIST)"
 				  : err == -E2BIG     ? "map is full or index out of range"
@@ -518,6 +522,8 @@ void exo_map_get_info(const struct exo_map *map, struct bpf_map_info *info)
 	info->value_size = map->value_size;
 	info->max_entries = map->max_entries;
 	info->map_flags = map->flags;
+	if (!map->hdr) /* a map-in-map template has no file */
+		return;
 	memcpy(info->name, map->hdr->name, sizeof(info->name));
 	info->name[sizeof(info->name) - 1] = '\0';
 	info->btf_key_type_id = map->hdr->btf_key_type_id;
@@ -567,7 +573,7 @@ int exo_map_spin_lock_off(const struct exo_map *map)
 
 bool exo_map_frozen(const struct exo_map *map)
 {
-	return __atomic_load_n(&map->hdr->frozen, __ATOMIC_ACQUIRE);
+	return map->hdr && __atomic_load_n(&map->hdr->frozen, __ATOMIC_ACQUIRE);
 }
 
 const struct exo_map *exo_map_inner(const struct exo_map *map)

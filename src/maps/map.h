@@ -41,7 +41,9 @@ uint32_t exo_map_id(const struct exo_map *map);
 int exo_map_spin_lock_off(const struct exo_map *map);
 bool exo_map_frozen(const struct exo_map *map);
 
-/* The inner-map template of ARRAY_OF_MAPS / HASH_OF_MAPS, else NULL. */
+/* The inner-map template of ARRAY_OF_MAPS / HASH_OF_MAPS, else NULL. Only
+ * the getters above work on it (type, sizes, flags; id 0, no name); it is
+ * not a live map and never reaches a helper. */
 const struct exo_map *exo_map_inner(const struct exo_map *map);
 
 /* An ARRAY's values as one area (global data, mmap-able arrays); NULL for
@@ -86,6 +88,9 @@ struct exo_prog_resolver {
 	uint32_t (*id)(const struct vm_prog *prog);
 };
 void exo_map_set_prog_resolver(const struct exo_prog_resolver *r);
+/* A program is going away: remove it from every PROG_ARRAY of this process
+ * (exobpf_prog__free calls it, so a tail call never reaches a freed one). */
+void exo_map_forget_prog(const struct vm_prog *prog);
 /* Store a program (NULL clears) at index of a PROG_ARRAY; takes a reference
  * through the resolver. */
 int exo_map_prog_array_set(struct exo_map *map, uint32_t index, struct vm_prog *prog);

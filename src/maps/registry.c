@@ -79,6 +79,14 @@ struct exo_map *exo_map_ref(struct exo_map *map)
 	return map;
 }
 
+void map_for_each_local(void (*fn)(struct exo_map *map, void *arg), void *arg)
+{
+	pthread_mutex_lock(&reg_mu);
+	for (struct exo_map *m = all_maps; m; m = m->next)
+		fn(m, arg);
+	pthread_mutex_unlock(&reg_mu);
+}
+
 bool exo_map_is_live(const void *ptr)
 {
 	bool live = false;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "exobpf/map.h"
 #include "maps/internal.h"
@@ -135,7 +136,42 @@ static void mkdir_p(const char *dir)
 	mkdir(tmp, 0700);
 }
 
-int store_create_file(uint64_t size, char *why, size_t whylen)
+/* The memory a map may use must exist before a program writes to it: a
+ * write to a tmpfs page that cannot be allocated is SIGBUS, which a library
+ * may never cause. So what Linux allocates at creation is allocated here at
+ * creation (fallocate, with Linux's ENOMEM when it does not fit) and what
+ * Linux allocates per element is reserved as elements are first used
+ * (store_reserve), failing that one update with ENOMEM instead. */
+static int reserve(int fd, uint64_t off, uint64_t len)
+{
+	int err;
+
+	if (!len)
+		return 0;
+	while ((err = posix_fallocate(fd, (off_t)off, (off_t)len)) == EINTR)
+		;
+	return err == EOPNOTSUPP || err == ENODEV ? 0 : -err; /* no fallocate: best effort */
+}
+
+int store_reserve(struct exo_map *map, uint64_t *reserved, uint64_t end)
+{
+	uint64_t r = __atomic_load_n(reserved, __ATOMIC_ACQUIRE), want;
+
+	if (end <= r)
+		return 0;
+	/* in 256 KiB steps: one call per many elements */
+	want = (end + (256u << 10) - 1) & ~(uint64_t)((256u << 10) - 1);
+	if (want > map->size - MAP_PAGE)
+		want = map->size - MAP_PAGE;
+	if (reserve(map->fd, MAP_PAGE + r, want - r))
+		return -ENOMEM;
+	while (r < want && !__atomic_compare_exchange_n(reserved, &r, want, false, __ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE))
+		;
+	return 0;
+}
+
+int store_create_file(uint64_t size, uint64_t eager, char *why, size_t whylen)
 {
 	const char *dir = exobpf_pin_dir();
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -151,10 +187,19 @@ int store_create_file(uint64_t size, char *why, size_t whylen)
 			 strerror(errno));
 		return -errno;
 	}
-	if (ftruncate(fd, (off_t)size) < 0) {
+	struct statvfs vfs;
+	if (fstatvfs(fd, &vfs) == 0 && vfs.f_bavail &&
+	    eager > (uint64_t)vfs.f_bavail * vfs.f_frsize) {
+		snprintf(why, whylen, "%llu bytes do not fit in the %llu bytes free in %s",
+			 (unsigned long long)eager, (unsigned long long)vfs.f_bavail * vfs.f_frsize,
+			 dir);
+		close(fd);
+		return -ENOMEM;
+	}
+	if (ftruncate(fd, (off_t)size) < 0 || reserve(fd, 0, eager)) {
 		int err = errno;
-		snprintf(why, whylen, "cannot size the map's file to %llu bytes: %s",
-			 (unsigned long long)size, strerror(err));
+		snprintf(why, whylen, "cannot allocate %llu bytes for the map: %s",
+			 (unsigned long long)eager, strerror(err));
 		close(fd);
 		return -ENOMEM;
 	}

@@ -35,7 +35,7 @@ check "dump -j has both" "2" "$("$exo" map dump m -j | grep -o '"key"' | wc -l |
 id=$("$exo" map show m | head -n 1 | cut -d: -f1)
 check "show" "$id: hash  name counts  flags 0x0" "$("$exo" map show m | head -n 1)"
 check "show -j" "{\"id\":$id,\"type\":\"hash\",\"name\":\"counts\",\"flags\":0,\"bytes_key\":4,\"bytes_value\":8,\"max_entries\":4,\"frozen\":0}" \
-	"$("$exo" -j 2>/dev/null; "$exo" map -j show m)"
+	"$("$exo" map -j show m)"
 check "show by id" "$id: hash  name counts  flags 0x0" "$("$exo" map show id "$id" | head -n 1)"
 check "show lists pinned maps" "yes" "$("$exo" map show | grep -q "^$id: hash" && echo yes)"
 check "getnext from start is a key" "yes" "$("$exo" map getnext m | tail -n 1 | grep -Eq '^0[12] 00 00 00$' && echo yes)"
@@ -64,6 +64,7 @@ check "unknown type exits 3" "3" "$?"
 check "kernel's EINVAL for a bad array" "1:yes" "$?:$(grep -q 'key_size must be 4' "$tmp/err" && echo yes)"
 "$exo" map dump nothing_here 2>"$tmp/err"
 check "missing pin exits 3" "3" "$?"
+check "errors in JSON with -j" "yes" "$("$exo" map -j lookup m key 9 0 0 0 2>/dev/null | grep -q '^{"error":"lookup: map_lookup_elem: map [0-9]* (hash): no such element"}$' && echo yes)"
 "$exo" map >/dev/null 2>&1
 check "no command exits 2" "2" "$?"
 

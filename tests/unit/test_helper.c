@@ -511,3 +511,57 @@ TEST(helper_trace_printk)
 	     NULL, NULL, 0, &b);
 	CHECK_EQ(b.r0, (uint64_t)-EINVAL);
 }
+
+/* bpf_map_update/lookup/delete_elem on a hash map, return codes and value
+ * packed into r0, against the kernel. */
+TEST(helper_map_update_lookup_delete)
+{
+	static const char *text =
+	    "*(u32 *)(r10 -4) = 7\n*(u64 *)(r10 -16) = 99\n"
+	    "r1 = map[fd:%d]\nr2 = r10\nr2 += -4\nr3 = r10\nr3 += -16\nr4 = 1\n"
+	    "call bpf_map_update_elem\nr6 = r0\nr6 &= 0xff\n"
+	    "r1 = map[fd:%d]\nr2 = r10\nr2 += -4\nr3 = r10\nr3 += -16\nr4 = 1\n"
+	    "call bpf_map_update_elem\nr0 &= 0xff\nr0 <<= 8\nr6 |= r0\n"
+	    "r1 = map[fd:%d]\nr2 = r10\nr2 += -4\ncall bpf_map_lookup_elem\n"
+	    "if r0 == 0 goto miss\nr0 = *(u64 *)(r0 +0)\nr0 <<= 16\nr6 |= r0\n"
+	    "miss:\n"
+	    "r1 = map[fd:%d]\nr2 = r10\nr2 += -4\ncall bpf_map_delete_elem\n"
+	    "r0 &= 0xff\nr0 <<= 24\nr6 |= r0\n"
+	    "r1 = map[fd:%d]\nr2 = r10\nr2 += -4\ncall bpf_map_delete_elem\n"
+	    "r0 &= 0xf\nr0 <<= 28\nr6 |= r0\n"
+	    "r0 = r6\nexit\n";
+	int e = exobpf_map_create(BPF_MAP_TYPE_HASH, "h", 4, 8, 4, NULL), k = -1;
+	struct both b;
+
+	CHECK(e >= 0);
+	if (kbpf_available())
+		k = kbpf_map_create(BPF_MAP_TYPE_HASH, 4, 8, 4, 0, 0, 0);
+	int ef[5] = {e, e, e, e, e}, kf[5] = {k, k, k, k, k};
+	BOTH(text, ef, k >= 0 ? kf : NULL, 0, &b);
+	/* 0, -EEXIST, 99, 0, -ENOENT (low nibble 0xe) */
+	EXPECT_BOTH(&b, (uint32_t)0xe0 << 24 | 99 << 16 | (uint8_t)-EEXIST << 8 | 0);
+	close(e);
+	if (k >= 0)
+		close(k);
+}
+
+/* A tail call into an empty slot (or past the end) falls through, on both. */
+TEST(helper_tail_call_fall_through)
+{
+	static const char *text = "r6 = r1\n"
+				  "r1 = r6\nr2 = map[fd:%d]\nr3 = 1\ncall bpf_tail_call\n"
+				  "r1 = r6\nr2 = map[fd:%d]\nr3 = 100\ncall bpf_tail_call\n"
+				  "r0 = 5\nexit\n";
+	int e = exobpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "pa", 4, 4, 4, NULL), k = -1;
+	struct both b;
+
+	CHECK(e >= 0);
+	if (kbpf_available())
+		k = kbpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0, 0, 0);
+	int ef[2] = {e, e}, kf[2] = {k, k};
+	BOTH(text, ef, k >= 0 ? kf : NULL, 0, &b);
+	EXPECT_BOTH(&b, 5);
+	close(e);
+	if (k >= 0)
+		close(k);
+}

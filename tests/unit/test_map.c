@@ -574,3 +574,99 @@ TEST(map_diff_lru_no_common_lru)
 	    BPF_MAP_TYPE_LRU_HASH, 8, 4, 4096, BPF_F_ZERO_SEED | BPF_F_NO_COMMON_LRU, 0, true};
 	run_diff(&m, 40, true, 9);
 }
+
+/* Absurd sizes: the kernel's verdicts (ENOMEM where it cannot allocate,
+ * E2BIG where the hash needs too many buckets, success where it allocates
+ * only as elements arrive), and never a crash. */
+TEST(map_absurd_sizes)
+{
+	static const struct {
+		enum bpf_map_type t;
+		uint32_t k, v, n, flags;
+		int err;
+	} c[] = {
+	    {BPF_MAP_TYPE_ARRAY, 4, 0x7fffffff, 0xffffffff, 0, -ENOMEM},
+	    {BPF_MAP_TYPE_ARRAY, 4, 1 << 20, 1 << 20, 0, -ENOMEM},
+	    {BPF_MAP_TYPE_HASH, 4, 1 << 20, 0xffffffff, 0, -E2BIG},
+	    {BPF_MAP_TYPE_HASH, 4, 8, 0x80000001, BPF_F_NO_PREALLOC, -E2BIG},
+	    {BPF_MAP_TYPE_HASH, 4, 8, 1u << 28, BPF_F_NO_PREALLOC, -E2BIG},
+	    {BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 0xffffffff, 0, -ENOMEM},
+	    {BPF_MAP_TYPE_QUEUE, 0, 1 << 20, 1 << 20, 0, -ENOMEM},
+	    {BPF_MAP_TYPE_LPM_TRIE, 8, 8, 0xffffffff, BPF_F_NO_PREALLOC, 0},
+	    {BPF_MAP_TYPE_HASH, 4, 8, 1u << 22, BPF_F_NO_PREALLOC, 0},
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int fd = mk(c[i].t, c[i].k, c[i].v, c[i].n, c[i].flags);
+		CHECK_MSG(c[i].err ? fd == c[i].err : fd >= 0, "case %zu: %d (%s)", i, fd,
+			  exobpf_errmsg());
+		if (fd >= 0) {
+			/* usable: an element of the lazily allocated map goes in */
+			uint8_t key[8] = {32}, val[8] = {1};
+			CHECK_EQ(exobpf_map_update_elem(fd, key, val, 0), 0);
+			close(fd);
+		}
+		if (kbpf_available()) {
+			int kfd = kbpf_map_create(c[i].t, c[i].k, c[i].v, c[i].n, c[i].flags, 0, 0);
+			CHECK_MSG(c[i].err ? kfd == c[i].err : kfd >= 0, "case %zu: kernel %d", i,
+				  kfd);
+			if (kfd >= 0)
+				close(kfd);
+		}
+	}
+}
+
+/* Every refusal names the input and the place. */
+TEST(map_error_messages)
+{
+	int fd;
+	uint32_t k = 0;
+	uint64_t v = 0;
+	char path[256];
+
+	CHECK_EQ(mk(BPF_MAP_TYPE_ARRAY, 8, 4, 1, 0), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(), "map_create: array: key_size must be 4");
+	CHECK_EQ(mk(BPF_MAP_TYPE_HASH, 4, 4, 1, BPF_F_MMAPABLE), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(), "map_flags 0x400 are not valid for a hash map");
+	CHECK_EQ(mk((enum bpf_map_type)200, 4, 4, 1, 0), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(), "map_type 200 is not a map type exobpf implements");
+	CHECK_EQ(mk(BPF_MAP_TYPE_ARRAY, 4, 4, 1, BPF_F_RDONLY | BPF_F_WRONLY), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(), "BPF_F_RDONLY and BPF_F_WRONLY together");
+	fd = mk(BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
+	CHECK(fd >= 0);
+	CHECK_EQ(exobpf_map_lookup_elem(fd, &k, NULL), -EFAULT);
+	CHECK_CONTAINS(exobpf_errmsg(), "map_lookup_elem: value is NULL");
+	CHECK_EQ(exobpf_map_lookup_elem_flags(fd, &k, &v, 8), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(), "flags 0x8: only BPF_F_LOCK is allowed");
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, BPF_F_LOCK), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(),
+		       "map_update_elem: BPF_F_LOCK on a map whose values have no bpf_spin_lock");
+	k = 5;
+	CHECK_EQ(exobpf_map_update_elem(fd, &k, &v, 0), -E2BIG);
+	CHECK_CONTAINS(exobpf_errmsg(), "(array): map is full or index out of range");
+	CHECK_EQ(exobpf_obj_pin(fd, "msg_pin"), 0);
+	CHECK_EQ(exobpf_obj_pin(fd, "msg_pin"), -EEXIST);
+	snprintf(path, sizeof(path), "%s/msg_pin", exobpf_pin_dir());
+	CHECK_CONTAINS(exobpf_errmsg(), path);
+	unlink(path);
+	struct bpf_map_info info[2];
+	uint32_t len = sizeof(info);
+	memset(info, 0, sizeof(info));
+	((uint8_t *)&info[1])[3] = 1;
+	CHECK_EQ(exobpf_map_get_info_by_fd(fd, info, &len), -E2BIG);
+	CHECK_CONTAINS(exobpf_errmsg(), "beyond struct bpf_map_info");
+	close(fd);
+	/* a regular file that is not a map */
+	snprintf(path, sizeof(path), "%s/not_a_map", exobpf_pin_dir());
+	FILE *f = fopen(path, "w");
+	CHECK(f);
+	for (int i = 0; i < 5000; i++)
+		fputc('x', f);
+	fclose(f);
+	CHECK_EQ(exobpf_obj_get(path), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(), "is not a map");
+	unlink(path);
+	CHECK_EQ(exobpf_set_num_slots(100000), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(), "exceed the limit");
+	CHECK_EQ(exobpf_set_pin_dir(""), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(), "exobpf_set_pin_dir");
+}

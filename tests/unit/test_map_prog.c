@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "exobpf/exobpf.h"
+#include "maps/map.h"
 #include "test.h"
 #include "util.h"
 
@@ -213,10 +214,34 @@ TEST(map_prog_tail_call)
 	CHECK_EQ(run(caller, false, &r0), 0);
 	CHECK_EQ(r0, 77);
 	CHECK_EQ(exobpf_map_set_prog(pa, 4, target), -E2BIG);
-	/* user space cannot store a program by fd without the bpf() layer */
-	uint32_t fd = 0;
-	CHECK_EQ(exobpf_map_update_elem(pa, &k, &fd, 0), -EBADF);
+	/* user space cannot store a program by fd without the bpf() layer:
+	 * any open fd is "not a program" (EINVAL), a closed one EBADF, as in
+	 * Linux; the kernel's prog array says the same */
+	uint32_t fd = (uint32_t)pa, bad = 9999;
+	CHECK_EQ(exobpf_map_update_elem(pa, &k, &fd, 0), -EINVAL);
+	CHECK_EQ(exobpf_map_update_elem(pa, &k, &bad, 0), -EBADF);
 	CHECK_EQ(exobpf_map_update_elem(pa, &k, &fd, BPF_NOEXIST), -EINVAL);
+	if (kbpf_available()) {
+		int kpa = kbpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0, 0, 0);
+		struct bpf_insn ret0[] = {{.code = BPF_ALU64 | BPF_MOV | BPF_K},
+					  {.code = BPF_JMP | BPF_EXIT}};
+		int kp = kbpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, ret0, 2, NULL, 0, 0);
+		uint32_t kfd = (uint32_t)kpa, kpfd = (uint32_t)kp, id;
+		CHECK(kpa >= 0 && kp >= 0);
+		CHECK_EQ(kbpf_map_update(kpa, &k, &kfd, 0), -EINVAL);
+		CHECK_EQ(kbpf_map_update(kpa, &k, &bad, 0), -EBADF);
+		CHECK_EQ(kbpf_map_update(kpa, &k, &kpfd, BPF_NOEXIST), -EINVAL);
+		CHECK_EQ(kbpf_map_lookup(kpa, &k, &id, 0), -ENOENT);
+		CHECK_EQ(kbpf_map_update(kpa, &k, &kpfd, 0), 0);
+		CHECK_EQ(kbpf_map_lookup(kpa, &k, &id, 0), 0);
+		CHECK_EQ(kbpf_map_delete(kpa, &k), 0);
+		CHECK_EQ(kbpf_map_delete(kpa, &k), -ENOENT);
+		uint32_t k9 = 9;
+		CHECK_EQ(kbpf_map_delete(kpa, &k9), -E2BIG);
+		CHECK_EQ(kbpf_map_update(kpa, &k9, &kpfd, 0), -E2BIG);
+		close(kp);
+		close(kpa);
+	}
 	CHECK_EQ(exobpf_map_delete_elem(pa, &k), 0);
 	CHECK_EQ(exobpf_map_delete_elem(pa, &k), -ENOENT);
 	k = 9;
@@ -249,6 +274,14 @@ TEST(map_prog_tail_call)
 	k = 0;
 	CHECK_EQ(exobpf_map_lookup_elem(cnt, &k, &v), 0);
 	CHECK_EQ(v, 34);
+	/* freeing a program takes it out of the array: the caller falls through */
+	CHECK_EQ(exobpf_map_set_prog(pa, 1, target), 0);
+	exobpf_prog__free(target);
+	target = NULL;
+	CHECK_EQ(run(caller, true, &r0), 0);
+	CHECK_EQ(r0, 5);
+	k = 1;
+	CHECK_EQ(exobpf_map_lookup_elem(pa, &k, &id), -ENOENT);
 	CHECK_EQ(exobpf_map_set_prog(pa, 0, NULL), 0);
 	exobpf_prog__free(self);
 	exobpf_prog__free(caller);
@@ -410,4 +443,50 @@ TEST(map_perf_event_array_errors)
 		close(kpe);
 	}
 	close(pe);
+}
+
+/* What the verifier reads about a map: getters on the object, and the
+ * map-in-map template (which has no file of its own). */
+TEST(map_internal_getters)
+{
+	int inner = exobpf_map_create(BPF_MAP_TYPE_HASH, "in", 8, 16, 32, NULL);
+	struct exobpf_map_create_opts o = {
+	    .sz = sizeof(o), .inner_map_fd = (uint32_t)inner, .map_flags = BPF_F_RDONLY};
+	int outer = exobpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "out", 4, 4, 3, &o);
+	struct exo_map *m;
+	const struct exo_map *t;
+	struct bpf_map_info info;
+
+	CHECK(inner >= 0 && outer >= 0);
+	m = exo_map_get(outer);
+	CHECK(m);
+	CHECK_EQ(exo_map_type(m), BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	CHECK_EQ(exo_map_max_entries(m), 3);
+	CHECK_EQ(exo_map_flags(m), BPF_F_RDONLY);
+	CHECK(!exo_map_frozen(m));
+	CHECK_EQ(exo_map_spin_lock_off(m), -1);
+	t = exo_map_inner(m);
+	CHECK(t);
+	CHECK_EQ(exo_map_type(t), BPF_MAP_TYPE_HASH);
+	CHECK_EQ(exo_map_key_size(t), 8);
+	CHECK_EQ(exo_map_value_size(t), 16);
+	CHECK_EQ(exo_map_max_entries(t), 32);
+	CHECK(!exo_map_frozen(t));
+	exo_map_get_info(t, &info);
+	CHECK_EQ(info.type, BPF_MAP_TYPE_HASH);
+	CHECK_EQ(info.id, 0);
+	CHECK(!exo_map_inner(t));
+	size_t sz;
+	CHECK(!exo_map_value_area(m, &sz));
+	exo_map_put(m);
+	int arr = exobpf_map_create(BPF_MAP_TYPE_ARRAY, "data", 4, 12, 3, NULL);
+	m = exo_map_get(arr);
+	CHECK(m);
+	CHECK(exo_map_value_area(m, &sz));
+	CHECK_EQ(sz, 3 * 16); /* values rounded up to 8 bytes */
+	CHECK_EQ(exo_map_value_area_offset(m) % 4096, 0);
+	exo_map_put(m);
+	close(arr);
+	close(outer);
+	close(inner);
 }
