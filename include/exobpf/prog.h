@@ -3,7 +3,9 @@
 #ifndef EXOBPF_PROG_H
 #define EXOBPF_PROG_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <linux/bpf.h>
 
@@ -28,6 +30,7 @@ enum exobpf_prog_flags {
 	EXOBPF_PROG_INTERP = 1 << 0,	/* never JIT-compile */
 	EXOBPF_PROG_NO_VERIFY = 1 << 1, /* skip the verifier (unsafe: run checked) */
 	EXOBPF_PROG_UNPRIV = 1 << 2,	/* verify with Linux's rules for unprivileged users */
+	EXOBPF_PROG_JIT_BLIND = 1 << 3, /* JIT with constant blinding (Linux: bpf_jit_harden) */
 };
 
 struct exobpf_prog_opts {
@@ -64,6 +67,26 @@ EXOBPF_API const char *exobpf_prog__name(const struct exobpf_prog *prog);
 EXOBPF_API enum bpf_prog_type exobpf_prog__type(const struct exobpf_prog *prog);
 EXOBPF_API const struct bpf_insn *exobpf_prog__insns(const struct exobpf_prog *prog);
 EXOBPF_API size_t exobpf_prog__insn_cnt(const struct exobpf_prog *prog);
+
+/* Does the program run as machine code (JIT-compiled)? */
+EXOBPF_API bool exobpf_prog__is_jited(const struct exobpf_prog *prog);
+
+/* Flags of the dump calls: exobpf_prog__dump_jited and
+ * exobpf_program__dump_xlated (exobpf/object.h). One enum, so the bits of
+ * both never overlap. */
+enum exobpf_dump_flags {
+	EXOBPF_DUMP_MAP_NAMES = 1 << 0, /* xlated: map[NAME] instead of Linux's map[id:N] */
+	EXOBPF_DUMP_LINES = 1 << 1,	/* xlated: "; source line" before each line's code */
+	/* xlated: every slot's fields, "N: code=18 dst=1 src=2 off=0 imm=map:NAME",
+	 * for comparing with what libbpf hands the kernel */
+	EXOBPF_DUMP_RAW = 1 << 2,
+	EXOBPF_DUMP_JSON = 1 << 3, /* jited: one JSON object instead of text */
+};
+
+/* Write the program's machine code to out, disassembled and interleaved with
+ * the eBPF instruction each block comes from (bpftool's `prog dump jited`).
+ * -ENOENT when the program is interpreted. */
+EXOBPF_API int exobpf_prog__dump_jited(const struct exobpf_prog *prog, FILE *out, unsigned flags);
 
 enum exobpf_run_flags {
 	EXOBPF_RUN_CHECKED = 1 << 0, /* bounds-check every access; stop with an error */
