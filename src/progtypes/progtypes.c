@@ -23,10 +23,12 @@ static const struct pt_info infos[] = {
      0},
     {BPF_PROG_TYPE_SCHED_ACT, "sched_act", HG_BASE | HG_SKB | HG_TC, true, true, true, true, false,
      0},
-    {BPF_PROG_TYPE_CGROUP_SKB, "cgroup_skb", HG_BASE | HG_SKB | HG_CGROUP_SKB, true, false, true, true, false, 0},
+    {BPF_PROG_TYPE_CGROUP_SKB, "cgroup_skb", HG_BASE | HG_SKB | HG_CGROUP_SKB, true, false, true,
+     true, false, 0},
     {BPF_PROG_TYPE_LWT_IN, "lwt_in", HG_BASE | HG_SKB, true, false, false, true, false, 0},
     {BPF_PROG_TYPE_LWT_OUT, "lwt_out", HG_BASE | HG_SKB, true, false, false, true, false, 0},
-    {BPF_PROG_TYPE_LWT_XMIT, "lwt_xmit", HG_BASE | HG_SKB | HG_LWT_XMIT, true, true, false, true, false, 0},
+    {BPF_PROG_TYPE_LWT_XMIT, "lwt_xmit", HG_BASE | HG_SKB | HG_LWT_XMIT, true, true, false, true,
+     false, 0},
     {BPF_PROG_TYPE_SK_SKB, "sk_skb", HG_BASE | HG_SKB, true, true, false, true, false, 0},
     {BPF_PROG_TYPE_XDP, "xdp", HG_BASE | HG_XDP, true, true, false, false, true, 0},
     {BPF_PROG_TYPE_KPROBE, "kprobe", HG_BASE | HG_TRACING, false, false, false, false, false,
@@ -361,27 +363,28 @@ static uint32_t be16_at(const uint8_t *p)
 	return (uint32_t)p[0] << 8 | p[1];
 }
 
+uint32_t pt_eth_protocol(const uint8_t *eth, uint32_t len)
+{
+	if (be16_at(eth + 12) >= 0x600)
+		return (uint32_t)eth[12] | (uint32_t)eth[13] << 8;
+	/* 802.3 frames: raw IPX (0xffff) or 802.2 LLC */
+	if (len >= 16 && eth[14] == 0xff && eth[15] == 0xff)
+		return 0x0100; /* htons(ETH_P_802_3) */
+	return 0x0400;	       /* htons(ETH_P_802_2) */
+}
+
 /* Linux's eth_type_trans on the loopback device (address 00:00:00:00:00:00):
  * the packet type and the protocol as a __be16 read little-endian. */
 static void eth_trans(const uint8_t *eth, uint32_t len, uint32_t *pkt_type, uint32_t *proto)
 {
 	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	static const uint8_t zero[6];
-	uint32_t h_proto = be16_at(eth + 12);
 
 	if (eth[0] & 1)
 		*pkt_type = memcmp(eth, bcast, 6) ? PACKET_MULTICAST : PACKET_BROADCAST;
 	else
 		*pkt_type = memcmp(eth, zero, 6) ? PACKET_OTHERHOST : PACKET_HOST;
-	if (h_proto >= 0x600) {
-		*proto = (uint32_t)eth[12] | (uint32_t)eth[13] << 8;
-		return;
-	}
-	/* 802.3 frames: raw IPX (0xffff) or 802.2 LLC */
-	if (len >= 16 && eth[14] == 0xff && eth[15] == 0xff)
-		*proto = 0x0100; /* htons(ETH_P_802_3) */
-	else
-		*proto = 0x0400; /* htons(ETH_P_802_2) */
+	*proto = pt_eth_protocol(eth, len);
 }
 
 static int build_skb(const struct pt_info *pt, const uint8_t *data, uint32_t size,
@@ -539,7 +542,8 @@ void pt_run_ctx_out(const struct pt_info *pt, const struct pt_run_ctx *rc, void 
 			len = (uint32_t)(rc->skb->data_end - rc->skb->data);
 			/* Linux gives layer-3 types' output a link-layer header
 			 * again: hard_header_len zero bytes before the data */
-			if (pt->type != BPF_PROG_TYPE_SCHED_CLS && pt->type != BPF_PROG_TYPE_SCHED_ACT)
+			if (pt->type != BPF_PROG_TYPE_SCHED_CLS &&
+			    pt->type != BPF_PROG_TYPE_SCHED_ACT)
 				zeros = EXO_ETH_HLEN;
 		} else if (pt->ctx_is_xdp) {
 			from = (const uint8_t *)(uintptr_t)rc->xdp->data;

@@ -63,14 +63,14 @@ struct exo_xdp {
 #define EXO_XDP_TAILROOM   320
 #define EXO_XDP_FRAME_SIZE 4096
 
-#define EXO_XDP_HEADROOM    256 /* XDP_PACKET_HEADROOM */
-#define EXO_SKB_HEADROOM     512 /* vlan tags and change_head fit without moving the buffer */
-#define EXO_TP_CTX_SIZE	    2048 /* PERF_MAX_TRACE_SIZE */
-#define EXO_RAW_TP_CTX_SIZE (12 * 8)
-#define EXO_PT_REGS_SIZE    168 /* x86-64 struct pt_regs */
-#define EXO_PERF_EVENT_SIZE 184 /* struct bpf_perf_event_data */
+#define EXO_XDP_HEADROOM     256  /* XDP_PACKET_HEADROOM */
+#define EXO_SKB_HEADROOM     512  /* vlan tags and change_head fit without moving the buffer */
+#define EXO_TP_CTX_SIZE	     2048 /* PERF_MAX_TRACE_SIZE */
+#define EXO_RAW_TP_CTX_SIZE  (12 * 8)
+#define EXO_PT_REGS_SIZE     168   /* x86-64 struct pt_regs */
+#define EXO_PERF_EVENT_SIZE  184   /* struct bpf_perf_event_data */
 #define EXO_SYSCALL_CTX_SIZE 65535 /* U16_MAX: a syscall program's ctx_in at most */
-#define EXO_ETH_HLEN	    14
+#define EXO_ETH_HLEN	     14
 
 /* What a context load gives the program. */
 enum pt_val {
@@ -121,6 +121,11 @@ bool pt_ret_range(const struct pt_info *pt, enum bpf_attach_type eat, struct tnu
 int pt_type_by_name(const char *name);
 /* "xdp", ... for messages; "unknown" for types without a name. */
 const char *pt_type_name(enum bpf_prog_type type);
+
+/* skb->protocol for an Ethernet frame of len >= 14 bytes, as Linux's
+ * eth_type_trans sets it: the EtherType (__be16 read little-endian), or
+ * 802.3/802.2 for length fields. */
+uint32_t pt_eth_protocol(const uint8_t *eth, uint32_t len);
 
 /* A test-run context, built like BPF_PROG_TEST_RUN builds it. */
 struct pt_run_ctx {
