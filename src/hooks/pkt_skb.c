@@ -13,9 +13,9 @@
 #include "hooks/csum.h"
 #include "hooks/pkt.h"
 
-#define ENOTSUPP_	 524    /* Linux's internal ENOTSUPP */
-#define SKB_MAX_LEN_LO	 65550  /* lo: MTU 65536 + its 14-byte link header */
-#define CSUM_MANGLED_0_	 0xffff /* what a UDP checksum of 0 is written as */
+#define ENOTSUPP_	524    /* Linux's internal ENOTSUPP */
+#define SKB_MAX_LEN_LO	65550  /* lo: MTU 65536 + its 14-byte link header */
+#define CSUM_MANGLED_0_ 0xffff /* what a UDP checksum of 0 is written as */
 
 static struct exo_skb *skb_of(struct vm_run *run, uint64_t r1)
 {
@@ -31,8 +31,8 @@ bool pkt_mem_ok(struct vm_run *run, uint64_t addr, uint64_t size, bool write, co
 {
 	if (vm_mem_ok(run, (uintptr_t)addr, size, write))
 		return true;
-	vm_fail(run, VM_FAULT_HELPER_ARG, "%s: %llu bytes at 0x%llx are not the program's",
-		helper, (unsigned long long)size, (unsigned long long)addr);
+	vm_fail(run, VM_FAULT_HELPER_ARG, "%s: %llu bytes at 0x%llx are not the program's", helper,
+		(unsigned long long)size, (unsigned long long)addr);
 	return false;
 }
 

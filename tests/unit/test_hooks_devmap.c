@@ -24,9 +24,9 @@ TEST(devmap_create_rules_match_linux)
 	} cases[] = {
 	    {BPF_MAP_TYPE_DEVMAP, 4, 4, 4, 0, 0},
 	    {BPF_MAP_TYPE_DEVMAP, 4, 8, 4, 0, 0},
-	    {BPF_MAP_TYPE_DEVMAP, 4, 6, 4, 0, -EINVAL},	       /* neither 4 nor 8 */
-	    {BPF_MAP_TYPE_DEVMAP, 8, 4, 4, 0, -EINVAL},	       /* key must be 4 */
-	    {BPF_MAP_TYPE_DEVMAP, 4, 4, 0, 0, -EINVAL},	       /* no entries */
+	    {BPF_MAP_TYPE_DEVMAP, 4, 6, 4, 0, -EINVAL},		     /* neither 4 nor 8 */
+	    {BPF_MAP_TYPE_DEVMAP, 8, 4, 4, 0, -EINVAL},		     /* key must be 4 */
+	    {BPF_MAP_TYPE_DEVMAP, 4, 4, 0, 0, -EINVAL},		     /* no entries */
 	    {BPF_MAP_TYPE_DEVMAP, 4, 4, 4, BPF_F_MMAPABLE, -EINVAL}, /* not a devmap flag */
 	    {BPF_MAP_TYPE_DEVMAP, 4, 4, 4, BPF_F_RDONLY_PROG, -EINVAL},
 	    {BPF_MAP_TYPE_DEVMAP, 4, 4, 4, BPF_F_RDONLY, 0},

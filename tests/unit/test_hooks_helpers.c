@@ -40,8 +40,8 @@ static bool run_cases(const struct hcase *cases, size_t n, const int *efds, cons
 	if (!b)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		struct pkt_prog p = {.type = cases[i].type, .text = cases[i].text,
-				     .efds = efds, .kfds = kfds};
+		struct pkt_prog p = {
+		    .type = cases[i].type, .text = cases[i].text, .efds = efds, .kfds = kfds};
 
 		if (!pkt_run_both(&p, pkt, (uint32_t)len, NULL, 0, b)) {
 			snprintf(err, errlen, "%s: %s", cases[i].name, b->why);
@@ -55,8 +55,8 @@ static bool run_cases(const struct hcase *cases, size_t n, const int *efds, cons
 			return false;
 		}
 		if (b->kernel_tried && !b->kern.ran) {
-			snprintf(err, errlen, "%s: Linux refused the program: %.900s", cases[i].name,
-				 b->klog);
+			snprintf(err, errlen, "%s: Linux refused the program: %.900s",
+				 cases[i].name, b->klog);
 			free(b);
 			return false;
 		}
@@ -71,8 +71,8 @@ static bool run_cases(const struct hcase *cases, size_t n, const int *efds, cons
 	return true;
 }
 
-#define CALL5(helper, off, from, to, flags)                                                      \
-	"r6 = r1\nr1 = r6\nr2 = " #off "\nr3 = " #from "\nr4 = " #to "\nr5 = " #flags              \
+#define CALL5(helper, off, from, to, flags)                                           \
+	"r6 = r1\nr1 = r6\nr2 = " #off "\nr3 = " #from "\nr4 = " #to "\nr5 = " #flags \
 	"\ncall " helper "\nexit\n"
 
 /* Argument checks of the checksum helpers: offsets and flags. */
@@ -81,8 +81,8 @@ TEST(hooks_csum_replace_arguments)
 	static const struct hcase cases[] = {
 	    {"l3 odd offset", BPF_PROG_TYPE_SCHED_CLS, CALL5("bpf_l3_csum_replace", 25, 0, 1, 2),
 	     (uint32_t)-EFAULT},
-	    {"l3 past the end", BPF_PROG_TYPE_SCHED_CLS,
-	     CALL5("bpf_l3_csum_replace", 58, 0, 1, 2), (uint32_t)-EFAULT},
+	    {"l3 past the end", BPF_PROG_TYPE_SCHED_CLS, CALL5("bpf_l3_csum_replace", 58, 0, 1, 2),
+	     (uint32_t)-EFAULT},
 	    {"l3 last field", BPF_PROG_TYPE_SCHED_CLS, CALL5("bpf_l3_csum_replace", 56, 0, 1, 2),
 	     0},
 	    {"l3 huge offset", BPF_PROG_TYPE_SCHED_CLS,
@@ -94,8 +94,8 @@ TEST(hooks_csum_replace_arguments)
 	    {"l3 diff with from", BPF_PROG_TYPE_SCHED_CLS,
 	     CALL5("bpf_l3_csum_replace", 24, 1, 1, 0), (uint32_t)-EINVAL},
 	    {"l3 diff", BPF_PROG_TYPE_SCHED_CLS, CALL5("bpf_l3_csum_replace", 24, 0, 0x1234, 0), 0},
-	    {"l3 size 2", BPF_PROG_TYPE_SCHED_CLS, CALL5("bpf_l3_csum_replace", 24, 0x4011, 0x3f11, 2),
-	     0},
+	    {"l3 size 2", BPF_PROG_TYPE_SCHED_CLS,
+	     CALL5("bpf_l3_csum_replace", 24, 0x4011, 0x3f11, 2), 0},
 	    {"l3 size 4", BPF_PROG_TYPE_SCHED_CLS,
 	     CALL5("bpf_l3_csum_replace", 24, 0x0a01a8c0, 0x0b01a8c0, 4), 0},
 	    {"l4 pseudo size 4", BPF_PROG_TYPE_SCHED_CLS,
@@ -123,9 +123,9 @@ TEST(hooks_csum_replace_arguments)
 	unsigned nk;
 	char err[1200];
 
-	CHECK_MSG(run_cases(cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, &nk, err,
-			    sizeof(err)),
-		  "%s", err);
+	CHECK_MSG(
+	    run_cases(cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, &nk, err, sizeof(err)),
+	    "%s", err);
 	if (!nk)
 		SKIP("bpf() not usable: exobpf's return values checked alone");
 }
@@ -254,9 +254,9 @@ TEST(hooks_skb_resize_and_fields)
 	unsigned nk;
 	char err[1200];
 
-	CHECK_MSG(run_cases(cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, &nk, err,
-			    sizeof(err)),
-		  "%s", err);
+	CHECK_MSG(
+	    run_cases(cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, &nk, err, sizeof(err)),
+	    "%s", err);
 	if (!nk)
 		SKIP("bpf() not usable: exobpf's return values checked alone");
 }
@@ -278,9 +278,9 @@ TEST(hooks_redirect_return_codes)
 	unsigned nk;
 	char err[1200];
 
-	CHECK_MSG(run_cases(cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, &nk, err,
-			    sizeof(err)),
-		  "%s", err);
+	CHECK_MSG(
+	    run_cases(cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, &nk, err, sizeof(err)),
+	    "%s", err);
 	if (!nk)
 		SKIP("bpf() not usable: exobpf's return values checked alone");
 }
@@ -290,8 +290,8 @@ TEST(hooks_redirect_return_codes)
 TEST(hooks_redirect_map)
 {
 	static const struct hcase cases[] = {
-	    {"hit", BPF_PROG_TYPE_XDP, "r1 = map[fd:%d]\nr2 = 0\nr3 = 0\ncall bpf_redirect_map\nexit\n",
-	     XDP_REDIRECT},
+	    {"hit", BPF_PROG_TYPE_XDP,
+	     "r1 = map[fd:%d]\nr2 = 0\nr3 = 0\ncall bpf_redirect_map\nexit\n", XDP_REDIRECT},
 	    {"miss passes", BPF_PROG_TYPE_XDP,
 	     "r1 = map[fd:%d]\nr2 = 3\nr3 = 2\ncall bpf_redirect_map\nexit\n", XDP_PASS},
 	    {"miss drops", BPF_PROG_TYPE_XDP,
@@ -391,9 +391,9 @@ TEST(hooks_xdp_resize_and_bytes)
 	unsigned nk, nk2;
 	char err[1200];
 
-	CHECK_MSG(run_cases(cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, &nk, err,
-			    sizeof(err)),
-		  "%s", err);
+	CHECK_MSG(
+	    run_cases(cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, &nk, err, sizeof(err)),
+	    "%s", err);
 	CHECK_MSG(run_cases(store, 2, NULL, NULL, &nk2, err, sizeof(err)), "%s", err);
 	if (!nk)
 		SKIP("bpf() not usable: exobpf's return values checked alone");
