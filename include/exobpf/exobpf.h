@@ -10,5 +10,6 @@
 #include "exobpf/btf.h"
 #include "exobpf/object.h"
 #include "exobpf/verifier.h"
+#include "exobpf/hook.h"
 
 #endif
