@@ -71,16 +71,9 @@ EXOBPF_API size_t exobpf_prog__insn_cnt(const struct exobpf_prog *prog);
 /* Does the program run as machine code (JIT-compiled)? */
 EXOBPF_API bool exobpf_prog__is_jited(const struct exobpf_prog *prog);
 
-/* Flags of the dump calls: exobpf_prog__dump_jited and
- * exobpf_program__dump_xlated (exobpf/object.h). One enum, so the bits of
- * both never overlap. */
-enum exobpf_dump_flags {
-	EXOBPF_DUMP_MAP_NAMES = 1 << 0, /* xlated: map[NAME] instead of Linux's map[id:N] */
-	EXOBPF_DUMP_LINES = 1 << 1,	/* xlated: "; source line" before each line's code */
-	/* xlated: every slot's fields, "N: code=18 dst=1 src=2 off=0 imm=map:NAME",
-	 * for comparing with what libbpf hands the kernel */
-	EXOBPF_DUMP_RAW = 1 << 2,
-	EXOBPF_DUMP_JSON = 1 << 3, /* jited: one JSON object instead of text */
+/* (a tag of its own: object.h's exobpf_dump_flags are the xlated dump's) */
+enum exobpf_jited_dump_flags {
+	EXOBPF_DUMP_JSON = 1 << 0, /* one JSON object instead of text */
 };
 
 /* Write the program's machine code to out, disassembled and interleaved with
@@ -90,6 +83,7 @@ EXOBPF_API int exobpf_prog__dump_jited(const struct exobpf_prog *prog, FILE *out
 
 enum exobpf_run_flags {
 	EXOBPF_RUN_CHECKED = 1 << 0, /* bounds-check every access; stop with an error */
+	EXOBPF_RUN_INTERP = 1 << 1,  /* the interpreter, even for a JIT-compiled program */
 };
 
 /* One test run, shaped after BPF_PROG_TEST_RUN. */
