@@ -132,7 +132,13 @@ EXOBPF_API int exobpf_map__set_pin_path(struct exobpf_map *map, const char *path
 EXOBPF_API bool exobpf_map__is_pinned(const struct exobpf_map *map);
 EXOBPF_API int exobpf_map__pin(struct exobpf_map *map, const char *path);
 EXOBPF_API int exobpf_map__unpin(struct exobpf_map *map, const char *path);
-/* Flags: enum exobpf_dump_flags (exobpf/prog.h). */
+enum exobpf_dump_flags {
+	EXOBPF_DUMP_MAP_NAMES = 1 << 0, /* map[NAME] instead of Linux's map[id:N] */
+	EXOBPF_DUMP_LINES = 1 << 1,	/* "; source line" before the code of each line */
+	/* every slot's fields, "N: code=18 dst=1 src=2 off=0 imm=map:NAME", for
+	 * comparing with what libbpf hands the kernel */
+	EXOBPF_DUMP_RAW = 1 << 2,
+};
 
 /* The relocated program in the text of bpftool prog dump xlated
  * ("   0: (b7) r0 = 0"), after load. 0 or -errno. */
