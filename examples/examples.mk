@@ -13,3 +13,6 @@ $(EX_OUT)/demo: examples/demo.c examples/firewall.h $(OUT)/libexobpf.a
 
 .PHONY: examples
 examples: $(EX_OUT)/firewall.bpf.o $(EX_OUT)/demo
+
+# tests/suites/60-hooks-cli.sh runs the demo's firewall
+test check: examples
