@@ -17,6 +17,10 @@ struct cap_in {
 	char *path;
 	uint64_t seq;
 	long offset; /* where the next packet record starts */
+	/* pcap records are a 16-byte header and the data, so offsets are
+	 * counted; pcapng blocks vary, so they are asked of the stream (an
+	 * lseek per packet) */
+	bool pcapng;
 };
 
 struct cap_out {
@@ -48,6 +52,9 @@ struct cap_in *cap_in_open(const char *path)
 		exo_err(ENOMEM, "%s: out of memory", path);
 		return NULL;
 	}
+	uint8_t magic[4] = {0};
+	c->pcapng = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "\x0a\x0d\x0d\x0a", 4);
+	rewind(f);
 	c->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!c->p) {
 		fclose(f);
@@ -88,7 +95,7 @@ int cap_in_next(struct cap_in *c, struct cap_pkt *pkt)
 	pkt->len = h->len < h->caplen ? h->caplen : h->len;
 	pkt->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
 	pkt->seq = c->seq;
-	c->offset = ftell(pcap_file(c->p));
+	c->offset = c->pcapng ? ftell(pcap_file(c->p)) : c->offset + 16 + (long)h->caplen;
 	return 1;
 }
 

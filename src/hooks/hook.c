@@ -655,7 +655,11 @@ static int offline_run(struct exobpf_pkt_hook *h)
 	pthread_mutex_init(&o.mu, NULL);
 	pthread_cond_init(&o.go, NULL);
 	pthread_cond_init(&o.done, NULL);
-	for (; started < h->nworkers; started++) {
+	/* One worker runs in the caller's thread: handing batches to a thread
+	 * and back costs more than reading and writing them alongside gains. */
+	bool inline_run = h->nworkers == 1;
+
+	for (; !inline_run && started < h->nworkers; started++) {
 		h->workers[started].offline = &o;
 		if ((err = pthread_create(&h->workers[started].thread, NULL, offline_worker,
 					  &h->workers[started]))) {
@@ -666,14 +670,18 @@ static int offline_run(struct exobpf_pkt_hook *h)
 	if (!err) {
 		fill(&o, a);
 		while (a->n) {
-			start(&o, a);
+			if (inline_run)
+				run_batch(&h->workers[0], a);
+			else
+				start(&o, a);
 			if ((err = write_batch(h, b)) && !werr) {
 				werr = err; /* an output failed: stop reading */
 				__atomic_store_n(&h->stop, 1, __ATOMIC_RELEASE);
 			}
 			err = 0;
 			fill(&o, b);
-			wait_done(&o);
+			if (!inline_run)
+				wait_done(&o);
 			struct batch *t = a;
 			a = b;
 			b = t;
