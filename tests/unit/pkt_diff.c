@@ -6,6 +6,7 @@
 
 #include "exobpf/exobpf.h"
 #include "pkt_diff.h"
+#include "pktgen.h"
 #include "util.h"
 
 static int assemble(const char *text, const int *fds, struct bpf_insn **insns, size_t *cnt)
@@ -196,20 +197,6 @@ bool pkt_same(struct pkt_both *b, bool compare_ctx)
 	return true;
 }
 
-uint16_t pkt_inet_csum(const void *buf, size_t n)
-{
-	const uint8_t *p = buf;
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
@@ -234,7 +221,7 @@ static size_t eth_ip4(uint8_t *buf, const uint8_t src[4], const uint8_t dst[4], 
 	ip[9] = proto;
 	memcpy(ip + 12, src, 4);
 	memcpy(ip + 16, dst, 4);
-	put16(ip + 10, pkt_inet_csum(ip, 20));
+	put16(ip + 10, pg_csum(ip, 20));
 	return 34;
 }
 
@@ -251,7 +238,7 @@ static uint16_t l4_csum(const uint8_t *ip, const uint8_t *l4, size_t len)
 	tmp[9] = ip[9];
 	put16(tmp + 10, (uint16_t)len);
 	memcpy(tmp + 12, l4, len);
-	c = pkt_inet_csum(tmp, 12 + len);
+	c = pg_csum(tmp, 12 + len);
 	free(tmp);
 	return c;
 }

@@ -53,8 +53,5 @@ size_t pkt_make_udp4(uint8_t *buf, const uint8_t src[4], const uint8_t dst[4], u
 		     uint16_t dport, const void *payload, size_t plen);
 size_t pkt_make_tcp4(uint8_t *buf, const uint8_t src[4], const uint8_t dst[4], uint16_t sport,
 		     uint16_t dport, uint8_t flags, const void *payload, size_t plen);
-/* The Internet checksum of n bytes (0 means valid when run over a header
- * with its checksum field). */
-uint16_t pkt_inet_csum(const void *buf, size_t n);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "exobpf/exobpf.h"
 #include "pkt_diff.h"
+#include "pktgen.h"
 #include "test.h"
 #include "util.h"
 
@@ -162,14 +163,14 @@ TEST(hooks_nat_rewrite_fixes_checksums)
 	CHECK_EQ(b->exo.retval, 0);
 	CHECK_EQ(b->exo.len, len);
 	CHECK(!memcmp(b->exo.data + 26, want_src, 4));
-	CHECK_EQ(pkt_inet_csum(b->exo.data + 14, 20), 0); /* IPv4 header checksum valid */
+	CHECK_EQ(pg_csum(b->exo.data + 14, 20), 0); /* IPv4 header checksum valid */
 	memcpy(pseudo, b->exo.data + 26, 8);
 	pseudo[8] = 0;
 	pseudo[9] = 17;
 	pseudo[10] = 0;
 	pseudo[11] = 24;
 	memcpy(pseudo + 12, b->exo.data + 34, 24);
-	CHECK_EQ(pkt_inet_csum(pseudo, sizeof(pseudo)), 0); /* UDP checksum valid */
+	CHECK_EQ(pg_csum(pseudo, sizeof(pseudo)), 0); /* UDP checksum valid */
 	CHECK_MSG(pkt_same(b, false), "%s", b->why);
 	bool kran = b->kern.ran;
 	free(b);
