@@ -15,6 +15,7 @@
 #include "hooks/exec.h"
 
 #define HOOK_MAX_THREADS 256
+#define HOOK_MAX_INPUTS	 64 /* live interfaces read by one hook (one poll set) */
 
 /* One worker's counters: written by one thread, read by any (relaxed). */
 struct hook_counters {

@@ -208,6 +208,15 @@ static int add_port(struct exobpf_pkt_hook *h, const char *ifname, bool input)
 			       ifname);
 	if ((err = afp_dev_info(ifname, &ifindex, &mtu)))
 		return err;
+	if (input) {
+		unsigned inputs = 0;
+
+		for (unsigned i = 0; i < h->nports; i++)
+			inputs += h->ports[i].input && h->ports[i].ifindex != ifindex;
+		if (inputs == HOOK_MAX_INPUTS)
+			return exo_err(E2BIG, "%s: a hook reads at most %d interfaces", ifname,
+				       HOOK_MAX_INPUTS);
+	}
 	if ((p = hook_port_find(h, ifindex))) {
 		p->input |= input;
 		h->live = true;

@@ -129,8 +129,8 @@ static void *live_worker(void *arg)
 {
 	struct hook_worker *w = arg;
 	struct exobpf_pkt_hook *h = w->h;
-	struct pollfd pfd[64];
-	unsigned n = w->nrings < 64 ? w->nrings : 64;
+	struct pollfd pfd[HOOK_MAX_INPUTS];
+	unsigned n = w->nrings; /* at most HOOK_MAX_INPUTS (add_port) */
 
 	for (unsigned i = 0; i < n; i++)
 		pfd[i] = (struct pollfd){.fd = w->rings[i].fd, .events = POLLIN | POLLERR};
