@@ -66,8 +66,12 @@ static int raw_socket(const char *ifname)
 	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
 				  .sll_protocol = htons(ETH_P_ALL),
 				  .sll_ifindex = (int)if_nametoindex(ifname)};
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL)), big = 8 << 20;
 
+	/* room for every frame a test sends before it reads (the default
+	 * buffer holds about 200 small frames) */
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	if (fd >= 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
 		close(fd);
 		return -1;
@@ -186,8 +190,18 @@ static int redirect_child(void)
 		uint32_t flow, seq;
 		int len;
 
-		if (recv_marked(rx, buf, &flow, &seq, &len))
+		if (recv_marked(rx, buf, &flow, &seq, &len)) {
+			struct exobpf_pkt_stats st = {.sz = sizeof(st)};
+
+			exobpf_pkt_hook__stats(h, &st);
+			fprintf(stderr,
+				"%d of %d frames arrived; the hook saw %llu, redirected %llu, "
+				"%llu send errors\n",
+				got, NFLOWS * PER_FLOW, (unsigned long long)st.packets,
+				(unsigned long long)st.actions[EXOBPF_PKT_REDIRECT],
+				(unsigned long long)st.tx_errors);
 			return fail(8, "a redirected frame did not arrive at xb0");
+		}
 		if (flow == NFLOWS)
 			continue; /* warm-up */
 		if (flow > NFLOWS || seq != next[flow])
