@@ -8,10 +8,14 @@ out=${1:-build}
 here=$(dirname "$0")
 work="$out/examples/run"
 rm -rf "$work"
-mkdir -p "$work/pins"
-# maps live in the pin directory: keep the demo's to itself
-export EXOBPF_PIN_DIR="$PWD/$work/pins"
-[ -d /dev/shm ] && export EXOBPF_PIN_DIR="$(mktemp -d /dev/shm/exobpf-demo-XXXXXX)"
+mkdir -p "$work"
+# maps live in the pin directory (tmpfs where there is one): the demo's own
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	EXOBPF_PIN_DIR=$(mktemp -d /dev/shm/exobpf-demo-XXXXXX)
+else
+	EXOBPF_PIN_DIR=$(mktemp -d)
+fi
+export EXOBPF_PIN_DIR
 trap 'rm -rf "$EXOBPF_PIN_DIR"' EXIT
 
 echo "== the capture"
