@@ -13,5 +13,6 @@
 #include "exobpf/capture.h"
 #include "exobpf/verifier.h"
 #include "exobpf/trace.h"
+#include "exobpf/hook.h"
 
 #endif
