@@ -500,7 +500,9 @@ static void emit_padding(struct cdump *d, int64_t cur, int64_t next, int next_al
 			break;
 	}
 	if (new_off > cur && new_off <= next) {
-		if (in_bitfield || (new_off == next && round_up(cur, next_align * 8) != new_off) ||
+		if (in_bitfield ||
+		    (new_off == next &&
+		     round_up(cur, (next_align > 0 ? next_align : 1) * 8) != new_off) ||
 		    (new_off != next && next - new_off <= new_off - cur)) {
 			fputc('\n', d->out);
 			pfx(d, lvl);
