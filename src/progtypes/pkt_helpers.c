@@ -97,6 +97,11 @@ HELPER_FN(csum_diff)
 	acc = csum_add_words(acc, (const uint8_t *)(uintptr_t)r3, to_size, false);
 	while (acc >> 32)
 		acc = (acc & 0xffffffff) + (acc >> 32);
+	/* Since 6.13 Linux folds the sum to 16 bits (end-around carry, not
+	 * complemented) on every architecture; before, x86 returned the
+	 * 32-bit sum. exobpf returns what the running kernel returns. */
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
 	return acc;
 }
 

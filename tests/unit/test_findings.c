@@ -1,0 +1,75 @@
+/* Regression tests for what the reliability oracles found (the table in
+ * docs/reliability.md names each one). Expected values are worked out by
+ * hand from the documented semantics, and compared with Linux where bpf()
+ * works. */
+#include <string.h>
+#include <unistd.h>
+
+#include "exobpf/exobpf.h"
+#include "test.h"
+#include "util.h"
+
+/* bpf_csum_diff(from, 4, to, 4, 0) in an XDP program, the words given. */
+static uint64_t csum_diff_of(uint32_t from, uint32_t to, bool kernel, int *err)
+{
+	const struct bpf_insn prog[] = {
+	    {BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -8, (int32_t)from},
+	    {BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -4, (int32_t)to},
+	    {BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_10, 0, 0},
+	    {BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, -8},
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, 4},
+	    {BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0},
+	    {BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, -4},
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, 4},
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_5, 0, 0, 0},
+	    {BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_csum_diff},
+	    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+	};
+	size_t n = sizeof(prog) / sizeof(prog[0]);
+	uint8_t pkt[64] = {0};
+	if (kernel) {
+		uint32_t ret = 0;
+		int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, prog, n, NULL, 0, 0);
+		*err = fd < 0 ? fd : kbpf_test_run(fd, pkt, sizeof(pkt), &ret);
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP);
+	struct exobpf_prog *p = exobpf_prog__new(prog, n, &po);
+	if (!p) {
+		*err = -errno;
+		return 0;
+	}
+	EXOBPF_OPTS(exobpf_run_opts, ro, .data_in = pkt, .data_size_in = sizeof(pkt));
+	*err = exobpf_prog__run(p, &ro);
+	exobpf_prog__free(p);
+	return ro.retval;
+}
+
+/* Finding: bpf_csum_diff returned the unfolded 32-bit sum; Linux (since
+ * 6.13, the machine's kernel) folds it to 16 bits with end-around carry. */
+TEST(finding_csum_diff_folds_to_16_bits)
+{
+	int err;
+	/* to = 0x3dedc4d4 alone (from's ~0 adds 0xffffffff, which is 0 in
+	 * ones' complement): 0x3ded + 0xc4d4 = 0x102c1 -> 0x02c1 + 1 */
+	CHECK_EQ(csum_diff_of(0, 0x3dedc4d4, false, &err), 0x2c2);
+	CHECK_EQ(err, 0);
+	/* ~1 + 3 = 0xfffffffe + 3 = 0x1_00000001 -> 2 */
+	CHECK_EQ(csum_diff_of(1, 3, false, &err), 2);
+	/* 0xffffffb8 folds to 0xffb8 (0xffff + 0xffb8 = 0x1ffb7 -> 0xffb8) */
+	CHECK_EQ(csum_diff_of(0, 0xffffffb8, false, &err), 0xffb8);
+	if (!kbpf_available())
+		SKIP("bpf() is refused here: not compared with Linux");
+	static const uint32_t words[][2] = {{0, 0x3dedc4d4}, {1, 3}, {0, 0xffffffb8},
+					    {0x12345678, 0x9abcdef0}, {0xffffffff, 0}};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		int e1, e2;
+		uint64_t ours = csum_diff_of(words[i][0], words[i][1], false, &e1);
+		uint64_t linux_ = csum_diff_of(words[i][0], words[i][1], true, &e2);
+		CHECK_EQ(e1, 0);
+		CHECK_EQ(e2, 0);
+		CHECK_EQ(ours & 0xffffffff, linux_);
+	}
+}
