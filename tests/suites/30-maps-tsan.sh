@@ -14,7 +14,8 @@ if ! make -s -j2 OUT=$out SAN=0 SANFLAGS="-fsanitize=thread -fno-omit-frame-poin
 fi
 rm -f /tmp/exobpf-tsan-build.$$
 for t in map_concurrent_atomic_adds_array map_concurrent_atomic_adds_hash map_hash_storm \
-	map_cross_process map_crash_recovery ringbuf_two_producers_one_consumer spin_lock_in_values; do
+	map_cross_process map_crash_recovery map_kill_storm ringbuf_two_producers_one_consumer \
+	spin_lock_in_values; do
 	log=$(TSAN_OPTIONS="halt_on_error=1 exitcode=66" $out/exobpf-tests "$t" 2>&1)
 	if [ $? -eq 0 ] && echo "$log" | grep -Eq '^[1-9][0-9]* passed, 0 failed$'; then
 		pass=$((pass + 1))
