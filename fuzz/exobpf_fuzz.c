@@ -10,6 +10,7 @@
  * reproduced by `show --seed` with the seed it prints. Exit codes: 0 no
  * finding, 1 findings, 2 usage, 3 setup failure. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -40,6 +41,14 @@ static double now_s(void)
 }
 
 static char pin_dir[64];
+static volatile sig_atomic_t stop;
+
+/* SIGINT/SIGTERM end a campaign after the current program, with its summary. */
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 static void cleanup_pin_dir(void)
 {
@@ -133,6 +142,8 @@ static int campaign(unsigned kinds, int argc, char **argv)
 
 	static struct pg_prog p;
 	static struct disagreement_count dis[256];
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
 	size_t ndis = 0;
 	double start = now_s();
 	uint64_t i = 0;
@@ -143,6 +154,14 @@ static int campaign(unsigned kinds, int argc, char **argv)
 			break;
 		if (seconds && (i & 63) == 0 && now_s() - start >= seconds)
 			break;
+		if (stop)
+			break;
+		if (i && i % 20000 == 0) { /* progress, for long campaigns */
+			printf("progress: %llu programs, %llu accepted, %llu findings, %.0f s\n",
+			       (unsigned long long)i, (unsigned long long)o.st.accepted,
+			       (unsigned long long)o.st.findings, now_s() - start);
+			fflush(stdout);
+		}
 		struct pg_rng rng = pg_seeded(seed + i);
 		progen(&rng, &p);
 		int r = oracle_run(&o, &p);
@@ -154,6 +173,7 @@ static int campaign(unsigned kinds, int argc, char **argv)
 		}
 		if (r == 1) {
 			printf("FINDING seed %llu: %s\n", (unsigned long long)(seed + i), o.why);
+			fflush(stdout);
 			if (verbose)
 				print_prog(&p, stdout);
 		}

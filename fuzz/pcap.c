@@ -5,6 +5,7 @@
  * mode; a malformed file must fail with an error, never a crash. Seeds:
  * libpcap's test captures in ../shared/pcap (read in place) and a capture
  * of generated packets (make fuzz). */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
