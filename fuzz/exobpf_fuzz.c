@@ -225,12 +225,13 @@ static int show(int argc, char **argv)
 	}
 	int r = oracle_run(&o, &p);
 	printf("exobpf: %s%s\n", o.st.accepted ? "accepted" : "rejected: ", o.exobpf_msg);
-	if (!o.st.accepted) { /* the verifier's log of the rejection */
+	if (!o.st.accepted || getenv("EXOBPF_FUZZ_LOG2")) { /* the verifier's log */
 		static struct bpf_insn bound[PG_MAX_INSNS];
-		static char log[1 << 20];
+		static char log[16 << 20];
 		progen_bind_maps(p.insns, p.cnt, o.fds, bound);
 		EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP, .license = "GPL",
-			    .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+			    .log_buf = log, .log_size = sizeof(log),
+			    .log_level = getenv("EXOBPF_FUZZ_LOG2") ? 2 : 1);
 		exobpf_prog__free(exobpf_prog__new(bound, p.cnt, &po));
 		printf("-- exobpf's verifier log --\n%s", log);
 	}

@@ -9,19 +9,20 @@
 #include "test.h"
 #include "util.h"
 
-/* bpf_csum_diff(from, 4, to, 4, 0) in an XDP program, the words given. */
-static uint64_t csum_diff_of(uint32_t from, uint32_t to, bool kernel, int *err)
+/* bpf_csum_diff(&from, fsize, &to, tsize, seed) in an XDP program. */
+static uint64_t csum_diff_sized(uint32_t from, int fsize, uint32_t to, int tsize, uint32_t seed,
+				bool kernel, int *err)
 {
 	const struct bpf_insn prog[] = {
 	    {BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -8, (int32_t)from},
 	    {BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -4, (int32_t)to},
 	    {BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_10, 0, 0},
 	    {BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, -8},
-	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, 4},
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, fsize},
 	    {BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0},
 	    {BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, -4},
-	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, 4},
-	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_5, 0, 0, 0},
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, tsize},
+	    {BPF_ALU | BPF_MOV | BPF_K, BPF_REG_5, 0, 0, (int32_t)seed},
 	    {BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_csum_diff},
 	    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
 	};
@@ -45,6 +46,11 @@ static uint64_t csum_diff_of(uint32_t from, uint32_t to, bool kernel, int *err)
 	*err = exobpf_prog__run(p, &ro);
 	exobpf_prog__free(p);
 	return ro.retval;
+}
+
+static uint64_t csum_diff_of(uint32_t from, uint32_t to, bool kernel, int *err)
+{
+	return csum_diff_sized(from, 4, to, 4, 0, kernel, err);
 }
 
 /* Finding: bpf_csum_diff returned the unfolded 32-bit sum; Linux (since
@@ -71,5 +77,38 @@ TEST(finding_csum_diff_folds_to_16_bits)
 		CHECK_EQ(e1, 0);
 		CHECK_EQ(e2, 0);
 		CHECK_EQ(ours & 0xffffffff, linux_);
+	}
+}
+
+/* Finding (the same helper, a campaign later): ones' complement has two
+ * zeros, and which one Linux returns follows its order of operations:
+ * with only `from`, ~csum(from, ~seed); with both, csum(to, seed) plus
+ * ~csum(from). */
+TEST(finding_csum_diff_zero_representation)
+{
+	int err;
+	/* from = 1, seed = 1: ~(1 + 0xfffffffe) = ~0xffffffff = 0, so 0 (a
+	 * plain sum of seed and ~from gives 0xffffffff, folded 0xffff) */
+	CHECK_EQ(csum_diff_sized(1, 4, 0, 0, 1, false, &err), 0);
+	CHECK_EQ(err, 0);
+	/* nothing to add: the seed, folded (0x12345678 -> 0x1234 + 0x5678) */
+	CHECK_EQ(csum_diff_sized(0, 0, 0, 0, 0x12345678, false, &err), 0x68ac);
+	/* to only: csum(to, seed) = 0xffff0000 + 0xffff = 0xffffffff -> 0xffff */
+	CHECK_EQ(csum_diff_sized(0, 0, 0xffff0000, 4, 0xffff, false, &err), 0xffff);
+	if (!kbpf_available())
+		SKIP("bpf() is refused here: not compared with Linux");
+	static const uint32_t cases[][5] = {
+	    {1, 4, 0, 0, 1},	      {0, 0, 0, 0, 0x12345678}, {0, 0, 0xffff0000, 4, 0xffff},
+	    {0xffffffff, 4, 0, 4, 0}, {0x80000000, 4, 0x7fffffff, 4, 1}, {0, 4, 0, 4, 0},
+	    {0xffff, 4, 0, 0, 0xffff}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const uint32_t *c = cases[i];
+		int e1, e2;
+		uint64_t ours = csum_diff_sized(c[0], (int)c[1], c[2], (int)c[3], c[4], false, &e1);
+		uint64_t linux_ = csum_diff_sized(c[0], (int)c[1], c[2], (int)c[3], c[4], true, &e2);
+		CHECK_EQ(e1, 0);
+		CHECK_EQ(e2, 0);
+		CHECK_MSG(ours == linux_, "case %zu: exobpf %#llx, Linux %#llx", i,
+			  (unsigned long long)ours, (unsigned long long)linux_);
 	}
 }
