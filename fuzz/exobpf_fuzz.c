@@ -92,9 +92,27 @@ struct disagreement_count {
 	uint64_t n, first_seed;
 };
 
-static void count_disagreement(struct disagreement_count *tab, size_t *n, size_t cap,
-			       const struct oracle_disagreement *d, uint64_t seed)
+/* A message with its numbers (instruction indexes, offsets) as '#', so
+ * one kind of disagreement is counted once. */
+static void normalise(char *s)
 {
+	char *w = s;
+	for (const char *r = s; *r; r++) {
+		if (*r >= '0' && *r <= '9') {
+			if (w == s || w[-1] != '#')
+				*w++ = '#';
+			continue;
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
+static void count_disagreement(struct disagreement_count *tab, size_t *n, size_t cap,
+			       struct oracle_disagreement *d, uint64_t seed)
+{
+	normalise(d->exobpf_msg);
+	normalise(d->linux_msg);
 	for (size_t i = 0; i < *n; i++)
 		if (tab[i].d.exobpf_accepts == d->exobpf_accepts &&
 		    !strcmp(tab[i].d.exobpf_msg, d->exobpf_msg) &&
