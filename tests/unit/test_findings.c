@@ -112,3 +112,47 @@ TEST(finding_csum_diff_zero_representation)
 			  (unsigned long long)ours, (unsigned long long)linux_);
 	}
 }
+
+/* Finding (verifier target, seed corpus run): a subprogram may exit with r0
+ * unset when its caller never reads r0 (Linux accepts this program); the
+ * checked interpreter treated every exit as a read of r0 and faulted. Now a
+ * subprogram's exit hands r0 back as it is, and the read is caught where
+ * the caller makes it. */
+TEST(finding_subprog_exit_with_r0_unset)
+{
+	const struct bpf_insn prog[] = {
+	    {BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 3},	      /* call 4 */
+	    {BPF_ST | BPF_MEM | BPF_B, BPF_REG_10, 0, -32, 0},
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 7},
+	    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+	    {BPF_ST | BPF_MEM | BPF_B, BPF_REG_10, 0, -64, 0}, /* 4: r0 never set */
+	    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+	};
+	uint8_t pkt[64] = {0};
+	EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP);
+	struct exobpf_prog *p = exobpf_prog__new(prog, 6, &po);
+	CHECK_MSG(p, "%s", exobpf_errmsg());
+	EXOBPF_OPTS(exobpf_run_opts, ro, .data_in = pkt, .data_size_in = sizeof(pkt),
+		    .flags = EXOBPF_RUN_CHECKED | EXOBPF_RUN_INTERP);
+	CHECK_MSG(exobpf_prog__run(p, &ro) == 0, "%s", exobpf_errmsg());
+	CHECK_EQ(ro.retval, 7);
+	exobpf_prog__free(p);
+	if (kbpf_available()) { /* and Linux accepts it too */
+		int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, prog, 6, NULL, 0, 0);
+		CHECK_MSG(fd >= 0, "Linux: %d", fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	/* the caller reading the unset r0 (unverified, so only checked mode
+	 * stands between it and the garbage) is still caught, at its exit */
+	struct bpf_insn bad[6];
+	memcpy(bad, prog, sizeof(bad));
+	bad[2] = (struct bpf_insn){BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_0, 0, 0, 7};
+	EXOBPF_OPTS(exobpf_prog_opts, nv, .type = EXOBPF_PROG_TYPE_RAW, .flags = EXOBPF_PROG_NO_VERIFY);
+	p = exobpf_prog__new(bad, 6, &nv);
+	CHECK(p);
+	EXOBPF_OPTS(exobpf_run_opts, rc, .flags = EXOBPF_RUN_CHECKED | EXOBPF_RUN_INTERP);
+	CHECK_EQ(exobpf_prog__run(p, &rc), -EFAULT);
+	CHECK_CONTAINS(exobpf_errmsg(), "insn 2: r0 is read before it is written");
+	exobpf_prog__free(p);
+}
