@@ -252,7 +252,9 @@ int oracle_run(struct oracle *o, const struct pg_prog *p)
 		o->st.rejected++;
 		snprintf(exo_msg, sizeof(exo_msg), "%s", exobpf_errmsg());
 		snprintf(o->exobpf_msg, sizeof(o->exobpf_msg), "%s", exobpf_errmsg());
-		if (errno != EACCES && errno != EINVAL && errno != E2BIG) {
+		/* Linux's verdict errnos: EACCES, EINVAL, E2BIG (too large or
+		 * complex), EFAULT ("The sequence of N jumps is too complex") */
+		if (errno != EACCES && errno != EINVAL && errno != E2BIG && errno != EFAULT) {
 			say(o, "exobpf_prog__new failed with %s: %s", strerror(errno), exo_msg);
 			ret = 1;
 			goto out;
