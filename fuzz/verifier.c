@@ -53,9 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	EXOBPF_OPTS(exobpf_prog_opts, po, .type = type, .license = "GPL",
 		    .flags = EXOBPF_PROG_INTERP);
 	struct exobpf_prog *prog = exobpf_prog__new(insns, n, &po);
-	if (prog) {
-		struct exobpf_verifier_stats vs = {.sz = sizeof(vs)};
-		exobpf_prog__verifier_stats(prog, &vs);
+	struct exobpf_verifier_stats vs = {.sz = sizeof(vs)};
+	/* (raw-memory programs, type 0, are not verified: nothing to check) */
+	if (prog && !exobpf_prog__verifier_stats(prog, &vs)) {
 		bool helper_loops = loops_by_helper(insns, n);
 		EXOBPF_OPTS(exobpf_run_opts, ro, .data_in = pkt, .data_size_in = sizeof(pkt),
 			    .flags = EXOBPF_RUN_CHECKED | EXOBPF_RUN_INTERP,
