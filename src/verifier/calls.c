@@ -132,7 +132,7 @@ static const uint32_t *compatible_types(unsigned base)
 	static const uint32_t sock[] = {PTR_TO_SOCK_COMMON, PTR_TO_SOCKET, PTR_TO_TCP_SOCK,
 					PTR_TO_XDP_SOCK, NOT_INIT};
 	static const uint32_t fullsock[] = {PTR_TO_SOCKET, NOT_INIT};
-	static const uint32_t btf_sock[] = {PTR_TO_SOCK_COMMON, PTR_TO_SOCKET,	PTR_TO_TCP_SOCK,
+	static const uint32_t btf_sock[] = {PTR_TO_SOCK_COMMON, PTR_TO_SOCKET, PTR_TO_TCP_SOCK,
 					    PTR_TO_XDP_SOCK,	PTR_TO_BTF_ID, NOT_INIT};
 
 	switch (base) {
@@ -357,6 +357,8 @@ static int check_func_arg(struct vrf_env *env, uint32_t arg, struct call_meta *m
 			return -EACCES;
 		}
 		meta->mem_size = reg->var_off.value;
+		/* the size of the memory handed out */
+		err = vrf_mark_chain_precision(env, (int)regno);
 		break;
 	case ARG_PTR_TO_INT:
 	case ARG_PTR_TO_LONG: {
@@ -568,17 +570,21 @@ static int enter_func(struct vrf_env *env, int callsite, int subprog, bool callb
 	callee->cb_ret_max = ret_max;
 	st->frame[st->curframe + 1] = callee;
 	if (!callback) {
-		for (int i = 1; i <= 5; i++)
+		/* arguments: the callee's reads of them are the caller's */
+		for (int i = 1; i <= 5; i++) {
 			callee->regs[i] = caller->regs[i];
+			callee->reg_live[i] = caller->reg_live[i];
+		}
 	}
 	(void)insn_idx;
 	return 0;
 }
 
-static void clear_caller_saved(struct vrf_env *env, struct vrf_reg *regs)
+static void clear_caller_saved(struct vrf_env *env, struct vrf_func *f)
 {
 	for (uint32_t i = 0; i < CALLER_SAVED; i++) {
-		vrf_mark_reg_not_init(regs, i);
+		vrf_mark_reg_not_init(f->regs, i);
+		vrf_live_write(&f->reg_live[i]);
 		vrf_mark_reg_scratched(env, i);
 	}
 }
@@ -606,7 +612,7 @@ int vrf_check_func_call(struct vrf_env *env, struct bpf_insn *insn, int *insn_id
 	}
 	if ((err = enter_func(env, *insn_idx, subprog, false, 0, 0, insn_idx)))
 		return err;
-	clear_caller_saved(env, st->frame[st->curframe]->regs);
+	clear_caller_saved(env, st->frame[st->curframe]);
 	st->curframe++;
 	*insn_idx = env->subprogs[subprog].start;
 	log_call(env, st);
@@ -618,6 +624,7 @@ int vrf_prepare_func_exit(struct vrf_env *env, int *insn_idx)
 	struct vrf_state *st = env->cur;
 	struct vrf_func *callee = st->frame[st->curframe], *caller = st->frame[st->curframe - 1];
 	struct vrf_reg *r0 = &callee->regs[0];
+	int err;
 
 	if (r0->type == PTR_TO_STACK) {
 		vrf_verbose(env, "cannot return stack pointer to the caller\n");
@@ -631,6 +638,9 @@ int vrf_prepare_func_exit(struct vrf_env *env, int *insn_idx)
 			vrf_verbose(env, "R0 not a scalar value\n");
 			return -EACCES;
 		}
+		/* the range is checked: a run returning another may not pass */
+		if ((err = vrf_mark_chain_precision(env, 0)))
+			return err;
 		if (!tnum_in(range, r0->var_off)) {
 			char tn[48];
 
@@ -655,15 +665,21 @@ int vrf_prepare_func_exit(struct vrf_env *env, int *insn_idx)
 			fresh.stack = NULL;
 			fresh.allocated_stack = 0;
 			memcpy(fresh.regs, callee->cb_entry, sizeof(callee->cb_entry));
+			/* set by the helper, not read from anywhere */
+			memset(fresh.reg_live, 0, sizeof(fresh.reg_live));
 			*callee = fresh;
 			again = vrf_push_stack(env, env->subprogs[callee->subprogno].start,
 					       *insn_idx, false);
 			*callee = saved;
 			if (!again)
 				return -EFAULT;
+			vrf_widen_imprecise(env, again, env->subprogs[callee->subprogno].start,
+					    callee->callsite);
 		}
 	} else {
 		caller->regs[0] = *r0;
+		/* the caller's reads of r0 are reads of the callee's */
+		caller->reg_live[0] = callee->reg_live[0];
 	}
 	*insn_idx = callee->callsite + 1;
 	if (env->log_level & 3) {
@@ -717,7 +733,7 @@ static int enter_callback(struct vrf_env *env, int *insn_idx, const struct call_
 		callee->regs[3].map = map;
 		callee->regs[4] = caller->regs[3];
 	}
-	clear_caller_saved(env, caller->regs);
+	clear_caller_saved(env, caller);
 	/* the helper returns an integer once the callback is done */
 	vrf_mark_reg_unknown(env, caller->regs, 0);
 	memcpy(callee->cb_entry, callee->regs, sizeof(callee->cb_entry));
@@ -795,7 +811,7 @@ int vrf_check_helper_call(struct vrf_env *env, struct bpf_insn *insn, int *insn_
 			return err;
 		return 1;
 	}
-	clear_caller_saved(env, regs);
+	clear_caller_saved(env, vrf_cur_func(env));
 	switch (fn->ret) {
 	case RET_INTEGER:
 		vrf_mark_reg_unknown(env, regs, 0);
@@ -824,7 +840,7 @@ int vrf_check_helper_call(struct vrf_env *env, struct bpf_insn *insn, int *insn_
 	case RET_PTR_TO_SOCK_COMMON_OR_NULL:
 		vrf_mark_reg_unknown(env, regs, 0);
 		vrf_mark_reg_known(&regs[0], 0);
-		regs[0].type = (fn->ret == RET_PTR_TO_SOCKET_OR_NULL	   ? PTR_TO_SOCKET
+		regs[0].type = (fn->ret == RET_PTR_TO_SOCKET_OR_NULL	 ? PTR_TO_SOCKET
 				: fn->ret == RET_PTR_TO_TCP_SOCK_OR_NULL ? PTR_TO_TCP_SOCK
 									 : PTR_TO_SOCK_COMMON) |
 			       PTR_MAYBE_NULL_T;

@@ -82,7 +82,8 @@ static bool reg_is_ptr_value(struct vrf_env *env, uint32_t regno)
 
 int vrf_check_reg_arg(struct vrf_env *env, uint32_t regno, enum vrf_reg_arg t)
 {
-	struct vrf_reg *regs = vrf_cur_regs(env);
+	struct vrf_func *f = vrf_cur_func(env);
+	struct vrf_reg *regs = f->regs;
 
 	if (regno >= VRF_REGS) {
 		vrf_verbose(env, "R%u is invalid\n", regno);
@@ -94,12 +95,15 @@ int vrf_check_reg_arg(struct vrf_env *env, uint32_t regno, enum vrf_reg_arg t)
 			vrf_verbose(env, "R%u !read_ok\n", regno);
 			return -EACCES;
 		}
+		if (regno != VRF_FP)
+			vrf_live_read(&f->reg_live[regno]);
 		return 0;
 	}
 	if (regno == VRF_FP) {
 		vrf_verbose(env, "frame pointer is read only\n");
 		return -EACCES;
 	}
+	vrf_live_write(&f->reg_live[regno]);
 	if (t == DST_OP)
 		vrf_mark_reg_unknown(env, regs, regno);
 	return 0;
@@ -437,6 +441,7 @@ static int adjust_reg_min_max_vals(struct vrf_env *env, struct bpf_insn *insn)
 	struct vrf_reg *dst = &regs[insn->dst_reg], *src, off_reg;
 	uint8_t opcode = BPF_OP(insn->code);
 	bool alu32 = BPF_CLASS(insn->code) != BPF_ALU64;
+	int err;
 
 	if (dst->type == SCALAR_VALUE)
 		dst->id = 0; /* no longer equal to its former copies */
@@ -452,10 +457,19 @@ static int adjust_reg_min_max_vals(struct vrf_env *env, struct bpf_insn *insn)
 					    insn->dst_reg, alu_str[opcode >> 4]);
 				return -EACCES;
 			}
+			/* a scalar that moves a pointer is precise */
+			if ((err = vrf_mark_chain_precision(env, insn->dst_reg)))
+				return err;
 			return adjust_ptr_min_max_vals(env, insn, src, dst);
 		}
-		if (dst->type != SCALAR_VALUE)
+		if (dst->type != SCALAR_VALUE) {
+			if ((err = vrf_mark_chain_precision(env, insn->src_reg)))
+				return err;
 			return adjust_ptr_min_max_vals(env, insn, dst, src);
+		}
+		/* a precise result needs both operands precise */
+		if (dst->precise && (err = vrf_mark_chain_precision(env, insn->src_reg)))
+			return err;
 	} else {
 		memset(&off_reg, 0, sizeof(off_reg));
 		off_reg.type = SCALAR_VALUE;
@@ -976,6 +990,16 @@ static int check_cond_jmp_op(struct vrf_env *env, struct bpf_insn *insn, int *in
 		fact.flags |= VRF_FACT_JMP_NEVER;
 	vrf_record_fact(env, *insn_idx, &fact);
 
+	if (pred >= 0) {
+		/* the scalars decided the edge: a state where they differ may not */
+		if (dst->type == SCALAR_VALUE &&
+		    (err = vrf_mark_chain_precision(env, insn->dst_reg)))
+			return err;
+		if (src && src->type == SCALAR_VALUE &&
+		    (err = vrf_mark_chain_precision(env, insn->src_reg)))
+			return err;
+	}
+
 	if (pred >= 0 && !env->bypass_spec_v1) {
 		/* Unprivileged: the CPU may still speculate down the dead edge,
 		 * so Linux checks it too, with the compared registers unknown. */
@@ -997,6 +1021,9 @@ static int check_cond_jmp_op(struct vrf_env *env, struct bpf_insn *insn, int *in
 	if (pred == 0)
 		return 0;
 
+	/* both edges refine the operands' copies: remember which they are */
+	if ((err = vrf_hist_linked(env, dst, src)))
+		return err;
 	other = vrf_push_stack(env, *insn_idx + insn->off + 1, *insn_idx, false);
 	if (!other)
 		return -EFAULT;
@@ -1115,6 +1142,9 @@ static int check_return_code(struct vrf_env *env)
 			    vrf_reg_type_str(env, reg->type));
 		return -EINVAL;
 	}
+	/* the return value is checked: states returning another may not pass */
+	if ((err = vrf_mark_chain_precision(env, 0)))
+		return err;
 	if (!tnum_in(range, reg->var_off)) {
 		vrf_verbose(env, "At program exit the register R0 ");
 		if (!tnum_is_unknown(reg->var_off)) {
@@ -1192,6 +1222,11 @@ int vrf_do_check(struct vrf_env *env)
 				goto process_bpf_exit;
 			}
 		}
+
+		/* the path backtracking walks: where this instruction was reached from */
+		if (env->prev_insn_idx != env->insn_idx - 1 &&
+		    (err = vrf_push_hist(env, env->insn_idx, env->prev_insn_idx, 0)))
+			return err;
 
 		if ((env->log_level & 2) && do_print_state) {
 			vrf_verbose(env, "\nfrom %d to %d%s:", env->prev_insn_idx, env->insn_idx,
@@ -1336,7 +1371,8 @@ int vrf_do_check(struct vrf_env *env)
 						vrf_verbose(env, "BPF_JA uses reserved fields\n");
 						return -EINVAL;
 					}
-					env->insn_idx = (int)((int64_t)env->insn_idx + insn->imm + 1);
+					env->insn_idx =
+					    (int)((int64_t)env->insn_idx + insn->imm + 1);
 				} else {
 					if (BPF_SRC(insn->code) != BPF_K || insn->imm != 0 ||
 					    insn->src_reg != 0 || insn->dst_reg != 0) {
