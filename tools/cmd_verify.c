@@ -128,16 +128,100 @@ static int verify_usage(void)
 	    stderr,
 	    "usage: exobpf verify PROGRAM [--type TYPE] [--attach ATTACH_TYPE] [--log-level N]\n"
 	    "                     [--unpriv] [--strict-align | --any-align] [--license L]\n"
+	    "       exobpf verify OBJ.o [--program NAME] [--btf FILE] [--log-level N]\n"
 	    "  Verifies PROGRAM (raw bytecode or assembly) as Linux's verifier would and\n"
 	    "  prints its log (level 2 unless --log-level). TYPE: socket_filter (default),\n"
-	    "  sched_cls, xdp, kprobe, tracepoint, ... or BPF_PROG_TYPE_*. Exit 0 when\n"
+	    "  sched_cls, xdp, kprobe, tracepoint, ... or BPF_PROG_TYPE_*. An object's\n"
+	    "  programs are loaded one at a time (as libbpf would, maps created), each\n"
+	    "  log followed by 'NAME: accepted' or 'NAME: rejected'. Exit 0 when\n"
 	    "  accepted, 1 when rejected.\n");
 	return EXIT_USAGE;
 }
 
+static bool is_elf(const char *path)
+{
+	unsigned char m[4] = {0};
+	FILE *f = fopen(path, "rb");
+	bool elf = f && fread(m, 1, 4, f) == 4 && !memcmp(m, "\177ELF", 4);
+
+	if (f)
+		fclose(f);
+	return elf;
+}
+
+/* Load program k of a freshly opened object on its own, with a log. */
+static int verify_object_prog(const char *path, const char *btf, int k, const char *only,
+			      uint32_t level, char *log, bool *seen)
+{
+	EXOBPF_OPTS(exobpf_object_open_opts, oo, .btf_custom_path = btf);
+	struct exobpf_object *obj = exobpf_object__open_file(path, &oo);
+	struct exobpf_program *p, *mine = NULL;
+	int i = 0, rc;
+
+	if (!obj)
+		return cli_fail(EXIT_INPUT, "%s", exobpf_errmsg());
+	exobpf_object__for_each_program(p, obj)
+	{
+		bool pick = i++ == k && (only ? !strcmp(exobpf_program__name(p), only)
+					      : exobpf_program__autoload(p));
+
+		if (pick)
+			mine = p;
+		exobpf_program__set_autoload(p, pick);
+	}
+	if (!mine) {
+		exobpf_object__close(obj);
+		return -1; /* nothing to do for k */
+	}
+	*seen = true;
+	log[0] = '\0';
+	exobpf_program__set_log_buf(mine, log, LOG_SIZE);
+	exobpf_program__set_log_level(mine, level ? level : 4);
+	rc = exobpf_object__load(obj) ? EXIT_FAILED : EXIT_OK;
+	if (level)
+		fputs(log, stdout);
+	if (rc)
+		printf("%s: rejected: %s\n", exobpf_program__name(mine), exobpf_errmsg());
+	else
+		printf("%s: accepted\n", exobpf_program__name(mine));
+	exobpf_object__close(obj);
+	return rc;
+}
+
+static int verify_object(const char *path, const char *only, const char *btf, uint32_t level)
+{
+	EXOBPF_OPTS(exobpf_object_open_opts, oo, .btf_custom_path = btf);
+	struct exobpf_object *obj = exobpf_object__open_file(path, &oo);
+	struct exobpf_program *p;
+	int n = 0, rc = EXIT_OK;
+	bool seen = false;
+	char *log;
+
+	if (!obj)
+		return cli_fail(EXIT_INPUT, "%s", exobpf_errmsg());
+	exobpf_object__for_each_program(p, obj) n++;
+	exobpf_object__close(obj);
+	if (!(log = malloc(LOG_SIZE)))
+		return cli_fail(EXIT_FAILED, "out of memory");
+	for (int k = 0; k < n; k++) {
+		int r = verify_object_prog(path, btf, k, only, level, log, &seen);
+
+		if (r == EXIT_INPUT) {
+			rc = r;
+			break;
+		}
+		if (r > 0)
+			rc = EXIT_FAILED;
+	}
+	free(log);
+	if (rc != EXIT_INPUT && !seen)
+		return cli_fail(EXIT_INPUT, "%s: no program %s", path, only ? only : "to load");
+	return rc;
+}
+
 int cmd_verify(int argc, char **argv)
 {
-	const char *path = NULL, *v, *license = "GPL";
+	const char *path = NULL, *v, *license = "GPL", *only = NULL, *btf = NULL;
 	int type = BPF_PROG_TYPE_SOCKET_FILTER, attach = 0;
 	uint32_t level = 2, pflags = 0, flags = 0;
 	struct bpf_insn *insns;
@@ -157,6 +241,10 @@ int cmd_verify(int argc, char **argv)
 			level = (uint32_t)strtoul(v, NULL, 0);
 		} else if ((v = cli_opt(argc, argv, &i, "--license"))) {
 			license = v;
+		} else if ((v = cli_opt(argc, argv, &i, "--program"))) {
+			only = v;
+		} else if ((v = cli_opt(argc, argv, &i, "--btf"))) {
+			btf = v;
 		} else if (!strcmp(argv[i], "--unpriv")) {
 			flags |= EXOBPF_PROG_UNPRIV;
 		} else if (!strcmp(argv[i], "--strict-align")) {
@@ -171,6 +259,8 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (!path)
 		return verify_usage();
+	if (is_elf(path))
+		return verify_object(path, only, btf, level);
 	if ((rc = cli_load_program(path, &insns, &cnt)))
 		return rc;
 	log = calloc(1, LOG_SIZE);
@@ -206,7 +296,8 @@ struct totals {
 	unsigned reject_cases, reject_msg_ok, reject_accepted_reviewed;
 	uint64_t verify_ns;
 	unsigned verified;
-	uint64_t *times; /* per program, for the median */
+	uint64_t processed, states; /* the verifier's work, from each log's statistics */
+	uint64_t *times;	    /* per program, for the median */
 	unsigned ntimes, cap;
 	unsigned jit_compared; /* runs compared between the JIT and the interpreter */
 };
@@ -430,7 +521,8 @@ static enum outcome run_case(const struct json *c, const struct corpus_opts *co,
 	level = verbose_accept ? 2 : 4;
 	log[0] = '\0';
 	EXOBPF_OPTS(exobpf_prog_opts, opts, .name = "corpus", .type = (enum bpf_prog_type)type,
-		    .flags = (co->unpriv ? EXOBPF_PROG_UNPRIV : 0) | (co->interp ? EXOBPF_PROG_INTERP : 0),
+		    .flags = (co->unpriv ? EXOBPF_PROG_UNPRIV : 0) |
+			     (co->interp ? EXOBPF_PROG_INTERP : 0),
 		    .expected_attach_type = (enum bpf_attach_type)attach, .prog_flags = pflags,
 		    .license = "GPL", .log_buf = log, .log_size = LOG_SIZE, .log_level = level);
 	t0 = now_ns();
@@ -439,6 +531,15 @@ static enum outcome run_case(const struct json *c, const struct corpus_opts *co,
 	t->verify_ns += now_ns() - t0;
 	t->verified++;
 	record_time(t, now_ns() - t0);
+	{
+		const char *st = strstr(log, "processed ");
+		const char *ts = st ? strstr(st, "total_states ") : NULL;
+
+		if (st)
+			t->processed += strtoull(st + 10, NULL, 10);
+		if (ts)
+			t->states += strtoull(ts + 13, NULL, 10);
+	}
 	free(insns);
 	if (!strcmp(result, "REJECT")) {
 		t->reject_cases++;
@@ -510,13 +611,15 @@ static enum outcome run_case(const struct json *c, const struct corpus_opts *co,
 			if (co->jit && !run_unchecked) { /* the same run in the interpreter */
 				EXOBPF_OPTS(exobpf_run_opts, ri, .data_in = data,
 					    .data_size_in = sizeof(data), .data_out = iout,
-					    .data_size_out = sizeof(iout), .flags = EXOBPF_RUN_INTERP);
+					    .data_size_out = sizeof(iout),
+					    .flags = EXOBPF_RUN_INTERP);
 				int ierr = exobpf_prog__run(prog, &ri);
 				if (ierr != err || ri.retval != ro.retval ||
 				    ri.data_size_out != ro.data_size_out ||
 				    memcmp(iout, out, ro.data_size_out)) {
 					snprintf(why, whysz,
-						 "jit: retval 0x%llx (error %d), interpreter 0x%llx (error %d)%s",
+						 "jit: retval 0x%llx (error %d), interpreter "
+						 "0x%llx (error %d)%s",
 						 (unsigned long long)ro.retval, err,
 						 (unsigned long long)ri.retval, ierr,
 						 ri.retval == ro.retval ? ", data differs" : "");
@@ -661,10 +764,13 @@ int cmd_verify_corpus(int argc, char **argv)
 	       t.reject_accepted_reviewed, t.n[FAIL_UNSAFE]);
 	if (t.ntimes)
 		qsort(t.times, t.ntimes, sizeof(*t.times), cmp_u64);
-	printf("verification time: %.3f ms for %u programs (mean %.1f us, median %.1f us, max %.1f us)\n",
+	printf("verification time: %.3f ms for %u programs (mean %.1f us, median %.1f us, max %.1f "
+	       "us)\n",
 	       t.verify_ns / 1e6, t.verified, t.verified ? t.verify_ns / 1e3 / t.verified : 0,
 	       t.ntimes ? t.times[t.ntimes / 2] / 1e3 : 0,
 	       t.ntimes ? t.times[t.ntimes - 1] / 1e3 : 0);
+	printf("verifier work: %llu instructions processed, %llu states stored\n",
+	       (unsigned long long)t.processed, (unsigned long long)t.states);
 	free(t.times);
 	if (co.jit)
 		printf("jit: %u runs identical to the interpreter's\n", t.jit_compared);
