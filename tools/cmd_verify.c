@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd_verify.h"
 
@@ -297,7 +299,11 @@ struct totals {
 	uint64_t verify_ns;
 	unsigned verified;
 	uint64_t processed, states; /* the verifier's work, from each log's statistics */
-	uint64_t *times;	    /* per program, for the median */
+	unsigned k_both, k_same;    /* --kernel: cases both accept, with equal counts */
+	uint64_t slowest_ns;
+	long long slowest; /* global_index of the slowest case */
+	bool k_refused;	   /* --kernel: bpf() refused here */
+	uint64_t *times;   /* per program, for the median */
 	unsigned ntimes, cap;
 	unsigned jit_compared; /* runs compared between the JIT and the interpreter */
 };
@@ -419,8 +425,68 @@ struct corpus_opts {
 	const char *filter;
 	bool verbose, unpriv;
 	bool jit, interp; /* --jit: machine code, each run compared with the interpreter */
+	bool kernel;	  /* --kernel: processed counts compared with the live kernel's */
 	const struct reviewed *reviewed;
 };
+
+static unsigned processed_of(const char *log)
+{
+	const char *p = strstr(log, "processed ");
+
+	return p ? (unsigned)strtoul(p + 10, NULL, 10) : 0;
+}
+
+/* The same case through the live kernel's verifier (maps need fds of the
+ * kernel's own, so only cases without fixups): its processed count, or -1
+ * when it rejects the case, -2 when bpf() is refused here. */
+static long kernel_processed(int type, int attach, uint32_t pflags, const struct bpf_insn *insns,
+			     size_t cnt)
+{
+	static char klog[1 << 16];
+	union bpf_attr a;
+	long fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = (uint32_t)type;
+	a.expected_attach_type = (uint32_t)attach;
+	a.prog_flags = pflags;
+	a.insns = (uintptr_t)insns;
+	a.insn_cnt = (uint32_t)cnt;
+	a.license = (uintptr_t) "GPL";
+	a.log_buf = (uintptr_t)klog;
+	a.log_size = sizeof(klog);
+	a.log_level = 4;
+	klog[0] = '\0';
+	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	if (fd < 0)
+		return errno == EPERM || errno == ENOSYS ? -2 : -1;
+	close((int)fd);
+	return processed_of(klog);
+}
+
+static void compare_kernel(const struct json *c, const struct corpus_opts *co, struct totals *t,
+			   int type, int attach, uint32_t pflags, const struct bpf_insn *insns,
+			   size_t cnt, const char *log)
+{
+	const struct json *fx = json_get(c, "fixups");
+	long k;
+
+	if (!co->kernel || co->unpriv || t->k_refused || (fx && fx->child))
+		return;
+	k = kernel_processed(type, attach, pflags, insns, cnt);
+	if (k == -2) {
+		t->k_refused = true;
+		return;
+	}
+	if (k < 0)
+		return;
+	t->k_both++;
+	if ((unsigned)k == processed_of(log))
+		t->k_same++;
+	else if (co->verbose)
+		printf("PROCESSED #%lld %s: Linux %ld, exobpf %u\n",
+		       json_int(c, "global_index", -1), json_str(c, "descr"), k, processed_of(log));
+}
 
 static enum outcome run_case(const struct json *c, const struct corpus_opts *co, struct totals *t,
 			     char *log, char *why, size_t whysz)
@@ -531,6 +597,10 @@ static enum outcome run_case(const struct json *c, const struct corpus_opts *co,
 	t->verify_ns += now_ns() - t0;
 	t->verified++;
 	record_time(t, now_ns() - t0);
+	if (now_ns() - t0 > t->slowest_ns) {
+		t->slowest_ns = now_ns() - t0;
+		t->slowest = json_int(c, "global_index", -1);
+	}
 	{
 		const char *st = strstr(log, "processed ");
 		const char *ts = st ? strstr(st, "total_states ") : NULL;
@@ -540,6 +610,8 @@ static enum outcome run_case(const struct json *c, const struct corpus_opts *co,
 		if (ts)
 			t->states += strtoull(ts + 13, NULL, 10);
 	}
+	if (prog)
+		compare_kernel(c, co, t, type, attach, pflags, insns, insns_v->count, log);
 	free(insns);
 	if (!strcmp(result, "REJECT")) {
 		t->reject_cases++;
@@ -654,12 +726,14 @@ static int corpus_usage(void)
 {
 	fprintf(stderr,
 		"usage: exobpf verify-corpus FILE.jsonl [--filter SUBSTR] [-v] [--unpriv]\n"
-		"                            [--reviewed FILE] [--jit | --interp]\n"
+		"                            [--reviewed FILE] [--jit | --interp] [--kernel]\n"
 		"  Loads every case of a Linux test_verifier corpus file with its program\n"
 		"  type and flags, compares the verdict, the expected error text and (for\n"
 		"  accepted cases) the return value of each run with Linux's. Prints one\n"
 		"  line per failing case, then totals. --reviewed names the file of REJECT\n"
 		"  cases exobpf knowingly accepts (\"file:index reason\" per line).\n"
+		"  --kernel also loads each case without fixup maps into the live kernel\n"
+		"  and counts those whose \"processed N insns\" equal Linux's.\n"
 		"  --jit requires machine code and compares every run with the\n"
 		"  interpreter's; --interp never compiles.\n");
 	return EXIT_USAGE;
@@ -694,6 +768,8 @@ int cmd_verify_corpus(int argc, char **argv)
 			co.verbose = true;
 		else if (!strcmp(argv[i], "--unpriv"))
 			co.unpriv = true;
+		else if (!strcmp(argv[i], "--kernel"))
+			co.kernel = true;
 		else if (!strcmp(argv[i], "--jit"))
 			co.jit = true;
 		else if (!strcmp(argv[i], "--interp"))
@@ -769,8 +845,14 @@ int cmd_verify_corpus(int argc, char **argv)
 	       t.verify_ns / 1e6, t.verified, t.verified ? t.verify_ns / 1e3 / t.verified : 0,
 	       t.ntimes ? t.times[t.ntimes / 2] / 1e3 : 0,
 	       t.ntimes ? t.times[t.ntimes - 1] / 1e3 : 0);
-	printf("verifier work: %llu instructions processed, %llu states stored\n",
-	       (unsigned long long)t.processed, (unsigned long long)t.states);
+	printf("verifier work: %llu instructions processed, %llu states stored (slowest: #%lld)\n",
+	       (unsigned long long)t.processed, (unsigned long long)t.states, t.slowest);
+	if (co.kernel && t.k_refused)
+		printf("kernel: not compared (bpf() refused here)\n");
+	else if (co.kernel)
+		printf("kernel: processed insns equal to the live kernel's for %u of %u cases both "
+		       "accept (without fixup maps)\n",
+		       t.k_same, t.k_both);
 	free(t.times);
 	if (co.jit)
 		printf("jit: %u runs identical to the interpreter's\n", t.jit_compared);

@@ -74,15 +74,24 @@ int vrf_release_reference(struct vrf_env *env, uint32_t ref_obj_id)
 	for (uint32_t fi = 0; fi <= st->curframe; fi++) {
 		struct vrf_func *f = st->frame[fi];
 
+		/* unprivileged: not even a number remains (no leak of the
+		 * address), as Linux's release_reg_references */
 		for (int r = 0; r < VRF_REGS; r++)
-			if (f->regs[r].ref_obj_id == ref_obj_id)
-				vrf_mark_reg_unknown(env, f->regs, (uint32_t)r);
+			if (f->regs[r].ref_obj_id == ref_obj_id) {
+				if (env->allow_ptr_leaks)
+					vrf_mark_reg_unknown(env, f->regs, (uint32_t)r);
+				else
+					vrf_mark_reg_not_init(f->regs, (uint32_t)r);
+			}
 		for (int s = 0; s < f->allocated_stack / VRF_SLOT; s++)
 			if (vrf_is_spilled_reg(&f->stack[s]) &&
 			    f->stack[s].spilled.ref_obj_id == ref_obj_id) {
 				struct vrf_reg tmp[1];
 
-				vrf_mark_reg_unknown(env, tmp, 0);
+				if (env->allow_ptr_leaks)
+					vrf_mark_reg_unknown(env, tmp, 0);
+				else
+					vrf_mark_reg_not_init(tmp, 0);
 				f->stack[s].spilled = tmp[0];
 			}
 	}
@@ -638,7 +647,9 @@ int vrf_prepare_func_exit(struct vrf_env *env, int *insn_idx)
 			vrf_verbose(env, "R0 not a scalar value\n");
 			return -EACCES;
 		}
-		/* the range is checked: a run returning another may not pass */
+		/* the range is checked: r0 is read, and a run returning another
+		 * value may not pass */
+		vrf_live_read(&callee->reg_live[0]);
 		if ((err = vrf_mark_chain_precision(env, 0)))
 			return err;
 		if (!tnum_in(range, r0->var_off)) {
@@ -804,6 +815,18 @@ int vrf_check_helper_call(struct vrf_env *env, struct bpf_insn *insn, int *insn_
 	}
 	if ((err = check_map_func_compatibility(env, meta.map, func_id)))
 		return err;
+	if (func_id == BPF_FUNC_tail_call && meta.map) {
+		/* which prog array each path hands this call (Linux's
+		 * record_func_map): unprivileged, it must be only one */
+		struct vrf_aux *aux = &env->aux[insn_idx];
+
+		if (!aux->map_state) {
+			aux->call_map = meta.map;
+			aux->map_state = 1;
+		} else if (aux->call_map != meta.map) {
+			aux->map_state = 2;
+		}
+	}
 	if (func_id == BPF_FUNC_loop || func_id == BPF_FUNC_for_each_map_elem) {
 		/* The callback runs as a function entered from here; the caller
 		 * sees an unknown integer in r0 when it returns. */

@@ -223,24 +223,118 @@ static bool check_reg_sane_offset(struct vrf_env *env, const struct vrf_reg *reg
 }
 
 /* Unprivileged pointer arithmetic: Linux's Spectre v1 rules, the part that
- * decides verdicts (the masking itself is not needed in user space). */
-static int sanitize_ptr_alu(struct vrf_env *env, struct bpf_insn *insn,
-			    const struct vrf_reg *ptr_reg, const struct vrf_reg *off_reg)
+ * decides verdicts (the masking itself is not needed in user space). Each
+ * instruction keeps one direction and one limit for the mask Linux would
+ * apply, so every path must agree on them; an unknown offset is also
+ * explored as if it had been masked to zero (speculatively). */
+struct sanitize_info {
+	bool mask_to_left;
+	uint8_t alu_state;
+	uint32_t alu_limit;
+};
+
+#define ALU_NEG_VALUE	 (1u << 0)
+#define ALU_IMMEDIATE	 (1u << 1)
+#define ALU_SANITIZE_SRC (1u << 2)
+#define ALU_SANITIZE_DST (1u << 3)
+
+static const char *const spec_err = "pointer arithmetic with it prohibited for !root";
+
+static int ptr_limit(const struct vrf_reg *ptr, bool mask_to_left, uint32_t *limit)
 {
-	static const char *err = "pointer arithmetic with it prohibited for !root";
+	uint32_t max, lim;
+
+	if (ptr->type == PTR_TO_STACK) {
+		/* offset 0 is out of bounds but a fine start leftwards (r10) */
+		max = VRF_STACK_SIZE + mask_to_left;
+		lim = (uint32_t) - (int32_t)(ptr->var_off.value + (uint64_t)(int64_t)ptr->off);
+	} else if (ptr->type == PTR_TO_MAP_VALUE && ptr->map) {
+		max = ptr->map->value_size;
+		lim = (uint32_t)((mask_to_left ? (uint64_t)ptr->smin : ptr->umax) +
+				 (uint64_t)(int64_t)ptr->off);
+	} else {
+		return -1;
+	}
+	if (lim >= max)
+		return -2;
+	*limit = lim;
+	return 0;
+}
+
+static int sanitize_ptr_alu(struct vrf_env *env, struct bpf_insn *insn,
+			    const struct vrf_reg *ptr_reg, const struct vrf_reg *off_reg,
+			    bool ptr_is_dst, struct sanitize_info *info, bool commit)
+{
 	uint32_t off_regno = BPF_SRC(insn->code) == BPF_X ? insn->src_reg : insn->dst_reg;
+	bool off_is_imm = tnum_is_const(off_reg->var_off), off_is_neg = off_reg->smin < 0;
+	uint8_t opcode = BPF_OP(insn->code);
+	const char *op = opcode == BPF_ADD ? "add" : "sub";
+	struct vrf_aux *aux = &env->aux[env->insn_idx];
+	uint32_t alu_limit;
+	uint8_t alu_state;
+	int r;
 
 	if (env->bypass_spec_v1 || BPF_SRC(insn->code) == BPF_K)
 		return 0;
-	if (!tnum_is_const(off_reg->var_off) && (off_reg->smin < 0) != (off_reg->smax < 0)) {
-		vrf_verbose(env, "R%u has unknown scalar with mixed signed bounds, %s\n", off_regno,
-			    err);
+	if (env->cur->speculative)
+		goto sim; /* the direction was recorded on the real path */
+	if (!commit) {
+		if (!off_is_imm && (off_reg->smin < 0) != (off_reg->smax < 0)) {
+			vrf_verbose(env, "R%u has unknown scalar with mixed signed bounds, %s\n",
+				    off_regno, spec_err);
+			return -EACCES;
+		}
+		info->mask_to_left =
+		    (opcode == BPF_ADD && off_is_neg) || (opcode == BPF_SUB && !off_is_neg);
+	}
+	r = ptr_limit(ptr_reg, info->mask_to_left, &alu_limit);
+	if (r == -1) {
+		vrf_verbose(env, "R%u has pointer with unsupported alu operation, %s\n", off_regno,
+			    spec_err);
 		return -EACCES;
 	}
-	if (ptr_reg->type != PTR_TO_STACK && ptr_reg->type != PTR_TO_MAP_VALUE) {
-		vrf_verbose(env, "R%u has pointer with unsupported alu operation, %s\n", off_regno,
-			    err);
+	if (r == -2) {
+		vrf_verbose(env, "R%u tried to %s beyond pointer bounds, %s\n", insn->dst_reg, op,
+			    spec_err);
 		return -EACCES;
+	}
+	if (commit) {
+		/* the window narrows to how far the pointer really moved */
+		alu_state = info->alu_state;
+		alu_limit = (uint32_t)abs((int32_t)(info->alu_limit - alu_limit));
+	} else {
+		alu_state = (off_is_neg ? ALU_NEG_VALUE : 0) | (off_is_imm ? ALU_IMMEDIATE : 0) |
+			    (ptr_is_dst ? ALU_SANITIZE_SRC : ALU_SANITIZE_DST);
+		info->alu_state = alu_state;
+		info->alu_limit = alu_limit;
+		if (!off_is_imm)
+			env->explore_alu_limits = true;
+		if (!commit)
+			goto sim;
+	}
+	if (aux->alu_state && (aux->alu_state != alu_state || aux->alu_limit != alu_limit)) {
+		vrf_verbose(env, "R%u tried to %s from different maps, paths or scalars, %s\n",
+			    insn->dst_reg, op, spec_err);
+		return -EACCES;
+	}
+	aux->alu_state = alu_state;
+	aux->alu_limit = alu_limit;
+	return 0;
+sim:
+	if (commit || off_is_imm)
+		return 0;
+	{
+		/* the CPU may run on with the offset masked away */
+		struct vrf_state *spec =
+		    vrf_push_stack(env, env->insn_idx + 1, env->insn_idx, true);
+
+		if (!spec) {
+			vrf_verbose(env,
+				    "R%u could not be pushed for speculative verification, %s\n",
+				    insn->dst_reg, spec_err);
+			return -EACCES;
+		}
+		spec->frame[spec->curframe]->regs[insn->dst_reg] = *ptr_reg;
 	}
 	return 0;
 }
@@ -303,6 +397,7 @@ static int adjust_ptr_min_max_vals(struct vrf_env *env, struct bpf_insn *insn,
 	bool known = tnum_is_const(off.var_off);
 	uint8_t opcode = BPF_OP(insn->code);
 	bool dst_is_off = off_reg_in == d;
+	struct sanitize_info sinfo = {0};
 	int err;
 
 	if ((known && (off.smin != off.smax || off.umin != off.umax)) || off.smin > off.smax ||
@@ -346,7 +441,7 @@ static int adjust_ptr_min_max_vals(struct vrf_env *env, struct bpf_insn *insn,
 	    !check_reg_sane_offset(env, ptr_reg, ptr.type))
 		return -EINVAL;
 	if ((opcode == BPF_ADD || opcode == BPF_SUB) &&
-	    (err = sanitize_ptr_alu(env, insn, ptr_reg, off_reg)))
+	    (err = sanitize_ptr_alu(env, insn, ptr_reg, off_reg, !dst_is_off, &sinfo, false)))
 		return err;
 
 	switch (opcode) {
@@ -432,6 +527,11 @@ static int adjust_ptr_min_max_vals(struct vrf_env *env, struct bpf_insn *insn,
 	vrf_reg_bounds_sync(d);
 	if (sanitize_check_bounds(env, dst, d) < 0)
 		return -EACCES;
+	if (opcode == BPF_ADD || opcode == BPF_SUB) {
+		struct vrf_reg moved = *d;
+
+		return sanitize_ptr_alu(env, insn, &moved, off_reg, !dst_is_off, &sinfo, true);
+	}
 	return 0;
 }
 
@@ -1354,9 +1454,12 @@ int vrf_do_check(struct vrf_env *env)
 				if (insn->src_reg == BPF_PSEUDO_CALL) {
 					err = vrf_check_func_call(env, insn, &env->insn_idx);
 				} else if (insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
-					vrf_verbose(env,
-						    "calling kernel function is not supported\n");
-					err = -EINVAL;
+					/* Linux passes over a call to kfunc 0 here and
+					 * refuses it at fixup, unless it was dead code */
+					err = insn->imm ? -EINVAL : 0;
+					if (err)
+						vrf_verbose(env, "calling kernel function is not "
+								 "supported\n");
 				} else {
 					err = vrf_check_helper_call(env, insn, &env->insn_idx);
 				}

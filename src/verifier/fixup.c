@@ -49,6 +49,22 @@ int vrf_fixup(struct vrf_env *env, struct vrf_result *res)
 			*insn = (struct bpf_insn){.code = BPF_JMP | BPF_JA, .off = -1};
 			continue;
 		}
+		if (insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == 0 &&
+		    insn->imm == BPF_FUNC_tail_call && aux->map_state == 2 &&
+		    !env->bypass_spec_v1) {
+			/* a speculated tail call could index the wrong array */
+			vrf_verbose(env, "tail_call abusing map_ptr\n");
+			free(out);
+			free(facts);
+			return -EINVAL;
+		}
+		if (insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
+			vrf_verbose(env, "invalid kernel function call not eliminated in verifier "
+					 "pass\n");
+			free(out);
+			free(facts);
+			return -EINVAL;
+		}
 		if (!aux->ctx_field_ok)
 			continue;
 		if (cls != BPF_LDX && cls != BPF_STX && cls != BPF_ST)

@@ -158,6 +158,9 @@ static bool regsafe(struct vrf_env *env, const struct vrf_reg *rold, const struc
 	case SCALAR_VALUE:
 		if (rcur->type != SCALAR_VALUE)
 			return false; /* a pointer where a number was */
+		/* masks recorded per path must see the same scalars */
+		if (env->explore_alu_limits)
+			return same_scalar(rold, rcur) && rold->id == rcur->id;
 		/* No path needed its value: any number will do. Unprivileged
 		 * programs track no precision, so every scalar counts there. */
 		if (!rold->precise && env->allow_ptr_leaks && !env->cmp_range_within)

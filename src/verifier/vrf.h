@@ -215,6 +215,8 @@ struct vrf_aux {
 	int16_t ctx_field;    /* progtypes field index for convert_ctx_access */
 	uint8_t ctx_size;     /* access size the rewrite must use */
 	int32_t call_subprog; /* local calls: the callee */
+	uint8_t alu_state;    /* unprivileged pointer arithmetic: mask direction */
+	uint32_t alu_limit;   /* and window, the same on every path */
 	struct vrf_fact fact; /* merged over every visit */
 	bool fact_init;
 };
@@ -241,6 +243,7 @@ struct vrf_env {
 	bool any_alignment;
 	bool gpl;
 	bool test_state_freq;
+	bool explore_alu_limits; /* unprivileged unknown offsets: scalars compare exactly */
 
 	/* Exploration. */
 	struct vrf_state *cur;
