@@ -19,7 +19,9 @@ CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -fvisibility=hidden $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SANFLAGS)
 LDLIBS := -lpthread -lm
-# Each module may add libraries or flags in its own src/<module>/module.mk.
+# Each module may add libraries, flags and its own targets in
+# src/<module>/module.mk; those come first, so name the default goal.
+.DEFAULT_GOAL := all
 -include $(sort $(wildcard src/*/module.mk))
 
 LIB_SRCS := $(sort $(wildcard src/*/*.c))
