@@ -194,8 +194,10 @@ static int load_program(struct exobpf_object *obj, struct exobpf_program *p)
 	p->prog = exobpf_prog__new(p->insns, p->insns_cnt, &opts);
 	if (!p->prog && p->log_level && p->log_buf) {
 		int err = errno; /* the caller has the log */
+		char msg[1024];
 
-		return exo_err(err, "%s: program '%s': %s", obj->path, p->name, exobpf_errmsg());
+		snprintf(msg, sizeof(msg), "%s", exobpf_errmsg());
+		return exo_err(err, "%s: program '%s': %s", obj->path, p->name, msg);
 	}
 	if (!p->prog) {
 		int err = errno;

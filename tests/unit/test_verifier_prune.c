@@ -291,3 +291,29 @@ TEST(verifier_bpf_loop_callback_object)
 	}
 	exobpf_object__close(obj);
 }
+
+/* With a log of the caller's, a rejected program's error names the object
+ * and the program once, then the verifier's message; the log has it too. */
+TEST(verifier_object_rejection_with_caller_log)
+{
+	static char log[1 << 16];
+	const char *b = getenv("EXOBPF_BUILD");
+	char path[512];
+	struct exobpf_object *obj;
+	struct exobpf_program *p;
+
+	snprintf(path, sizeof(path), "%s/progs/err_verifier.bpf.o", b && *b ? b : "build");
+	obj = exobpf_object__open_file(path, NULL);
+	CHECK_MSG(obj, "%s", exobpf_errmsg());
+	if (!obj)
+		return;
+	p = exobpf_object__find_program_by_name(obj, "deref_scalar");
+	CHECK(p);
+	CHECK_EQ(exobpf_program__set_log_buf(p, log, sizeof(log)), 0);
+	CHECK_EQ(exobpf_program__set_log_level(p, 1), 0);
+	CHECK(exobpf_object__load(obj) < 0);
+	CHECK_CONTAINS(exobpf_errmsg(), "err_verifier.bpf.o: program 'deref_scalar': ");
+	CHECK_CONTAINS(exobpf_errmsg(), "R1 invalid mem access 'scalar'");
+	CHECK_CONTAINS(log, "R1 invalid mem access 'scalar'");
+	exobpf_object__close(obj);
+}
