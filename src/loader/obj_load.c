@@ -189,7 +189,7 @@ static int load_program(struct exobpf_object *obj, struct exobpf_program *p)
 	    .func_info_rec_size = p->func_info_cnt ? sizeof(*p->func_info) : 0,
 	    .line_info = p->line_info, .line_info_cnt = p->line_info_cnt,
 	    .line_info_rec_size = p->line_info_cnt ? sizeof(*p->line_info) : 0,
-	    .log_buf = p->log_level ? p->log_buf : NULL,
+	    .flags = p->load_flags, .log_buf = p->log_level ? p->log_buf : NULL,
 	    .log_size = p->log_level ? (uint32_t)p->log_size : 0, .log_level = p->log_level);
 	p->prog = exobpf_prog__new(p->insns, p->insns_cnt, &opts);
 	if (!p->prog && p->log_level && p->log_buf) {
