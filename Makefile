@@ -81,3 +81,39 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+
+# BPF test programs (tests/progs/*.bpf.c), built with clang against
+# libbpf-dev's headers, and the libbpf-based comparison helper (tests only:
+# libbpf is never linked into the runtime).
+BPF_CLANG ?= clang
+BPF_CFLAGS := -O2 -g -target bpf -Wall -I/usr/include/$(shell $(CC) -dumpmachine)
+PROG_SRCS := $(sort $(wildcard tests/progs/*.bpf.c))
+PROG_OBJS := $(PROG_SRCS:tests/progs/%.bpf.c=$(OUT)/progs/%.bpf.o)
+
+$(OUT)/progs/%.bpf.o: tests/progs/%.bpf.c tests/progs/common.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/libbpf_xlated: tests/helpers/libbpf_xlated.c | $(DEPS_STAMP)
+	$(CC) -O2 -Wall -o $@ $< -lbpf
+
+.PHONY: progs
+progs: $(PROG_OBJS) $(OUT)/libbpf_xlated
+test check: progs
+
+# libFuzzer target for the loader (clang): build/fuzz/loader_fuzz, with a
+# seed corpus from the test programs in fuzz/corpus-loader.
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Iinclude -Isrc -D_GNU_SOURCE
+# (no recipe on "fuzz" itself, so other modules' fuzz targets can join it)
+.PHONY: fuzz
+fuzz: build/fuzz/loader_fuzz fuzz/corpus-loader/.seeded
+
+fuzz/corpus-loader/.seeded: $(PROG_OBJS)
+	@mkdir -p $(dir $@)
+	cp $(PROG_OBJS) $(dir $@)
+	@touch $@
+
+build/fuzz/loader_fuzz: fuzz/loader_fuzz.c $(LIB_SRCS) $(wildcard src/*/*.h src/*/*.def include/exobpf/*.h) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ fuzz/loader_fuzz.c $(LIB_SRCS) $(LDLIBS)

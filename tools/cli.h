@@ -32,4 +32,9 @@ int cli_load_program(const char *path, struct bpf_insn **insns, size_t *cnt);
  * is not this option. */
 const char *cli_opt(int argc, char **argv, int *i, const char *name);
 
+/* ELF objects (by magic): run through the object loader. */
+bool cli_is_object(const char *path);
+int cli_run_object(int argc, char **argv, const char *path, const uint8_t *mem, size_t memlen,
+		   const uint8_t *ctx, size_t ctxlen, uint32_t repeat, bool checked);
+
 #endif

@@ -11,6 +11,7 @@ static int run_usage(void)
 {
 	fprintf(stderr,
 		"usage: exobpf run PROGRAM [--mem HEX | --mem-file FILE] [--repeat N]\n"
+		"       exobpf run OBJ.o [--section S | --program NAME] [--ctx HEX] [--mem HEX]\n"
 		"                  [--checked | --unchecked] [--budget N]\n"
 		"                  [--type TYPE [--no-verify]]\n"
 		"  PROGRAM: raw bytecode (.bin) or assembly (.s, either syntax).\n"
@@ -26,8 +27,8 @@ static int run_usage(void)
 int cmd_run(int argc, char **argv)
 {
 	const char *path = NULL, *v;
-	uint8_t *mem = NULL;
-	size_t memlen = 0;
+	uint8_t *mem = NULL, *ctx = NULL;
+	size_t memlen = 0, ctxlen = 0;
 	uint32_t repeat = 1;
 	uint64_t budget = 0;
 	bool checked = true, checked_set = false, no_verify = false;
@@ -52,6 +53,13 @@ int cmd_run(int argc, char **argv)
 			repeat = (uint32_t)strtoul(v, NULL, 0);
 			if (!repeat)
 				return cli_fail(EXIT_USAGE, "--repeat: expected a positive count");
+		} else if ((v = cli_opt(argc, argv, &i, "--ctx"))) {
+			free(ctx);
+			if (cli_parse_hex(v, &ctx, &ctxlen))
+				return cli_fail(EXIT_INPUT, "--ctx: not hex bytes: %s", v);
+		} else if (cli_opt(argc, argv, &i, "--section") || cli_opt(argc, argv, &i, "--program") ||
+			   cli_opt(argc, argv, &i, "--btf")) {
+			/* object options, read by cli_run_object */
 		} else if ((v = cli_opt(argc, argv, &i, "--budget"))) {
 			budget = strtoull(v, NULL, 0);
 		} else if (!strcmp(argv[i], "--checked")) {
@@ -77,6 +85,13 @@ int cmd_run(int argc, char **argv)
 		free(mem);
 		return run_usage();
 	}
+	if (cli_is_object(path)) {
+		rc = cli_run_object(argc, argv, path, mem, memlen, ctx, ctxlen, repeat, checked);
+		free(mem);
+		free(ctx);
+		return rc;
+	}
+	free(ctx);
 	if ((rc = cli_load_program(path, &insns, &cnt))) {
 		free(mem);
 		return rc;

@@ -7,6 +7,8 @@
 #include "exobpf/insn.h"
 #include "exobpf/map.h"
 #include "exobpf/prog.h"
+#include "exobpf/btf.h"
+#include "exobpf/object.h"
 #include "exobpf/verifier.h"
 
 #endif

@@ -18,6 +18,7 @@
 	})
 
 struct exobpf_prog;
+struct exobpf_btf;
 
 /* Program types beyond Linux's: a raw-memory program gets r1 = data and
  * r2 = its size, the convention of uBPF and bpf_conformance. */
@@ -42,6 +43,16 @@ struct exobpf_prog_opts {
 	char *log_buf;	     /* receives the verifier log (NUL-terminated) */
 	uint32_t log_size;
 	uint32_t log_level; /* 1, 2, | 4 for statistics; 0: no log */
+	/* What the object loader also knows (libbpf's names). BTF records use
+	 * the kernel's layouts (struct bpf_func_info, bpf_line_info) with
+	 * insn_off in instructions; line info lets the verifier log show source
+	 * lines. */
+	uint32_t kern_version;
+	const struct exobpf_btf *prog_btf;
+	const void *func_info;
+	uint32_t func_info_cnt, func_info_rec_size;
+	const void *line_info;
+	uint32_t line_info_cnt, line_info_rec_size;
 };
 
 /* A program from instructions (copied). NULL and errno on failure, with

@@ -171,15 +171,21 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 
 	if (!prog || !opts || !OPTS_VALID(opts, exobpf_run_opts))
 		return prog && opts ? -errno : exo_err(EINVAL, "exobpf_prog__run: no program or options");
-	if (prog->type != EXOBPF_PROG_TYPE_RAW)
+	/* BPF_PROG_TYPE_SYSCALL runs as Linux's bpf_prog_test_run_syscall does:
+	 * r1 is a copy of ctx_in, copied back to ctx_out; there is no data. */
+	bool syscall = prog->type == BPF_PROG_TYPE_SYSCALL;
+	const void *in = syscall ? opts->ctx_in : opts->data_in;
+	if (prog->type != EXOBPF_PROG_TYPE_RAW && !syscall)
 		return run_typed(prog, opts);
-	size = opts->data_size_in;
-	if (size && !opts->data_in)
-		return exo_err(EINVAL, "%s: data_size_in is %u but data_in is NULL", prog->name, size);
+	if (syscall && opts->data_size_in)
+		return exo_err(EINVAL, "%s: syscall programs take ctx_in, not data_in", prog->name);
+	size = syscall ? opts->ctx_size_in : opts->data_size_in;
+	if (size && !in)
+		return exo_err(EINVAL, "%s: input size is %u but its buffer is NULL", prog->name, size);
 	if (size && !(data = malloc(size)))
 		return exo_err(ENOMEM, "%s: out of memory for %u bytes of data", prog->name, size);
 	if (size)
-		memcpy(data, opts->data_in, size);
+		memcpy(data, in, size);
 
 	memset(&run, 0, sizeof(run));
 	run.prog = &prog->vm;
@@ -209,7 +215,11 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 	opts->duration = (uint32_t)((now_ns() - start) / repeat);
 	opts->insns_executed = run.executed;
 	opts->retval = r0;
-	if (opts->data_out && opts->data_size_out) {
+	if (syscall && opts->ctx_out && opts->ctx_size_out) {
+		uint32_t n = opts->ctx_size_out < size ? opts->ctx_size_out : size;
+		memcpy(opts->ctx_out, data, n);
+		opts->ctx_size_out = n;
+	} else if (opts->data_out && opts->data_size_out) {
 		uint32_t n = opts->data_size_out < size ? opts->data_size_out : size;
 		memcpy(opts->data_out, data, n);
 		opts->data_size_out = n;

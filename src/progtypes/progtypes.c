@@ -37,6 +37,9 @@ static const struct pt_info infos[] = {
      false, false, EXO_RAW_TP_CTX_SIZE},
     {BPF_PROG_TYPE_PERF_EVENT, "perf_event", HG_BASE | HG_TRACING, false, false, false, false,
      false, EXO_PERF_EVENT_SIZE},
+    /* the loader's test programs run as syscall programs: ctx_in is the context */
+    {BPF_PROG_TYPE_SYSCALL, "syscall", HG_BASE, false, false, false, false, false,
+     EXO_SYSCALL_CTX_SIZE},
 };
 
 const struct pt_info *pt_info(enum bpf_prog_type type)
@@ -326,6 +329,10 @@ bool pt_ctx_access(const struct pt_info *pt, enum bpf_attach_type eat, int off, 
 		return sk_skb_access(off, size, t, acc);
 	case BPF_PROG_TYPE_XDP:
 		return xdp_access(off, size, t, eat, acc);
+	case BPF_PROG_TYPE_SYSCALL: /* Linux's syscall_prog_is_valid_access: read or write */
+		acc->rt_off = off;
+		acc->rt_size = (uint8_t)size;
+		return off >= 0 && off < EXO_SYSCALL_CTX_SIZE && !(off % size);
 	default:
 		return raw_access(pt, off, size, t, acc);
 	}

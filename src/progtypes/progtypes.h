@@ -48,6 +48,7 @@ struct exo_xdp {
 #define EXO_RAW_TP_CTX_SIZE (12 * 8)
 #define EXO_PT_REGS_SIZE    168 /* x86-64 struct pt_regs */
 #define EXO_PERF_EVENT_SIZE 184 /* struct bpf_perf_event_data */
+#define EXO_SYSCALL_CTX_SIZE 65535 /* U16_MAX: a syscall program's ctx_in at most */
 #define EXO_ETH_HLEN	    14
 
 /* What a context load gives the program. */
