@@ -80,6 +80,9 @@ format-check:
 clean:
 	rm -rf build
 
+# Fuzz targets and benchmarks keep their rules beside their sources.
+-include fuzz/fuzz.mk bench/bench.mk
+
 -include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 
 # BPF test programs (tests/progs/*.bpf.c), built with clang against

@@ -15,7 +15,7 @@
 int cmd_conformance_plugin(int argc, char **argv)
 {
 	const char *memhex = "";
-	bool checked = false;
+	bool checked = false, jit = false, interp = false;
 	uint8_t *prog_bytes = NULL, *mem = NULL;
 	size_t prog_len, mem_len;
 	char *text;
@@ -27,11 +27,17 @@ int cmd_conformance_plugin(int argc, char **argv)
 			checked = true;
 		else if (!strcmp(argv[i], "--unchecked"))
 			checked = false;
+		else if (!strcmp(argv[i], "--jit"))
+			jit = true;
+		else if (!strcmp(argv[i], "--interp"))
+			interp = true;
 		else if (argv[i][0] == '-' && argv[i][1] == '-')
 			return cli_fail(EXIT_USAGE, "conformance-plugin: unknown option %s", argv[i]);
 		else
 			memhex = argv[i];
 	}
+	if (jit && (checked || interp))
+		return cli_fail(EXIT_USAGE, "conformance-plugin: --jit runs machine code: not with --checked or --interp");
 	if (cli_read_file("-", &text, &text_len))
 		return cli_fail(EXIT_INPUT, "conformance-plugin: cannot read the program from stdin");
 	if (cli_parse_hex(text, &prog_bytes, &prog_len) || prog_len % 8 || !prog_len) {
@@ -47,10 +53,13 @@ int cmd_conformance_plugin(int argc, char **argv)
 	struct bpf_insn *insns = malloc(prog_len);
 	if (insns)
 		memcpy(insns, prog_bytes, prog_len);
-	EXOBPF_OPTS(exobpf_prog_opts, popts, .name = "conformance");
+	EXOBPF_OPTS(exobpf_prog_opts, popts, .name = "conformance",
+		    .flags = interp ? EXOBPF_PROG_INTERP : 0);
 	struct exobpf_prog *prog = insns ? exobpf_prog__new(insns, prog_len / 8, &popts) : NULL;
 	if (!prog) {
 		cli_fail(EXIT_FAILED, "Invalid program: %s", exobpf_errmsg());
+	} else if (jit && !exobpf_prog__is_jited(prog)) {
+		cli_fail(EXIT_FAILED, "no machine code: %s", exobpf_errmsg());
 	} else {
 		EXOBPF_OPTS(exobpf_run_opts, ropts, .data_in = mem, .data_size_in = (uint32_t)mem_len,
 			    .flags = checked ? EXOBPF_RUN_CHECKED : 0);
@@ -184,7 +193,7 @@ struct tally {
 };
 
 static void one_file(const char *path, const char *rel, bool negative, char **plugin, int nplugin,
-		     bool checked, struct tally *t)
+		     bool checked, const char *engine, struct tally *t)
 {
 	struct data_file d;
 	struct bpf_insn *insns = NULL;
@@ -233,6 +242,8 @@ static void one_file(const char *path, const char *rel, bool negative, char **pl
 			argv[argc++] = plugin[i];
 		if (checked)
 			argv[argc++] = "--checked";
+		if (engine)
+			argv[argc++] = (char *)engine;
 		for (char *p = memhex; *p; p++)
 			if (*p == '\n')
 				*p = ' ';
@@ -290,7 +301,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 static int run_dir(const char *dir, const char *sub, bool negative, char **plugin, int nplugin,
-		   bool checked, struct tally *t)
+		   bool checked, const char *engine, struct tally *t)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, sub);
@@ -315,16 +326,18 @@ static int run_dir(const char *dir, const char *sub, bool negative, char **plugi
 		char file[8192], rel[512];
 		snprintf(file, sizeof(file), "%s/%s", path, names[i]);
 		snprintf(rel, sizeof(rel), "%s/%s", sub, names[i]);
-		one_file(file, rel, negative, plugin, nplugin, checked, t);
+		one_file(file, rel, negative, plugin, nplugin, checked, engine, t);
 		free(names[i]);
 	}
 	free(names);
 	return 0;
 }
 
+#define CONFORMANCE_USAGE "usage: exobpf conformance [--checked] [--jit | --interp] [--plugin CMD] DIR"
+
 int cmd_conformance(int argc, char **argv)
 {
-	const char *dir = NULL, *v;
+	const char *dir = NULL, *v, *engine = NULL;
 	char self[4096], *plugin[12], *plugin_buf = NULL;
 	int nplugin = 0;
 	bool checked = false;
@@ -333,6 +346,8 @@ int cmd_conformance(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--checked"))
 			checked = true;
+		else if (!strcmp(argv[i], "--jit") || !strcmp(argv[i], "--interp"))
+			engine = argv[i];
 		else if ((v = cli_opt(argc, argv, &i, "--plugin"))) {
 			free(plugin_buf);
 			plugin_buf = strdup(v);
@@ -340,12 +355,12 @@ int cmd_conformance(int argc, char **argv)
 			for (char *tok = strtok(plugin_buf, " "); tok && nplugin < 10; tok = strtok(NULL, " "))
 				plugin[nplugin++] = tok;
 		} else if (argv[i][0] == '-')
-			return cli_fail(EXIT_USAGE, "usage: exobpf conformance [--checked] [--plugin CMD] DIR");
+			return cli_fail(EXIT_USAGE, CONFORMANCE_USAGE);
 		else
 			dir = argv[i];
 	}
 	if (!dir)
-		return cli_fail(EXIT_USAGE, "usage: exobpf conformance [--checked] [--plugin CMD] DIR");
+		return cli_fail(EXIT_USAGE, CONFORMANCE_USAGE);
 	if (!nplugin) {
 		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		if (n <= 0)
@@ -355,12 +370,16 @@ int cmd_conformance(int argc, char **argv)
 		plugin[1] = "conformance-plugin";
 		nplugin = 2;
 	}
-	int err = run_dir(dir, "tests", false, plugin, nplugin, checked, &pos);
+	if (engine && !strcmp(engine, "--jit") && checked) {
+		free(plugin_buf);
+		return cli_fail(EXIT_USAGE, "--jit runs machine code: not with --checked");
+	}
+	int err = run_dir(dir, "tests", false, plugin, nplugin, checked, engine, &pos);
 	if (err) {
 		free(plugin_buf);
 		return cli_fail(EXIT_INPUT, "%s/tests: %s", dir, strerror(-err));
 	}
-	run_dir(dir, "negative", true, plugin, nplugin, checked, &neg);
+	run_dir(dir, "negative", true, plugin, nplugin, checked, engine, &neg);
 	free(plugin_buf);
 	printf("tests: %u passed, %u failed\n", pos.passed, pos.failed);
 	printf("negative: %u rejected as expected, %u not rejected, %u skipped\n", neg.passed,

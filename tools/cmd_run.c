@@ -13,14 +13,16 @@ static int run_usage(void)
 		"usage: exobpf run PROGRAM [--mem HEX | --mem-file FILE] [--repeat N]\n"
 		"       exobpf run OBJ.o [--section S | --program NAME] [--ctx HEX] [--mem HEX]\n"
 		"                  [--checked | --unchecked] [--budget N]\n"
-		"                  [--type TYPE [--no-verify]]\n"
+		"                  [--type TYPE [--no-verify]] [--jit | --interp]\n"
 		"  PROGRAM: raw bytecode (.bin) or assembly (.s, either syntax).\n"
 		"  Runs with r1 = memory and r2 = its size; prints r0 in hex, and with\n"
 		"  --repeat the mean time per run. Raw programs are not verified and run\n"
 		"  in checked mode unless --unchecked is given. With --type (xdp,\n"
 		"  socket_filter, sched_cls, ...) the program is verified first (the log\n"
 		"  is printed if it is rejected) and runs on a context built from the\n"
-		"  memory as BPF_PROG_TEST_RUN builds it; --no-verify skips that.\n");
+		"  memory as BPF_PROG_TEST_RUN builds it; --no-verify skips that.\n"
+		"  --jit runs the machine code (unchecked); --interp never compiles the\n"
+		"  program.\n");
 	return EXIT_USAGE;
 }
 
@@ -31,7 +33,7 @@ int cmd_run(int argc, char **argv)
 	size_t memlen = 0, ctxlen = 0;
 	uint32_t repeat = 1;
 	uint64_t budget = 0;
-	bool checked = true, checked_set = false, no_verify = false;
+	bool checked = true, checked_set = false, no_verify = false, jit = false, interp = false;
 	int type = EXOBPF_PROG_TYPE_RAW;
 	struct bpf_insn *insns;
 	size_t cnt;
@@ -74,6 +76,10 @@ int cmd_run(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--no-verify")) {
 			no_verify = true;
+		} else if (!strcmp(argv[i], "--jit")) {
+			jit = true;
+		} else if (!strcmp(argv[i], "--interp")) {
+			interp = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			free(mem);
 			return run_usage();
@@ -84,6 +90,12 @@ int cmd_run(int argc, char **argv)
 	if (!path) {
 		free(mem);
 		return run_usage();
+	}
+	if (jit && (interp || (checked_set && checked) || budget)) {
+		free(mem);
+		free(ctx);
+		return cli_fail(EXIT_USAGE,
+				"--jit runs machine code: not with --interp, --checked or --budget");
 	}
 	if (cli_is_object(path)) {
 		rc = cli_run_object(argc, argv, path, mem, memlen, ctx, ctxlen, repeat, checked);
@@ -100,10 +112,11 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "exobpf: warning: %s runs unverified (checked mode)\n", path);
 	/* Verified programs are safe to run fast; unverified ones run checked. */
 	if (!checked_set)
-		checked = type == EXOBPF_PROG_TYPE_RAW || no_verify;
+		checked = (type == EXOBPF_PROG_TYPE_RAW || no_verify) && !jit;
 	char *log = type != EXOBPF_PROG_TYPE_RAW && !no_verify ? calloc(1, 1u << 20) : NULL;
 	EXOBPF_OPTS(exobpf_prog_opts, popts, .name = "run", .type = (enum bpf_prog_type)type,
-		    .flags = no_verify ? EXOBPF_PROG_NO_VERIFY : 0, .license = "GPL",
+		    .flags = (no_verify ? EXOBPF_PROG_NO_VERIFY : 0) | (interp ? EXOBPF_PROG_INTERP : 0),
+		    .license = "GPL",
 		    .log_buf = log, .log_size = log ? 1u << 20 : 0, .log_level = log ? 1 : 0);
 	struct exobpf_prog *prog = exobpf_prog__new(insns, cnt, &popts);
 	free(insns);
@@ -115,6 +128,11 @@ int cmd_run(int argc, char **argv)
 		return cli_fail(EXIT_INPUT, "%s: %s", path, exobpf_errmsg());
 	}
 	free(log);
+	if (jit && !exobpf_prog__is_jited(prog)) {
+		exobpf_prog__free(prog);
+		free(mem);
+		return cli_fail(EXIT_FAILED, "%s: no machine code: %s", path, exobpf_errmsg());
+	}
 	EXOBPF_OPTS(exobpf_run_opts, ropts, .data_in = mem, .data_size_in = (uint32_t)memlen,
 		    .repeat = repeat, .insn_budget = budget,
 		    .flags = checked ? EXOBPF_RUN_CHECKED : 0);
@@ -132,10 +150,31 @@ int cmd_run(int argc, char **argv)
 	return rc;
 }
 
+#define DISASM_USAGE "usage: exobpf disasm FILE [--syntax linux|ubpf] [--jited [-j] [--blind]]"
+
+/* The machine code the JIT makes of a program, interleaved with its source. */
+static int disasm_jited(const char *path, struct bpf_insn *insns, size_t cnt, bool json, bool blind)
+{
+	EXOBPF_OPTS(exobpf_prog_opts, popts, .name = "disasm",
+		    .flags = blind ? EXOBPF_PROG_JIT_BLIND : 0);
+	struct exobpf_prog *prog = exobpf_prog__new(insns, cnt, &popts);
+	int rc = EXIT_OK;
+
+	if (!prog)
+		return cli_fail(EXIT_INPUT, "%s: %s", path, exobpf_errmsg());
+	if (!exobpf_prog__is_jited(prog))
+		rc = cli_fail(EXIT_FAILED, "%s: no machine code: %s", path, exobpf_errmsg());
+	else if (exobpf_prog__dump_jited(prog, stdout, json ? EXOBPF_DUMP_JSON : 0))
+		rc = cli_fail(EXIT_FAILED, "%s: %s", path, exobpf_errmsg());
+	exobpf_prog__free(prog);
+	return rc;
+}
+
 int cmd_disasm(int argc, char **argv)
 {
 	enum exobpf_syntax syntax = EXOBPF_SYNTAX_LINUX;
 	const char *path = NULL, *v;
+	bool jited = false, json = false, blind = false;
 	struct bpf_insn *insns;
 	size_t cnt;
 	int rc = EXIT_OK;
@@ -146,16 +185,27 @@ int cmd_disasm(int argc, char **argv)
 				syntax = EXOBPF_SYNTAX_UBPF;
 			else if (strcmp(v, "linux"))
 				return cli_fail(EXIT_USAGE, "--syntax: linux or ubpf");
+		} else if (!strcmp(argv[i], "--jited")) {
+			jited = true;
+		} else if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--blind")) {
+			blind = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_fail(EXIT_USAGE, "usage: exobpf disasm FILE [--syntax linux|ubpf]");
+			return cli_fail(EXIT_USAGE, DISASM_USAGE);
 		} else {
 			path = argv[i];
 		}
 	}
-	if (!path)
-		return cli_fail(EXIT_USAGE, "usage: exobpf disasm FILE [--syntax linux|ubpf]");
+	if (!path || ((json || blind) && !jited))
+		return cli_fail(EXIT_USAGE, DISASM_USAGE);
 	if ((rc = cli_load_program(path, &insns, &cnt)))
 		return rc;
+	if (jited) {
+		rc = disasm_jited(path, insns, cnt, json, blind);
+		free(insns);
+		return rc;
+	}
 	for (size_t i = 0; i < cnt;) {
 		char text[160];
 		int n = exobpf_insn_disasm(insns, cnt, i, syntax, text, sizeof(text));

@@ -3,7 +3,9 @@
 #ifndef EXOBPF_PROG_H
 #define EXOBPF_PROG_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <linux/bpf.h>
 
@@ -28,6 +30,7 @@ enum exobpf_prog_flags {
 	EXOBPF_PROG_INTERP = 1 << 0,	/* never JIT-compile */
 	EXOBPF_PROG_NO_VERIFY = 1 << 1, /* skip the verifier (unsafe: run checked) */
 	EXOBPF_PROG_UNPRIV = 1 << 2,	/* verify with Linux's rules for unprivileged users */
+	EXOBPF_PROG_JIT_BLIND = 1 << 3, /* JIT with constant blinding (Linux: bpf_jit_harden) */
 };
 
 struct exobpf_prog_opts {
@@ -64,6 +67,18 @@ EXOBPF_API const char *exobpf_prog__name(const struct exobpf_prog *prog);
 EXOBPF_API enum bpf_prog_type exobpf_prog__type(const struct exobpf_prog *prog);
 EXOBPF_API const struct bpf_insn *exobpf_prog__insns(const struct exobpf_prog *prog);
 EXOBPF_API size_t exobpf_prog__insn_cnt(const struct exobpf_prog *prog);
+
+/* Does the program run as machine code (JIT-compiled)? */
+EXOBPF_API bool exobpf_prog__is_jited(const struct exobpf_prog *prog);
+
+enum exobpf_dump_flags {
+	EXOBPF_DUMP_JSON = 1 << 0, /* one JSON object instead of text */
+};
+
+/* Write the program's machine code to out, disassembled and interleaved with
+ * the eBPF instruction each block comes from (bpftool's `prog dump jited`).
+ * -ENOENT when the program is interpreted. */
+EXOBPF_API int exobpf_prog__dump_jited(const struct exobpf_prog *prog, FILE *out, unsigned flags);
 
 enum exobpf_run_flags {
 	EXOBPF_RUN_CHECKED = 1 << 0, /* bounds-check every access; stop with an error */

@@ -8,6 +8,8 @@
 #include "core/err.h"
 #include "core/opts.h"
 #include "core/prog.h"
+#include "jit/dump.h"
+#include "jit/jit.h"
 #include "maps/map.h"
 #include "progtypes/progtypes.h"
 
@@ -62,6 +64,13 @@ EXOBPF_API struct exobpf_prog *exobpf_prog__new(const struct bpf_insn *insns, si
 	}
 	prog->vm.type = prog->type;
 	prog->vm.owner = prog;
+	/* Machine code where there is a backend, as Linux with bpf_jit_enable=1:
+	 * a program the JIT cannot compile is interpreted. */
+	if (!(prog->flags & EXOBPF_PROG_INTERP) && jit_supported()) {
+		struct jit_opts jo = {.blind = prog->flags & EXOBPF_PROG_JIT_BLIND};
+		if (jit_compile(&prog->vm, &jo))
+			exo_warn("%s: interpreting: %s\n", prog->name, exobpf_errmsg());
+	}
 	return prog;
 }
 
@@ -70,6 +79,7 @@ EXOBPF_API void exobpf_prog__free(struct exobpf_prog *prog)
 	if (!prog)
 		return;
 	exo_map_forget_prog(&prog->vm);
+	jit_release(&prog->vm);
 	vm_prog_release(&prog->vm);
 	free(prog->facts);
 	exo_map_release_used(prog->maps, prog->nr_maps);
@@ -95,6 +105,22 @@ EXOBPF_API const struct bpf_insn *exobpf_prog__insns(const struct exobpf_prog *p
 EXOBPF_API size_t exobpf_prog__insn_cnt(const struct exobpf_prog *prog)
 {
 	return prog->cnt;
+}
+
+EXOBPF_API bool exobpf_prog__is_jited(const struct exobpf_prog *prog)
+{
+	return prog && prog->vm.jited;
+}
+
+EXOBPF_API int exobpf_prog__dump_jited(const struct exobpf_prog *prog, FILE *out, unsigned flags)
+{
+	if (!prog || !out)
+		return exo_err(EINVAL, "exobpf_prog__dump_jited: no program or output");
+	if (!prog->vm.jited)
+		return exo_err(ENOENT, "%s: the program is interpreted, not JIT-compiled",
+			       prog->name);
+	return jit_dump(jit_image_of(&prog->vm), prog->insns, prog->cnt, prog->name,
+			flags & EXOBPF_DUMP_JSON, out);
 }
 
 static uint64_t now_ns(void)

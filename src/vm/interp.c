@@ -70,40 +70,6 @@ static unsigned regs_written(const struct vm_insn *pc)
 	}
 }
 
-/* Linux's negative offsets for LD_ABS/LD_IND (SKF_NET_OFF, SKF_LL_OFF). */
-#define SKF_NET_OFF_ (-0x100000)
-#define SKF_LL_OFF_  (-0x200000)
-
-/* Pointer to size bytes at packet offset k, or NULL when out of range. */
-static const uint8_t *pkt_ptr(const struct vm_run *run, int32_t k, unsigned size)
-{
-	int64_t off = k;
-
-	if (k < 0) {
-		if (k >= SKF_NET_OFF_)
-			off = (int64_t)k - SKF_NET_OFF_; /* network header at 0 when unknown */
-		else if (k >= SKF_LL_OFF_)
-			off = (int64_t)k - SKF_LL_OFF_;
-		else
-			return NULL;
-	}
-	if (!run->pkt || off + size > run->pkt_len)
-		return NULL;
-	return run->pkt + off;
-}
-
-static uint64_t load_be(const uint8_t *p, unsigned size)
-{
-	switch (size) {
-	case 1:
-		return p[0];
-	case 2:
-		return (uint64_t)p[0] << 8 | p[1];
-	default:
-		return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
-	}
-}
-
 #define INTERP_NAME  interp_fast
 #define INTERP_CHECK 0
 #define INTERP_COUNT 0

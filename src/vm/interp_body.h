@@ -363,8 +363,7 @@ L_CALLX: {
 }
 }
 L_CALL_KFUNC:
-	vm_fail(run, VM_FAULT_UNSUPPORTED, "insn %u: kernel function calls are not supported",
-		(unsigned)(pc - run->prog->code));
+	vm_fail_at(run, VM_FAULT_UNSUPPORTED, pc, 0);
 	goto out;
 L_EXIT:
 	if (depth == 0)
@@ -384,12 +383,12 @@ L_LDDW:
 	DISPATCH;
 #define LD_PKT(size, k)                                                                            \
 	{                                                                                          \
-		const uint8_t *p_ = pkt_ptr(run, (int32_t)(k), size);                              \
+		const uint8_t *p_ = vm_pkt_ptr(run, (int32_t)(k), size);                              \
 		if (!p_) {                                                                         \
 			reg[0] = 0;                                                                \
 			goto out;                                                                  \
 		}                                                                                  \
-		reg[0] = load_be(p_, size);                                                        \
+		reg[0] = vm_load_be(p_, size);                                                        \
 		SET_INIT((init & ~0x3eu) | 1u);                                                    \
 		NEXT;                                                                              \
 	}
@@ -493,19 +492,16 @@ L_ACMPXCHG32: {
 
 	/* ---- endings ---- */
 L_FALLOFF:
-	vm_fail(run, VM_FAULT_FALLOFF, "insn %u: ran past the last instruction",
-		(unsigned)(pc - run->prog->code));
+	vm_fail_at(run, VM_FAULT_FALLOFF, pc, 0);
 	goto out;
 depth_fault:
-	vm_fail(run, VM_FAULT_DEPTH, "insn %u: more than %d call frames",
-		(unsigned)(pc - run->prog->code), VM_MAX_FRAMES);
+	vm_fail_at(run, VM_FAULT_DEPTH, pc, 0);
 	goto out;
 callx_fault:
-	vm_fail(run, VM_FAULT_CALLX, "insn %u: callx to 0x%llx, which is neither a helper id nor a function of the program",
-		(unsigned)(pc - run->prog->code), (unsigned long long)DST);
+	vm_fail_at(run, VM_FAULT_CALLX, pc, DST);
 	goto out;
 helper_fault: /* the helper recorded what went wrong */
-	run->fault_pc = (uint32_t)(pc - run->prog->code);
+	run->fault_pc = vm_pc_index(run, pc);
 	goto out;
 #if INTERP_COUNT
 budget_fault:

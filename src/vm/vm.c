@@ -68,6 +68,28 @@ const char *vm_fault_name(enum vm_fault fault)
 	return (unsigned)fault < sizeof(names) / sizeof(names[0]) ? names[fault] : "fault";
 }
 
+uint64_t vm_fail_at(struct vm_run *run, enum vm_fault fault, const struct vm_insn *pc,
+		    uint64_t value)
+{
+	unsigned idx = vm_pc_index(run, pc);
+
+	switch (fault) {
+	case VM_FAULT_FALLOFF:
+		return vm_fail(run, fault, "insn %u: ran past the last instruction", idx);
+	case VM_FAULT_DEPTH:
+		return vm_fail(run, fault, "insn %u: more than %d call frames", idx, VM_MAX_FRAMES);
+	case VM_FAULT_CALLX:
+		return vm_fail(run, fault,
+			       "insn %u: callx to 0x%llx, which is neither a helper id nor a "
+			       "function of the program",
+			       idx, (unsigned long long)value);
+	case VM_FAULT_UNSUPPORTED:
+		return vm_fail(run, fault, "insn %u: kernel function calls are not supported", idx);
+	default:
+		return vm_fail(run, fault, "insn %u: %s", idx, vm_fault_name(fault));
+	}
+}
+
 static bool is_jump(const struct isa_row *row)
 {
 	return row->shape == ISA_SHAPE_JA || row->shape == ISA_SHAPE_JA32 ||

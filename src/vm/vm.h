@@ -138,6 +138,42 @@ static inline uint32_t vm_smod32(uint32_t a, uint32_t b)
 	return (uint32_t)((int32_t)a % d);
 }
 
+/* Linux's negative offsets for LD_ABS/LD_IND (SKF_NET_OFF, SKF_LL_OFF). */
+#define VM_SKF_NET_OFF (-0x100000)
+#define VM_SKF_LL_OFF  (-0x200000)
+
+/* LD_ABS/LD_IND: pointer to size bytes at packet offset k, or NULL when out
+ * of range (the program then ends with r0 = 0). */
+static inline const uint8_t *vm_pkt_ptr(const struct vm_run *run, int32_t k, unsigned size)
+{
+	int64_t off = k;
+
+	if (k < 0) {
+		if (k >= VM_SKF_NET_OFF)
+			off = (int64_t)k - VM_SKF_NET_OFF; /* network header at 0 when unknown */
+		else if (k >= VM_SKF_LL_OFF)
+			off = (int64_t)k - VM_SKF_LL_OFF;
+		else
+			return NULL;
+	}
+	if (!run->pkt || off + size > run->pkt_len)
+		return NULL;
+	return run->pkt + off;
+}
+
+/* The big-endian value of size (1, 2, 4) bytes at p. */
+static inline uint64_t vm_load_be(const uint8_t *p, unsigned size)
+{
+	switch (size) {
+	case 1:
+		return p[0];
+	case 2:
+		return (uint64_t)p[0] << 8 | p[1];
+	default:
+		return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
+	}
+}
+
 /* Add a region (checked mode). Returns false when the table is full. */
 bool vm_add_region(struct vm_run *run, const void *start, uint64_t len, bool writable);
 
@@ -149,6 +185,20 @@ uint64_t vm_fail(struct vm_run *run, enum vm_fault fault, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 const char *vm_fault_name(enum vm_fault fault);
+
+/* The faults every engine raises at an instruction, worded once for all of
+ * them: VM_FAULT_FALLOFF, VM_FAULT_DEPTH, VM_FAULT_CALLX (value: the target
+ * that is not callable) and VM_FAULT_UNSUPPORTED (a kfunc call). pc is the
+ * faulting instruction of run->prog. Returns 0. */
+uint64_t vm_fail_at(struct vm_run *run, enum vm_fault fault, const struct vm_insn *pc,
+		    uint64_t value);
+
+/* Index of pc in the running program, as fault messages print it. */
+static inline unsigned vm_pc_index(const struct vm_run *run, const struct vm_insn *pc)
+{
+	return (unsigned)(((intptr_t)pc - (intptr_t)run->prog->code) / (intptr_t)sizeof(*pc));
+}
+
 
 /* Decode insns into prog->code. Every jump must land on an instruction of the
  * program; returns 0 or -EINVAL with a message naming the instruction. */

@@ -1,3 +1,3 @@
 #!/bin/sh
-# bpf_conformance through the plugin, fast mode.
-exec "$1/exobpf" conformance "${SHARED:-../shared}/conformance"
+# bpf_conformance through the plugin, the interpreter's fast mode.
+exec "$1/exobpf" conformance --interp "${SHARED:-../shared}/conformance"

@@ -1,0 +1,192 @@
+/* The JIT's own facts: register liveness, so a helper call saves only the
+ * argument registers that are read again (the interpreter never clobbers
+ * r1-r5; native calls do).
+ *
+ * Liveness is a backward dataflow over single instructions, iterated to a
+ * fixed point. It is sound for any decoded program, verified or not:
+ * - local calls and callx read every register (the callee may read any);
+ * - an exit may return to the instruction after any local call or callx, so
+ *   it reads r0-r5 wherever those are live after a call (r6-r9 are restored
+ *   by the caller, so they are not);
+ * - a program tail-called from a subprogram returns to its caller in another
+ *   program, which may read r0-r5: the "deep" solution assumes exits read
+ *   all of them, and generated code picks it when the call depth is not 0;
+ * - a tail call reads every register (the next program may read any). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jit/facts.h"
+
+#define ALL_REGS 0x3ffu /* r0-r9; r10 is never dead */
+#define ARG_REGS 0x3eu	/* r1-r5 */
+#define RET_REGS 0x3fu	/* r0-r5: what a callee hands back */
+
+struct use_def {
+	uint16_t use, def;
+};
+
+static struct use_def use_def(const struct vm_insn *in)
+{
+	uint16_t d = (uint16_t)(1u << in->dst), s = (uint16_t)(1u << in->src);
+
+	if (in->op == VM_OP_TAIL_CALL)
+		return (struct use_def){ALL_REGS, 0};
+	if (in->op >= ISA_NR_OPS)
+		return (struct use_def){0, 0};
+	const struct isa_row *row = &isa_rows[in->op];
+	bool mov = (row->code & 0xf0) == BPF_MOV;
+
+	switch ((enum isa_shape)row->shape) {
+	case ISA_SHAPE_ALU_K:
+		return (struct use_def){mov ? 0 : d, d};
+	case ISA_SHAPE_ALU_X:
+		return (struct use_def){(uint16_t)(mov ? s : d | s), d};
+	case ISA_SHAPE_MOVSX:
+		return (struct use_def){s, d};
+	case ISA_SHAPE_NEG:
+	case ISA_SHAPE_END:
+		return (struct use_def){d, d};
+	case ISA_SHAPE_JA:
+	case ISA_SHAPE_JA32:
+	case ISA_SHAPE_CALL_KFUNC:
+		return (struct use_def){0, 0};
+	case ISA_SHAPE_JMP_K:
+	case ISA_SHAPE_ST:
+		return (struct use_def){d, 0};
+	case ISA_SHAPE_JMP_X:
+	case ISA_SHAPE_STX:
+		return (struct use_def){(uint16_t)(d | s), 0};
+	case ISA_SHAPE_CALL:
+		return (struct use_def){ARG_REGS, 1};
+	case ISA_SHAPE_CALL_LOCAL:
+	case ISA_SHAPE_CALLX:
+		return (struct use_def){ALL_REGS, 0};
+	case ISA_SHAPE_EXIT:
+		return (struct use_def){1, 0}; /* plus what callers read, added by the caller */
+	case ISA_SHAPE_LDDW:
+		return (struct use_def){0, d};
+	case ISA_SHAPE_LDABS:
+		return (struct use_def){0, 1};
+	case ISA_SHAPE_LDIND:
+		return (struct use_def){s, 1};
+	case ISA_SHAPE_LDX:
+		return (struct use_def){s, d};
+	case ISA_SHAPE_ATOMIC:
+		if (in->imm == BPF_CMPXCHG)
+			return (struct use_def){(uint16_t)(d | s | 1), 1};
+		return (struct use_def){(uint16_t)(d | s), (uint16_t)(in->imm & BPF_FETCH ? s : 0)};
+	}
+	return (struct use_def){ALL_REGS, 0};
+}
+
+/* Successors of instruction i (at most 2); returns how many. */
+static unsigned successors(const struct vm_insn *code, uint32_t i, uint32_t succ[2])
+{
+	const struct vm_insn *in = &code[i];
+
+	if (in->op == VM_OP_TAIL_CALL) {
+		succ[0] = i + 1;
+		return 1;
+	}
+	if (in->op >= ISA_NR_OPS)
+		return 0;
+	switch ((enum isa_shape)isa_rows[in->op].shape) {
+	case ISA_SHAPE_JA:
+		succ[0] = (uint32_t)((int64_t)i + 1 + in->off);
+		return 1;
+	case ISA_SHAPE_JA32:
+		succ[0] = (uint32_t)((int64_t)i + 1 + in->imm);
+		return 1;
+	case ISA_SHAPE_JMP_K:
+	case ISA_SHAPE_JMP_X:
+		succ[0] = i + 1;
+		succ[1] = (uint32_t)((int64_t)i + 1 + in->off);
+		return 2;
+	case ISA_SHAPE_EXIT:
+	case ISA_SHAPE_CALL_KFUNC:
+	case ISA_SHAPE_CALL_LOCAL: /* reads everything; its return point is reached by exits */
+	case ISA_SHAPE_CALLX:
+		return 0;
+	case ISA_SHAPE_LDDW:
+		succ[0] = i + 2;
+		return 1;
+	default:
+		succ[0] = i + 1;
+		return 1;
+	}
+}
+
+static bool returns_here(const struct vm_insn *in)
+{
+	return in->op == ISA_CALL_LOCAL || in->op == ISA_CALLX;
+}
+
+/* exit_reads: what every exit reads besides r0 and what this program's own
+ * callers read. */
+static int liveness(const struct vm_prog *prog, uint16_t exit_reads, uint16_t *live_out)
+{
+	const struct vm_insn *code = prog->code;
+	uint32_t n = prog->len;
+	uint16_t *live_in =
+	    calloc((size_t)n + 1, sizeof(*live_in)); /* [n]: the sentinel, reads nothing */
+	uint16_t ret_live = exit_reads;		     /* r0-r5 read after some call returns */
+	bool changed = true;
+
+	if (!live_in)
+		return -ENOMEM;
+	while (changed) {
+		changed = false;
+		for (uint32_t i = n; i-- > 0;) {
+			struct use_def ud = use_def(&code[i]);
+			uint32_t succ[2];
+			unsigned ns = successors(code, i, succ);
+			uint16_t out = 0, in;
+
+			for (unsigned k = 0; k < ns; k++)
+				out |= live_in[succ[k]];
+			if (code[i].op == ISA_EXIT)
+				ud.use |= ret_live;
+			in = (uint16_t)(ud.use | (out & ~ud.def));
+			if (in != live_in[i] || out != live_out[i])
+				changed = true;
+			live_in[i] = in;
+			live_out[i] = out;
+			if (returns_here(&code[i]) && (live_in[i + 1] & RET_REGS & ~ret_live)) {
+				ret_live |= live_in[i + 1] & RET_REGS;
+				changed = true;
+			}
+		}
+	}
+	free(live_in);
+	return 0;
+}
+
+int jit_analyze(const struct vm_prog *prog, const struct jit_fact *verifier, struct jit_fact *out)
+{
+	uint16_t *live = calloc((size_t)prog->len + 1, sizeof(*live));
+	uint16_t *deep = calloc((size_t)prog->len + 1, sizeof(*deep));
+	int err = live && deep ? 0 : -ENOMEM;
+
+	if (!err)
+		err = liveness(prog, 0, live);
+	if (!err)
+		err = liveness(prog, RET_REGS, deep);
+	for (uint32_t i = 0; !err && i < prog->len; i++) {
+		out[i] = (struct jit_fact){
+		    .flags = JIT_FACT_LIVENESS, .live_after = live[i], .live_after_deep = deep[i]};
+		if (!verifier)
+			continue;
+		const struct jit_fact *v = &verifier[i];
+		out[i].flags |= v->flags & (JIT_FACT_DIV_NONZERO | JIT_FACT_DIV_NOT_M1 |
+					    JIT_FACT_SRC_CONST | JIT_FACT_DEAD);
+		out[i].src_val = v->src_val;
+		if (v->flags & JIT_FACT_LIVENESS) { /* both sound: live only if both say so */
+			out[i].live_after &= v->live_after;
+			out[i].live_after_deep &= v->live_after_deep;
+		}
+	}
+	free(live);
+	free(deep);
+	return err;
+}

@@ -1,0 +1,1035 @@
+/* eBPF to x86-64, one instruction at a time, with the interpreter's exact
+ * semantics (interp_body.h is the reference).
+ *
+ * Registers: eBPF r1-r5 live in the System V argument registers so helper
+ * calls need no moves; r6-r9 and r10 in callee-saved registers so they
+ * survive helpers; r12 points at the run's private context on the native
+ * stack; r9-r11 are scratch (r9 also carries the run to helpers).
+ *
+ * Frames: the trampoline reserves the context and all 8 eBPF stack frames on
+ * the native stack and calls instruction 0. A local call saves r6-r9, moves
+ * r10 down one frame and does a native call; every exit is a native ret, to
+ * the caller's call site or (at depth 0) to the trampoline. Faults and the
+ * end of a program by LD_ABS unwind to the trampoline through the saved
+ * stack pointer. Between instructions rsp is 16-byte aligned, so helpers are
+ * called without adjustment. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "helpers/helpers.h"
+#include "jit/codegen.h"
+#include "jit/runtime.h"
+#include "jit/x86.h"
+
+static const uint8_t reg_of[11] = {
+    X_RAX, X_RDI, X_RSI, X_RDX, X_RCX, X_R8, X_RBX, X_R13, X_R14, X_R15, X_RBP,
+};
+
+enum { TMP1 = X_R9, TMP2 = X_R10, TMP3 = X_R11, CTXR = X_R12 };
+
+/* The run's private context at [r12]. */
+enum { CTX_RUN = 0, CTX_RSP = 8, CTX_DEPTH = 16, CTX_SIZE = 32 };
+#define FRAME_SIZE (CTX_SIZE + VM_MAX_FRAMES * VM_STACK_SIZE)
+_Static_assert(FRAME_SIZE % 16 == 0, "the trampoline's alignment arithmetic needs this");
+
+#define RUN_OFF(field) ((int32_t)offsetof(struct vm_run, field))
+_Static_assert(sizeof(((struct vm_run *)0)->fault) == 4, "fault is compared as 32 bits");
+_Static_assert(sizeof(((struct vm_run *)0)->tail_calls) == 4, "tail_calls is 32 bits");
+_Static_assert(sizeof(((struct vm_run *)0)->pkt_len) == 4, "pkt_len is 32 bits");
+
+#define ARG_REGS 0x3eu /* r1-r5 */
+
+enum stub_kind {
+	STUB_FAULT,	  /* record a fault (a: enum vm_fault, VM_OK for a helper's) and unwind */
+	STUB_DIV_ZERO,	  /* divisor 0: the result Linux defines */
+	STUB_DIV_M1,	  /* signed divisor -1 */
+	STUB_LD_SLOW,	  /* LD_IND at a negative offset: C decides */
+	STUB_TAIL_INTERP, /* tail call into a program without machine code */
+	STUB_HELPER_DEEP, /* helper call at depth > 0, saving what callers may read */
+};
+
+struct jit_stub {
+	uint8_t kind;
+	uint8_t a, flags; /* kind-specific: register, sizes, widths */
+	uint16_t mask;
+	uint32_t pc;
+	unsigned entry, resume; /* labels */
+	uint64_t v;
+	uint32_t off; /* where the last pass emitted it */
+};
+
+enum { SF_W64 = 1, SF_MOD = 2 };
+
+#define B (&cg->b)
+
+static unsigned add_stub(struct jit_cg *cg, struct jit_stub s)
+{
+	if (cg->nstubs == cg->cap_stubs) {
+		unsigned cap = cg->cap_stubs ? cg->cap_stubs * 2 : 64;
+		struct jit_stub *n = realloc(cg->stubs, cap * sizeof(*n));
+		if (!n) {
+			jit_fail(B, -ENOMEM, "out of memory for %u stubs", cap);
+			return 0;
+		}
+		cg->stubs = n;
+		cg->cap_stubs = cap;
+	}
+	s.pc = cg->pc;
+	s.entry = jit_label_new(B);
+	cg->stubs[cg->nstubs++] = s;
+	return s.entry;
+}
+
+/* A label to jump to that records fault f at the current instruction. */
+static unsigned fault_label(struct jit_cg *cg, enum vm_fault f)
+{
+	return add_stub(cg, (struct jit_stub){.kind = STUB_FAULT, .a = (uint8_t)f});
+}
+
+static const struct jit_fact *fact(const struct jit_cg *cg)
+{
+	return cg->facts ? &cg->facts[cg->pc] : NULL;
+}
+
+static const struct vm_insn *insn_addr(const struct jit_cg *cg, uint32_t pc)
+{
+	return &cg->prog->code[pc];
+}
+
+/* ---- constants and blinding ---- */
+
+static uint64_t next_key(struct jit_cg *cg)
+{
+	/* splitmix64: a fresh key per immediate, the same sequence each pass */
+	uint64_t z = (cg->rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* reg = v. Blinded, the bytes of v never appear in the code: reg = v ^ k,
+ * then reg ^= k, with a fresh k. */
+static void load_const(struct jit_cg *cg, int reg, uint64_t v)
+{
+	if (!cg->blind) {
+		x86_mov_imm64(B, reg, v);
+		return;
+	}
+	int32_t key = (int32_t)next_key(cg);
+	x86_movabs(B, reg, v ^ (uint64_t)(int64_t)key);
+	x86_alu_ri(B, X_XOR, true, reg, key);
+}
+
+/* ---- ALU ---- */
+
+static void shift_x(struct jit_cg *cg, enum x86_shift op, bool w, int dst, int src)
+{
+	if (cg->bmi2) { /* shlx/shrx/sarx mask the count exactly as eBPF does */
+		x86_shiftx(B, op, w, dst, dst, src);
+		return;
+	}
+	/* The count must be in cl, which is r4. */
+	if (src == X_RCX) {
+		x86_shift_cl(B, op, w, dst);
+	} else if (dst == X_RCX) {
+		x86_mov_rr(B, true, TMP3, X_RCX);
+		x86_mov_rr(B, true, X_RCX, src);
+		x86_shift_cl(B, op, w, TMP3);
+		x86_mov_rr(B, w, X_RCX, TMP3);
+		return;
+	} else {
+		x86_mov_rr(B, true, TMP3, X_RCX);
+		x86_mov_rr(B, true, X_RCX, src);
+		x86_shift_cl(B, op, w, dst);
+		x86_mov_rr(B, true, X_RCX, TMP3);
+	}
+	/* A 32-bit shift by a count of 0 leaves the flags alone; zero-extend
+	 * explicitly rather than rely on the register write. */
+	if (!w)
+		x86_mov_rr(B, false, dst, dst);
+}
+
+/* dst = dst / or % TMP3 (the divisor, known not 0 and, if signed, not -1).
+ * div uses rax and rdx, which are r0 and r3: keep them unless they are dst. */
+static void divmod_core(struct jit_cg *cg, bool mod, bool sign, bool w, int dst)
+{
+	int res = mod ? X_RDX : X_RAX;
+
+	if (dst != X_RAX)
+		x86_mov_rr(B, true, TMP2, X_RAX);
+	if (dst != X_RDX)
+		x86_mov_rr(B, true, TMP1, X_RDX);
+	if (dst != X_RAX)
+		x86_mov_rr(B, true, X_RAX, dst);
+	if (sign)
+		x86_cqo(B, w);
+	else
+		x86_mov_imm32(B, X_RDX, 0);
+	x86_unary(B, sign ? X_IDIV : X_DIV, w, TMP3);
+	if (dst != res)
+		x86_mov_rr(B, true, dst, res);
+	if (dst != X_RAX)
+		x86_mov_rr(B, true, X_RAX, TMP2);
+	if (dst != X_RDX)
+		x86_mov_rr(B, true, X_RDX, TMP1);
+}
+
+/* Linux: x / 0 = 0, x % 0 = x (truncated for 32 bits); signed: x / -1 =
+ * -x, x % -1 = 0. */
+static void div_by_zero(struct jit_cg *cg, bool mod, bool w, int dst)
+{
+	if (!mod)
+		x86_mov_imm32(B, dst, 0);
+	else if (!w)
+		x86_mov_rr(B, false, dst, dst);
+}
+
+static void div_by_m1(struct jit_cg *cg, bool mod, bool w, int dst)
+{
+	if (mod)
+		x86_mov_imm32(B, dst, 0);
+	else
+		x86_unary(B, X_NEG, w, dst);
+}
+
+static void divmod_x(struct jit_cg *cg, bool mod, bool sign, bool w, int dst, int src)
+{
+	const struct jit_fact *f = fact(cg);
+	bool nonzero = f && (f->flags & JIT_FACT_DIV_NONZERO);
+	bool not_m1 = f && (f->flags & JIT_FACT_DIV_NOT_M1);
+	unsigned resume = jit_label_new(B);
+	uint8_t flags = (uint8_t)((w ? SF_W64 : 0) | (mod ? SF_MOD : 0));
+
+	x86_mov_rr(B, true, TMP3, src);
+	if (!nonzero) {
+		x86_test_rr(B, w, TMP3, TMP3);
+		jit_jmp(B, X_CC_E,
+			add_stub(cg, (struct jit_stub){.kind = STUB_DIV_ZERO,
+						       .a = (uint8_t)dst,
+						       .flags = flags,
+						       .resume = resume}));
+	}
+	if (sign && !not_m1) {
+		x86_alu_ri(B, X_CMP, w, TMP3, -1);
+		jit_jmp(B, X_CC_E,
+			add_stub(cg, (struct jit_stub){.kind = STUB_DIV_M1,
+						       .a = (uint8_t)dst,
+						       .flags = flags,
+						       .resume = resume}));
+	}
+	divmod_core(cg, mod, sign, w, dst);
+	jit_label_bind(B, resume);
+}
+
+static int log2_exact(uint64_t v)
+{
+	return v && !(v & (v - 1)) ? __builtin_ctzll(v) : -1;
+}
+
+static void divmod_k(struct jit_cg *cg, bool mod, bool sign, bool w, int dst, int32_t imm)
+{
+	/* The divisor as the instruction reads it: sign-extended for 64 bits. */
+	uint64_t d = w ? (uint64_t)(int64_t)imm : (uint32_t)imm;
+	int sh = sign ? -1 : log2_exact(d);
+
+	if (imm == 0) {
+		div_by_zero(cg, mod, w, dst);
+	} else if (sign && imm == -1) {
+		div_by_m1(cg, mod, w, dst);
+	} else if (sh >= 0 && !cg->blind) {
+		if (mod)
+			x86_alu_ri(B, X_AND, w, dst, (int32_t)(d - 1));
+		else if (sh)
+			x86_shift_ri(B, X_SHR, w, dst, (uint8_t)sh);
+		else if (!w)
+			x86_mov_rr(B, false, dst, dst);
+	} else {
+		load_const(cg, TMP3, d);
+		divmod_core(cg, mod, sign, w, dst);
+	}
+}
+
+static bool is_signed_div(const struct isa_row *row)
+{
+	return row->key == ISA_KEY_OFF && row->keyval == 1;
+}
+
+/* The operation of an ALU row: BPF_ADD.., its width and signedness. */
+struct alu_op {
+	unsigned bop;
+	bool w, sign;
+};
+
+static struct alu_op alu_op_of(enum isa_op op)
+{
+	const struct isa_row *row = &isa_rows[op];
+	return (struct alu_op){row->code & 0xf0, !isa_is_alu32(op), is_signed_div(row)};
+}
+
+static void no_form(struct jit_cg *cg)
+{
+	const struct isa_row *row = &isa_rows[cg->prog->code[cg->pc].op];
+	jit_fail(B, -ENOTSUP, "insn %u: no x86 form for %s", cg->pc, row->name);
+}
+
+static void alu_x(struct jit_cg *cg, struct alu_op a, int dst, int src)
+{
+	switch (a.bop) {
+	case BPF_ADD:
+		x86_alu_rr(B, X_ADD, a.w, dst, src);
+		break;
+	case BPF_SUB:
+		x86_alu_rr(B, X_SUB, a.w, dst, src);
+		break;
+	case BPF_OR:
+		x86_alu_rr(B, X_OR, a.w, dst, src);
+		break;
+	case BPF_AND:
+		x86_alu_rr(B, X_AND, a.w, dst, src);
+		break;
+	case BPF_XOR:
+		x86_alu_rr(B, X_XOR, a.w, dst, src);
+		break;
+	case BPF_MUL:
+		x86_imul_rr(B, a.w, dst, src);
+		break;
+	case BPF_MOV: /* mov32 to itself still zero-extends */
+		if (!a.w || dst != src)
+			x86_mov_rr(B, a.w, dst, src);
+		break;
+	case BPF_LSH:
+		shift_x(cg, X_SHL, a.w, dst, src);
+		break;
+	case BPF_RSH:
+		shift_x(cg, X_SHR, a.w, dst, src);
+		break;
+	case BPF_ARSH:
+		shift_x(cg, X_SAR, a.w, dst, src);
+		break;
+	case BPF_DIV:
+	case BPF_MOD:
+		divmod_x(cg, a.bop == BPF_MOD, a.sign, a.w, dst, src);
+		break;
+	default:
+		no_form(cg);
+	}
+}
+
+/* dst OP= imm, imm read as the K rows read it (sign-extended for 64 bits). */
+static void alu_k(struct jit_cg *cg, struct alu_op a, int dst, int32_t imm)
+{
+	uint64_t v = a.w ? (uint64_t)(int64_t)imm : (uint32_t)imm;
+
+	switch (a.bop) {
+	case BPF_DIV:
+	case BPF_MOD:
+		divmod_k(cg, a.bop == BPF_MOD, a.sign, a.w, dst, imm);
+		return;
+	case BPF_LSH:
+	case BPF_RSH:
+	case BPF_ARSH: {
+		/* Only the masked count is emitted, so there is nothing to blind. */
+		uint8_t n = (uint8_t)(imm & (a.w ? 63 : 31));
+		if (n)
+			x86_shift_ri(B,
+				     a.bop == BPF_LSH	? X_SHL
+				     : a.bop == BPF_RSH ? X_SHR
+							: X_SAR,
+				     a.w, dst, n);
+		else if (!a.w)
+			x86_mov_rr(B, false, dst, dst);
+		return;
+	}
+	case BPF_MOV:
+		load_const(cg, dst, v);
+		return;
+	}
+	if (cg->blind) {
+		load_const(cg, TMP2, v);
+		alu_x(cg, a, dst, TMP2);
+		return;
+	}
+	switch (a.bop) {
+	case BPF_ADD:
+		x86_alu_ri(B, X_ADD, a.w, dst, imm);
+		break;
+	case BPF_SUB:
+		x86_alu_ri(B, X_SUB, a.w, dst, imm);
+		break;
+	case BPF_OR:
+		x86_alu_ri(B, X_OR, a.w, dst, imm);
+		break;
+	case BPF_AND:
+		x86_alu_ri(B, X_AND, a.w, dst, imm);
+		break;
+	case BPF_XOR:
+		x86_alu_ri(B, X_XOR, a.w, dst, imm);
+		break;
+	case BPF_MUL:
+		x86_imul_rri(B, a.w, dst, dst, imm);
+		break;
+	default:
+		no_form(cg);
+	}
+}
+
+static void emit_ALU_K(struct jit_cg *cg, const struct vm_insn *in)
+{
+	alu_k(cg, alu_op_of(in->op), reg_of[in->dst], (int32_t)in->imm);
+}
+
+static void emit_ALU_X(struct jit_cg *cg, const struct vm_insn *in)
+{
+	const struct jit_fact *f = fact(cg);
+	struct alu_op a = alu_op_of(in->op);
+
+	/* A source proved constant folds into the immediate form when the K
+	 * row would read the same value: any 32 bits, or 64 bits that are a
+	 * sign-extended 32. */
+	if (f && (f->flags & JIT_FACT_SRC_CONST) && a.bop != BPF_MOV) {
+		int64_t v = a.w ? f->src_val : (int32_t)(uint32_t)f->src_val;
+		if (v == (int32_t)v) {
+			alu_k(cg, a, reg_of[in->dst], (int32_t)v);
+			return;
+		}
+	}
+	alu_x(cg, a, reg_of[in->dst], reg_of[in->src]);
+}
+
+static void emit_NEG(struct jit_cg *cg, const struct vm_insn *in)
+{
+	x86_unary(B, X_NEG, !isa_is_alu32(in->op), reg_of[in->dst]);
+}
+
+static void emit_MOVSX(struct jit_cg *cg, const struct vm_insn *in)
+{
+	const struct isa_row *row = &isa_rows[in->op];
+
+	x86_movsx_rr(B, row->keyval, !isa_is_alu32(in->op), reg_of[in->dst], reg_of[in->src]);
+}
+
+static void emit_END(struct jit_cg *cg, const struct vm_insn *in)
+{
+	const struct isa_row *row = &isa_rows[in->op];
+	int d = reg_of[in->dst], bits = row->keyval;
+	/* bswap (ALU64) always swaps; be swaps on this little-endian host. */
+	bool swap = isa_class(row->code) == BPF_ALU64 || (row->code & BPF_X);
+
+	if (bits == 16) {
+		if (swap)
+			x86_ror16_8(B, d);
+		x86_movzx_rr(B, 16, d, d);
+	} else if (bits == 32) {
+		if (swap)
+			x86_bswap(B, false, d);
+		else
+			x86_mov_rr(B, false, d, d);
+	} else if (swap) {
+		x86_bswap(B, true, d);
+	}
+}
+
+/* ---- jumps ---- */
+
+static int cond_of(unsigned bop)
+{
+	switch (bop) {
+	case BPF_JEQ:
+		return X_CC_E;
+	case BPF_JNE:
+	case BPF_JSET:
+		return X_CC_NE;
+	case BPF_JGT:
+		return X_CC_A;
+	case BPF_JGE:
+		return X_CC_AE;
+	case BPF_JLT:
+		return X_CC_B;
+	case BPF_JLE:
+		return X_CC_BE;
+	case BPF_JSGT:
+		return X_CC_G;
+	case BPF_JSGE:
+		return X_CC_GE;
+	case BPF_JSLT:
+		return X_CC_L;
+	case BPF_JSLE:
+		return X_CC_LE;
+	}
+	return -1;
+}
+
+static uint32_t jump_target(const struct jit_cg *cg, int64_t rel)
+{
+	return (uint32_t)((int64_t)cg->pc + 1 + rel);
+}
+
+static void emit_JA(struct jit_cg *cg, const struct vm_insn *in)
+{
+	if (in->off)
+		jit_jmp(B, -1, jump_target(cg, in->off));
+}
+
+static void emit_JA32(struct jit_cg *cg, const struct vm_insn *in)
+{
+	if (in->imm)
+		jit_jmp(B, -1, jump_target(cg, in->imm));
+}
+
+static void cond_jump(struct jit_cg *cg, const struct vm_insn *in, int src, bool k)
+{
+	const struct isa_row *row = &isa_rows[in->op];
+	bool w = !isa_is_jmp32(in->op);
+	unsigned bop = row->code & 0xf0;
+	int dst = reg_of[in->dst], cc = cond_of(bop);
+	int32_t imm = (int32_t)in->imm;
+
+	if (cc < 0) {
+		no_form(cg);
+		return;
+	}
+	if (!in->off) /* to the next instruction either way; compares have no side effects */
+		return;
+	if (k && cg->blind) {
+		load_const(cg, TMP2, w ? (uint64_t)(int64_t)imm : (uint32_t)imm);
+		src = TMP2, k = false;
+	}
+	if (k && bop == BPF_JSET)
+		x86_test_ri(B, w, dst, imm);
+	else if (k && imm == 0) /* same flags as cmp dst, 0 for every condition */
+		x86_test_rr(B, w, dst, dst);
+	else if (k)
+		x86_alu_ri(B, X_CMP, w, dst, imm);
+	else if (bop == BPF_JSET)
+		x86_test_rr(B, w, dst, src);
+	else
+		x86_alu_rr(B, X_CMP, w, dst, src);
+	jit_jmp(B, cc, jump_target(cg, in->off));
+}
+
+static void emit_JMP_K(struct jit_cg *cg, const struct vm_insn *in)
+{
+	cond_jump(cg, in, -1, true);
+}
+
+static void emit_JMP_X(struct jit_cg *cg, const struct vm_insn *in)
+{
+	cond_jump(cg, in, reg_of[in->src], false);
+}
+
+/* ---- calls ---- */
+
+/* Call the function at fn (or in fn_reg when fn is 0) with r1-r5 as
+ * arguments and the run as the sixth, keeping the r1-r5 named in save (the
+ * interpreter never changes them), then stop if the callee recorded a
+ * fault. rsp is 16-byte aligned here and at the call. */
+static void call_c(struct jit_cg *cg, uint64_t fn, int fn_reg, uint16_t save)
+{
+	int regs[5], n = 0;
+
+	for (int r = 1; r <= 5; r++)
+		if (save & (1u << r))
+			regs[n++] = reg_of[r];
+	for (int i = 0; i < n; i++)
+		x86_push(B, regs[i]);
+	if (n & 1)
+		x86_alu_ri(B, X_SUB, true, X_RSP, 8);
+	x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
+	if (fn_reg < 0) {
+		x86_movabs(B, TMP2, fn);
+		fn_reg = TMP2;
+	}
+	x86_call_r(B, fn_reg);
+	x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
+	x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(fault)), 0);
+	jit_jmp(B, X_CC_NE, fault_label(cg, VM_OK));
+	if (n & 1)
+		x86_alu_ri(B, X_ADD, true, X_RSP, 8);
+	for (int i = n; i-- > 0;)
+		x86_pop(B, regs[i]);
+}
+
+/* A helper call, saving the argument registers that are read again. When
+ * the program may be running below a subprogram of another program (depth >
+ * 0, after a tail call), callers may read more of them: that case takes an
+ * out-of-line copy of the call saving those too. */
+static void helper_call(struct jit_cg *cg, uint64_t fn)
+{
+	const struct jit_fact *f = fact(cg);
+	uint16_t save = ARG_REGS, deep = ARG_REGS;
+
+	if (f && (f->flags & JIT_FACT_LIVENESS)) {
+		save = f->live_after & ARG_REGS;
+		deep = f->live_after_deep & ARG_REGS;
+	}
+	if (deep != save) {
+		unsigned resume = jit_label_new(B);
+		x86_alu_mi(B, X_CMP, false, x86_m(CTXR, CTX_DEPTH), 0);
+		jit_jmp(B, X_CC_NE,
+			add_stub(cg, (struct jit_stub){.kind = STUB_HELPER_DEEP,
+						       .mask = deep,
+						       .v = fn,
+						       .resume = resume}));
+		call_c(cg, fn, -1, save);
+		jit_label_bind(B, resume);
+		return;
+	}
+	call_c(cg, fn, -1, save);
+}
+
+static void emit_CALL(struct jit_cg *cg, const struct vm_insn *in)
+{
+	helper_call(cg, (uint64_t)in->imm);
+}
+
+static void emit_CALL_KFUNC(struct jit_cg *cg, const struct vm_insn *in)
+{
+	(void)in;
+	jit_jmp(B, -1, fault_label(cg, VM_FAULT_UNSUPPORTED));
+}
+
+/* A local call to a label (or to the address in TMP2 when label < 0). */
+static void local_call(struct jit_cg *cg, int label)
+{
+	static const int saved[] = {X_RBX, X_R13, X_R14, X_R15}; /* r6-r9 */
+
+	/* The interpreter refuses a call when depth + 1 >= VM_MAX_FRAMES. */
+	x86_alu_mi(B, X_CMP, false, x86_m(CTXR, CTX_DEPTH), VM_MAX_FRAMES - 2);
+	jit_jmp(B, X_CC_A, fault_label(cg, VM_FAULT_DEPTH));
+	x86_alu_mi(B, X_ADD, false, x86_m(CTXR, CTX_DEPTH), 1);
+	for (int i = 0; i < 4; i++)
+		x86_push(B, saved[i]);
+	x86_alu_ri(B, X_SUB, true, X_RSP, 8); /* 40 bytes + return address: aligned again */
+	x86_alu_ri(B, X_SUB, true, X_RBP, VM_STACK_SIZE);
+	if (label >= 0)
+		jit_call_label(B, (unsigned)label);
+	else
+		x86_call_r(B, TMP2);
+	x86_alu_ri(B, X_ADD, true, X_RBP, VM_STACK_SIZE);
+	x86_alu_ri(B, X_ADD, true, X_RSP, 8);
+	for (int i = 4; i-- > 0;)
+		x86_pop(B, saved[i]);
+	x86_alu_mi(B, X_SUB, false, x86_m(CTXR, CTX_DEPTH), 1);
+}
+
+static void emit_CALL_LOCAL(struct jit_cg *cg, const struct vm_insn *in)
+{
+	local_call(cg, (int)jump_target(cg, in->imm));
+}
+
+static const int arg_save[] = {X_RAX, X_RDI, X_RSI, X_RDX, X_RCX, X_R8}; /* r0-r5: 48 bytes */
+
+static void push_r0_r5(struct jit_cg *cg)
+{
+	for (int i = 0; i < 6; i++)
+		x86_push(B, arg_save[i]);
+}
+
+static void pop_r0_r5(struct jit_cg *cg)
+{
+	for (int i = 6; i-- > 0;)
+		x86_pop(B, arg_save[i]);
+}
+
+static void emit_CALLX(struct jit_cg *cg, const struct vm_insn *in)
+{
+	unsigned local = jit_label_new(B), done = jit_label_new(B);
+
+	/* Ask the runtime what the target is; it records the fault if nothing. */
+	x86_mov_rr(B, true, TMP3, reg_of[in->dst]);
+	push_r0_r5(cg);
+	x86_load(B, 8, false, X_RDI, x86_m(CTXR, CTX_RUN));
+	x86_mov_rr(B, true, X_RSI, TMP3);
+	x86_movabs(B, X_RDX, (uint64_t)(uintptr_t)insn_addr(cg, cg->pc));
+	x86_movabs(B, X_RAX, (uint64_t)(uintptr_t)jit_rt_callx);
+	x86_call_r(B, X_RAX);
+	x86_mov_rr(B, true, TMP2, X_RAX);
+	x86_mov_rr(B, true, TMP3, X_RDX);
+	pop_r0_r5(cg);
+	x86_alu_ri(B, X_CMP, false, TMP3, JIT_CALLX_LOCAL);
+	jit_jmp(B, X_CC_E, local);
+	x86_alu_ri(B, X_CMP, false, TMP3, JIT_CALLX_HELPER);
+	jit_jmp(B, X_CC_NE, cg->l_unwind0);
+	call_c(cg, 0, TMP2, ARG_REGS); /* liveness does not follow callx: keep all */
+	jit_jmp(B, -1, done);
+	jit_label_bind(B, local);
+	local_call(cg, -1);
+	jit_label_bind(B, done);
+}
+
+static void emit_EXIT(struct jit_cg *cg, const struct vm_insn *in)
+{
+	(void)in;
+	x86_ret(B); /* to the caller's call site, or at depth 0 to the trampoline */
+}
+
+/* bpf_tail_call: the table function (r1-r3, 0, 0) gives the next program or
+ * 0; the engine enforces the limit. On success every register stays as it
+ * is and the next program starts in this frame; otherwise execution goes on
+ * with r0-r5 unchanged. */
+static void emit_TAIL_CALL(struct jit_cg *cg, const struct vm_insn *in)
+{
+	unsigned fail = jit_label_new(B), done = jit_label_new(B);
+
+	push_r0_r5(cg);
+	x86_mov_imm32(B, reg_of[4], 0);
+	x86_mov_imm32(B, reg_of[5], 0);
+	call_c(cg, (uint64_t)in->imm, -1, 0);
+	x86_test_rr(B, true, X_RAX, X_RAX);
+	jit_jmp(B, X_CC_E, fail);
+	x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(tail_calls)), VM_MAX_TAIL_CALLS);
+	jit_jmp(B, X_CC_AE, fail);
+	x86_alu_mi(B, X_ADD, false, x86_m(TMP1, RUN_OFF(tail_calls)), 1);
+	x86_store(B, 8, x86_m(TMP1, RUN_OFF(prog)), X_RAX);
+	x86_load(B, 8, false, TMP2, x86_m(X_RAX, (int32_t)offsetof(struct vm_prog, jited)));
+	pop_r0_r5(cg);
+	x86_test_rr(B, true, TMP2, TMP2);
+	jit_jmp(B, X_CC_E, add_stub(cg, (struct jit_stub){.kind = STUB_TAIL_INTERP}));
+	x86_jmp_m(B, x86_m(TMP2, JIT_HDR_BODY - JIT_HDR_SIZE));
+	jit_label_bind(B, fail);
+	pop_r0_r5(cg);
+	jit_label_bind(B, done);
+}
+
+/* ---- loads and stores ---- */
+
+static void emit_LDDW(struct jit_cg *cg, const struct vm_insn *in)
+{
+	load_const(cg, reg_of[in->dst], (uint64_t)in->imm);
+}
+
+/* Big-endian value of size bytes at m into r0 (zero-extended). */
+static void load_be(struct jit_cg *cg, unsigned size, struct x86_mem m)
+{
+	x86_load(B, (int)size, false, X_RAX, m);
+	if (size == 2)
+		x86_ror16_8(B, X_RAX);
+	else if (size == 4)
+		x86_bswap(B, false, X_RAX);
+}
+
+static void emit_LDABS(struct jit_cg *cg, const struct vm_insn *in)
+{
+	unsigned size = isa_mem_size(in->op);
+	int32_t k = (int32_t)in->imm;
+	int64_t off = k;
+
+	/* The offset is constant: resolve Linux's negative windows here. */
+	if (k < 0) {
+		if (k >= VM_SKF_NET_OFF)
+			off = (int64_t)k - VM_SKF_NET_OFF;
+		else if (k >= VM_SKF_LL_OFF)
+			off = (int64_t)k - VM_SKF_LL_OFF;
+		else
+			off = -1;
+	}
+	if (off < 0) { /* never in range: the program ends with r0 = 0 */
+		jit_jmp(B, -1, cg->l_unwind0);
+		return;
+	}
+	x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
+	x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(pkt_len)), (int32_t)(uint32_t)(off + size));
+	jit_jmp(B, X_CC_B, cg->l_unwind0);
+	x86_load(B, 8, false, TMP2, x86_m(TMP1, RUN_OFF(pkt)));
+	x86_test_rr(B, true, TMP2, TMP2);
+	jit_jmp(B, X_CC_E, cg->l_unwind0);
+	load_be(cg, size, x86_m(TMP2, (int32_t)off));
+}
+
+static void emit_LDIND(struct jit_cg *cg, const struct vm_insn *in)
+{
+	unsigned size = isa_mem_size(in->op), resume = jit_label_new(B);
+
+	/* k = (s32)(imm + src), computed in 32 bits as the interpreter does */
+	x86_mov_rr(B, false, TMP3, reg_of[in->src]);
+	x86_alu_ri(B, X_ADD, false, TMP3, (int32_t)in->imm);
+	x86_movsx_rr(B, 32, true, TMP3, TMP3);
+	x86_test_rr(B, true, TMP3, TMP3);
+	jit_jmp(B, X_CC_S,
+		add_stub(cg, (struct jit_stub){
+				 .kind = STUB_LD_SLOW, .flags = (uint8_t)size, .resume = resume}));
+	x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
+	x86_load(B, 4, false, TMP2, x86_m(TMP1, RUN_OFF(pkt_len)));
+	x86_alu_ri(B, X_SUB, true, TMP2, (int32_t)size);
+	x86_alu_rr(B, X_CMP, true, TMP3, TMP2); /* out of range when k > pkt_len - size */
+	jit_jmp(B, X_CC_G, cg->l_unwind0);
+	x86_load(B, 8, false, TMP2, x86_m(TMP1, RUN_OFF(pkt)));
+	x86_test_rr(B, true, TMP2, TMP2);
+	jit_jmp(B, X_CC_E, cg->l_unwind0);
+	load_be(cg, size, x86_mi(TMP2, TMP3, 0));
+	jit_label_bind(B, resume);
+}
+
+static void emit_LDX(struct jit_cg *cg, const struct vm_insn *in)
+{
+	x86_load(B, (int)isa_mem_size(in->op), (isa_rows[in->op].code & 0xe0) == BPF_MEMSX,
+		 reg_of[in->dst], x86_m(reg_of[in->src], in->off));
+}
+
+static void emit_ST(struct jit_cg *cg, const struct vm_insn *in)
+{
+	int size = (int)isa_mem_size(in->op);
+	struct x86_mem m = x86_m(reg_of[in->dst], in->off);
+
+	if (cg->blind) {
+		load_const(cg, TMP2, (uint64_t)in->imm);
+		x86_store(B, size, m, TMP2);
+	} else {
+		x86_store_imm(B, size, m, (int32_t)in->imm);
+	}
+}
+
+static void emit_STX(struct jit_cg *cg, const struct vm_insn *in)
+{
+	x86_store(B, (int)isa_mem_size(in->op), x86_m(reg_of[in->dst], in->off), reg_of[in->src]);
+}
+
+/* Fetching or/and/xor have no x86 instruction: a cmpxchg loop. */
+static void atomic_fetch_loop(struct jit_cg *cg, enum x86_alu op, int size, int dst, int32_t off,
+			      int src)
+{
+	bool w = size == 8;
+	unsigned retry = jit_label_new(B);
+
+	x86_lea(B, TMP3, x86_m(dst, off));
+	x86_mov_rr(B, true, TMP2, src);
+	if (src != X_RAX)
+		x86_push(B, X_RAX);
+	x86_load(B, size, false, X_RAX, x86_m(TMP3, 0));
+	jit_label_bind(B, retry);
+	x86_mov_rr(B, w, TMP1, X_RAX);
+	x86_alu_rr(B, op, w, TMP1, TMP2);
+	x86_lock_cmpxchg(B, size, x86_m(TMP3, 0), TMP1);
+	jit_jmp(B, X_CC_NE, retry);
+	if (src != X_RAX) {
+		x86_mov_rr(B, w, src, X_RAX);
+		x86_pop(B, X_RAX);
+	}
+}
+
+static void emit_ATOMIC(struct jit_cg *cg, const struct vm_insn *in)
+{
+	int size = (int)isa_mem_size(in->op), dst = reg_of[in->dst], src = reg_of[in->src];
+	struct x86_mem m = x86_m(dst, in->off);
+	int32_t imm = (int32_t)in->imm;
+	enum x86_alu op;
+
+	switch (imm & ~BPF_FETCH) {
+	case BPF_ADD:
+		op = X_ADD;
+		break;
+	case BPF_OR:
+		op = X_OR;
+		break;
+	case BPF_AND:
+		op = X_AND;
+		break;
+	case BPF_XOR:
+		op = X_XOR;
+		break;
+	default:
+		op = X_CMP; /* unused: xchg and cmpxchg */
+	}
+	if (imm == BPF_XCHG) {
+		x86_xchg(B, size, m, src);
+	} else if (imm == BPF_CMPXCHG) {
+		x86_lock_cmpxchg(B, size, m, src);
+		if (size == 4) /* on success rax is not written: zero-extend r0 as Linux does */
+			x86_mov_rr(B, false, X_RAX, X_RAX);
+	} else if (!(imm & BPF_FETCH)) {
+		x86_lock_alu(B, op, size, m, src);
+	} else if (op == X_ADD) {
+		x86_lock_xadd(B, size, m, src);
+	} else {
+		atomic_fetch_loop(cg, op, size, dst, in->off, src);
+	}
+}
+
+static void emit_nothing(struct jit_cg *cg, const struct vm_insn *in)
+{
+	(void)cg, (void)in;
+}
+
+static void emit_FALLOFF(struct jit_cg *cg, const struct vm_insn *in)
+{
+	(void)in;
+	jit_jmp(B, -1, fault_label(cg, VM_FAULT_FALLOFF));
+}
+
+/* Every row of opcodes.def reaches the emitter of its shape; a shape without
+ * an emitter does not compile. */
+typedef void (*emit_fn)(struct jit_cg *, const struct vm_insn *);
+static const emit_fn emitters[VM_NR_OPS] = {
+#define OP(name, code, key, keyval, shape, lx, ub) [ISA_##name] = emit_##shape,
+#include "isa/opcodes.def"
+#undef OP
+    [VM_OP_LDDW_HI] = emit_nothing,
+    [VM_OP_FALLOFF] = emit_FALLOFF,
+    [VM_OP_TAIL_CALL] = emit_TAIL_CALL,
+};
+
+/* ---- trampoline and stubs ---- */
+
+static const int callee_saved[] = {X_RBP, X_RBX, X_R12, X_R13, X_R14, X_R15};
+
+/* jited(r1 = rdi, r2 = rsi, run = rdx). */
+static void emit_trampoline(struct jit_cg *cg)
+{
+	for (int i = 0; i < 6; i++)
+		x86_push(B, callee_saved[i]);
+	/* entry rsp = 8 mod 16; after 6 pushes and the frame, still 8: the call
+	 * below leaves instruction 0 with rsp 16-byte aligned */
+	x86_alu_ri(B, X_SUB, true, X_RSP, FRAME_SIZE);
+	x86_mov_rr(B, true, CTXR, X_RSP);
+	x86_store(B, 8, x86_m(CTXR, CTX_RUN), X_RDX);
+	x86_store_imm(B, 4, x86_m(CTXR, CTX_DEPTH), 0);
+	x86_lea(B, X_RBP, x86_m(CTXR, FRAME_SIZE)); /* r10: top of frame 0 */
+	/* as the interpreter keeps them (only checked mode reads them) */
+	x86_store(B, 8, x86_m(X_RDX, RUN_OFF(stack_hi)), X_RBP);
+	x86_lea(B, TMP2, x86_m(X_RBP, -VM_STACK_SIZE));
+	x86_store(B, 8, x86_m(X_RDX, RUN_OFF(stack_lo)), TMP2);
+	x86_store(B, 8, x86_m(CTXR, CTX_RSP), X_RSP);
+	/* the interpreter starts r0 and r3-r9 at 0 */
+	static const int zero[] = {0, 3, 4, 5, 6, 7, 8, 9};
+	for (unsigned i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		x86_mov_imm32(B, reg_of[zero[i]], 0);
+	jit_call_label(B, 0);
+	jit_label_bind(B, cg->l_epilogue);
+	x86_alu_ri(B, X_ADD, true, X_RSP, FRAME_SIZE);
+	for (int i = 6; i-- > 0;)
+		x86_pop(B, callee_saved[i]);
+	x86_ret(B);
+	/* the run ends here with r0 = 0, from any depth */
+	jit_label_bind(B, cg->l_unwind0);
+	x86_mov_imm32(B, X_RAX, 0);
+	x86_load(B, 8, false, X_RSP, x86_m(CTXR, CTX_RSP));
+	jit_jmp(B, -1, cg->l_epilogue);
+}
+
+/* By value: emitting a stub may add stubs and move the array. */
+static void emit_stub(struct jit_cg *cg, struct jit_stub st)
+{
+	const struct jit_stub *s = &st;
+	bool w = s->flags & SF_W64, mod = s->flags & SF_MOD;
+
+	jit_label_bind(B, s->entry);
+	switch ((enum stub_kind)s->kind) {
+	case STUB_FAULT:
+		x86_mov_imm32(B, X_RSI, s->a);
+		x86_movabs(B, X_RDX, (uint64_t)(uintptr_t)insn_addr(cg, s->pc));
+		jit_jmp(B, -1, cg->l_fault);
+		return;
+	case STUB_DIV_ZERO:
+		div_by_zero(cg, mod, w, s->a);
+		break;
+	case STUB_DIV_M1:
+		div_by_m1(cg, mod, w, s->a);
+		break;
+	case STUB_LD_SLOW: {
+		/* r1-r5 are not the interpreter's to lose: keep them across C */
+		static const int keep[] = {X_RDI, X_RSI, X_RDX, X_RCX, X_R8};
+		for (int i = 0; i < 5; i++)
+			x86_push(B, keep[i]);
+		x86_alu_ri(B, X_SUB, true, X_RSP, 8);
+		x86_load(B, 8, false, X_RDI, x86_m(CTXR, CTX_RUN));
+		x86_mov_rr(B, false, X_RSI, TMP3);
+		x86_mov_imm32(B, X_RDX, s->flags);
+		x86_movabs(B, X_RAX, (uint64_t)(uintptr_t)jit_rt_ld_pkt);
+		x86_call_r(B, X_RAX);
+		x86_alu_ri(B, X_ADD, true, X_RSP, 8);
+		for (int i = 5; i-- > 0;)
+			x86_pop(B, keep[i]);
+		x86_alu_ri(B, X_CMP, true, X_RAX, -1); /* JIT_LD_OUT_OF_RANGE */
+		jit_jmp(B, X_CC_E, cg->l_unwind0);
+		break;
+	}
+	case STUB_TAIL_INTERP: {
+		/* interpret the next program to its end, which is this frame's exit;
+		 * r1-r5 come back as they went (docs/decisions.md) */
+		push_r0_r5(cg);
+		x86_mov_rr(B, true, X_RDX, X_RSI);
+		x86_mov_rr(B, true, X_RSI, X_RDI);
+		x86_load(B, 8, false, X_RDI, x86_m(CTXR, CTX_RUN));
+		x86_movabs(B, TMP2, (uint64_t)(uintptr_t)jit_rt_tail_interp);
+		x86_call_r(B, TMP2);
+		x86_mov_rr(B, true, TMP3, X_RAX);
+		pop_r0_r5(cg);
+		x86_mov_rr(B, true, X_RAX, TMP3);
+		x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
+		x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(fault)), 0);
+		jit_jmp(B, X_CC_NE, cg->l_unwind0);
+		x86_ret(B);
+		return;
+	}
+	case STUB_HELPER_DEEP:
+		call_c(cg, s->v, -1, s->mask);
+		break;
+	}
+	jit_jmp(B, -1, s->resume);
+}
+
+/* rsi = fault, rdx = instruction: record it and end the run with r0 = 0. */
+static void emit_fault_tail(struct jit_cg *cg)
+{
+	jit_label_bind(B, cg->l_fault);
+	cg->tail_off = (uint32_t)B->len;
+	x86_alu_ri(B, X_AND, true, X_RSP, -16); /* any depth: realign for C, then unwind */
+	x86_load(B, 8, false, X_RDI, x86_m(CTXR, CTX_RUN));
+	x86_movabs(B, X_RAX, (uint64_t)(uintptr_t)jit_rt_fault);
+	x86_call_r(B, X_RAX);
+	jit_jmp(B, -1, cg->l_unwind0);
+}
+
+void jit_cg_pass(struct jit_cg *cg)
+{
+	const struct vm_prog *prog = cg->prog;
+	static const uint8_t pad[JIT_HDR_SIZE - 8] = {0};
+
+	jit_pass_begin(B);
+	cg->nstubs = 0;
+	cg->rng = cg->seed;
+	cg->l_epilogue = jit_label_new(B);
+	cg->l_unwind0 = jit_label_new(B);
+	cg->l_fault = jit_label_new(B);
+
+	jit_u64(B, JIT_HDR_MAGIC); /* the rest of the header is filled in at load */
+	jit_bytes(B, pad, sizeof(pad));
+	cg->entry_off = (uint32_t)B->len;
+	emit_trampoline(cg);
+	while (B->len % 16) /* int3 padding: never executed */
+		x86_int3(B);
+	cg->body_off = (uint32_t)B->len;
+	for (uint32_t pc = 0; pc <= prog->len && jit_ok(B); pc++) {
+		const struct vm_insn *in = &prog->code[pc];
+		cg->pc = pc;
+		jit_label_bind(B, pc);
+		if (cg->facts && pc < prog->len && (cg->facts[pc].flags & JIT_FACT_DEAD))
+			continue;
+		emitters[in->op](cg, in);
+	}
+	cg->stubs_off = (uint32_t)B->len;
+	for (unsigned i = 0; i < cg->nstubs && jit_ok(B); i++) {
+		cg->stubs[i].off = (uint32_t)B->len;
+		cg->pc = cg->stubs[i].pc;
+		emit_stub(cg, cg->stubs[i]);
+	}
+	emit_fault_tail(cg);
+}
+
+void jit_cg_free(struct jit_cg *cg)
+{
+	free(cg->stubs);
+	cg->stubs = NULL;
+	jit_buf_free(B);
+}
+
+unsigned jit_cg_nstubs(const struct jit_cg *cg)
+{
+	return cg->nstubs;
+}
+
+struct jit_stub_info jit_cg_stub(const struct jit_cg *cg, unsigned i)
+{
+	return (struct jit_stub_info){.off = cg->stubs[i].off, .pc = cg->stubs[i].pc};
+}

@@ -1,0 +1,47 @@
+/* x86-64 code generation for one decoded program: one call of jit_cg_pass
+ * emits the whole image (header, trampoline, instructions, out-of-line
+ * stubs) into cg->b; jit.c repeats passes until jump sizes settle.
+ *
+ * Image layout:
+ *   [header: magic, struct jit_image *, absolute address of insn 0, pad]
+ *   entry (prog->jited): the trampoline, its epilogue and the unwinder
+ *   insn 0 .. insn len-1, then the fall-off fault for insn len
+ *   out-of-line stubs (rare paths), then the shared fault tail
+ * The header is read-only data in front of the entry: tail calls find the
+ * next program's instruction 0 at jited - 16, jit_image_of the image at
+ * jited - 24. */
+#ifndef EXOBPF_JIT_CODEGEN_H
+#define EXOBPF_JIT_CODEGEN_H
+
+#include "jit/emit.h"
+#include "jit/jit.h"
+
+#define JIT_HDR_SIZE  32
+#define JIT_HDR_MAGIC 0x3174696a6f627865ull /* "exobjit1" */
+#define JIT_HDR_IMG   8			    /* offset of the struct jit_image pointer */
+#define JIT_HDR_BODY  16		    /* offset of insn 0's absolute address */
+
+struct jit_stub;
+
+struct jit_cg {
+	struct jit_buf b;
+	const struct vm_prog *prog;
+	const struct jit_fact *facts; /* prog->len entries, or NULL: assume nothing */
+	bool bmi2, blind;
+	uint64_t seed, rng; /* blinding keys: the same sequence in every pass */
+	uint32_t pc;	    /* instruction being emitted */
+	unsigned l_epilogue, l_unwind0, l_fault;
+	struct jit_stub *stubs;
+	unsigned nstubs, cap_stubs;
+	uint32_t entry_off, body_off, stubs_off, tail_off; /* of the last pass */
+};
+
+/* One emission pass. Errors stay in cg->b (sticky). */
+void jit_cg_pass(struct jit_cg *cg);
+void jit_cg_free(struct jit_cg *cg);
+
+/* Where the last pass put stub i (for the dump). */
+unsigned jit_cg_nstubs(const struct jit_cg *cg);
+struct jit_stub_info jit_cg_stub(const struct jit_cg *cg, unsigned i);
+
+#endif

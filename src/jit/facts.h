@@ -1,0 +1,42 @@
+/* What the JIT may assume at one instruction. A flag is set only when an
+ * analysis proved it for every run that reaches the instruction; the JIT
+ * drops a check or folds a value only on such a flag, and emits the fully
+ * checked form otherwise. Facts come from the JIT's own analyses (liveness,
+ * analysis.c) and from the verifier (jit_opts.verifier_facts). */
+#ifndef EXOBPF_JIT_FACTS_H
+#define EXOBPF_JIT_FACTS_H
+
+#include <stdint.h>
+
+#include "vm/vm.h"
+
+enum jit_fact_flag {
+	/* DIV/MOD/SDIV/SMOD with a register divisor: it is never 0 (in the
+	 * width the instruction reads). */
+	JIT_FACT_DIV_NONZERO = 1 << 0,
+	/* SDIV/SMOD with a register divisor: it is never -1. */
+	JIT_FACT_DIV_NOT_M1 = 1 << 1,
+	/* The source register holds src_val whenever this instruction runs. */
+	JIT_FACT_SRC_CONST = 1 << 2,
+	/* No run reaches this instruction. */
+	JIT_FACT_DEAD = 1 << 3,
+	/* live_after/live_after_deep are known (else every register counts as
+	 * live). */
+	JIT_FACT_LIVENESS = 1 << 4,
+};
+
+struct jit_fact {
+	uint16_t flags;
+	/* Bit n: rn may be read after this instruction before it is written,
+	 * when the program was entered at call depth 0 (live_after) or may
+	 * have been tail-called from a subprogram, whose caller may read r0-r5
+	 * after this program exits (live_after_deep). */
+	uint16_t live_after, live_after_deep;
+	int64_t src_val;
+};
+
+/* Fill out[0..prog->len) with the JIT's own facts merged with the
+ * verifier's (may be NULL). 0 or -ENOMEM. */
+int jit_analyze(const struct vm_prog *prog, const struct jit_fact *verifier, struct jit_fact *out);
+
+#endif

@@ -1,0 +1,2 @@
+# The JIT's dump disassembles machine code with capstone (Debian: libcapstone-dev).
+LDLIBS += -lcapstone

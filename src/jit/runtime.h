@@ -1,0 +1,36 @@
+/* C functions that generated code calls on its rare paths: faults, callx,
+ * LD_ABS/LD_IND at negative offsets, tail calls into interpreted programs.
+ * Each does exactly what the interpreter does at the same point, so both
+ * engines end a run with the same r0, fault and message. */
+#ifndef EXOBPF_JIT_RUNTIME_H
+#define EXOBPF_JIT_RUNTIME_H
+
+#include <stdint.h>
+
+#include "vm/vm.h"
+
+/* A helper or the tail-call table function recorded a fault at pc. */
+void jit_rt_helper_fault(struct vm_run *run, const struct vm_insn *pc);
+/* vm_fail_at for the faults generated code detects itself. */
+void jit_rt_fault(struct vm_run *run, uint32_t fault, const struct vm_insn *pc);
+
+/* What callx's target t is: a helper to call (addr = its function), an
+ * instruction of the running program to call locally (addr = its machine
+ * code), or neither (the fault is recorded). Returned in rax:rdx. */
+enum { JIT_CALLX_FAULT = 0, JIT_CALLX_HELPER = 1, JIT_CALLX_LOCAL = 2 };
+struct jit_callx {
+	uint64_t addr;
+	uint64_t kind;
+};
+struct jit_callx jit_rt_callx(struct vm_run *run, uint64_t t, const struct vm_insn *pc);
+
+/* LD_ABS/LD_IND at packet offset k (any sign): the big-endian value, or
+ * JIT_LD_OUT_OF_RANGE when the interpreter would end the program. */
+#define JIT_LD_OUT_OF_RANGE UINT64_MAX
+uint64_t jit_rt_ld_pkt(struct vm_run *run, int32_t k, uint32_t size);
+
+/* A tail call reached a program without machine code: interpret it from
+ * its start (run->prog is already the target) and return its r0. */
+uint64_t jit_rt_tail_interp(struct vm_run *run, uint64_t r1, uint64_t r2);
+
+#endif
