@@ -71,7 +71,8 @@ EXOBPF_API size_t exobpf_prog__insn_cnt(const struct exobpf_prog *prog);
 /* Does the program run as machine code (JIT-compiled)? */
 EXOBPF_API bool exobpf_prog__is_jited(const struct exobpf_prog *prog);
 
-enum exobpf_dump_flags {
+/* (a tag of its own: object.h's exobpf_dump_flags are the xlated dump's) */
+enum exobpf_jited_dump_flags {
 	EXOBPF_DUMP_JSON = 1 << 0, /* one JSON object instead of text */
 };
 
