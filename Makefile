@@ -19,7 +19,9 @@ CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -MMD -MP
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -fvisibility=hidden $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SANFLAGS)
 LDLIBS := -lpthread -lm
-# Each module may add libraries or flags in its own src/<module>/module.mk.
+# Each module may add libraries, flags and its own targets in
+# src/<module>/module.mk; those come first, so name the default goal.
+.DEFAULT_GOAL := all
 -include $(sort $(wildcard src/*/module.mk))
 
 LIB_SRCS := $(sort $(wildcard src/*/*.c))
@@ -32,7 +34,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(OUT)/obj/%.o)
 DEPS_STAMP := build/.deps-ok
 
 .PHONY: all deps test check test-conformance demo clean format format-check test-kernel-verifier
-all: $(OUT)/libexobpf.a $(OUT)/libexobpf.so $(OUT)/exobpf
+all: $(OUT)/libexobpf.a $(OUT)/libexobpf.so $(OUT)/exobpf $(OUT)/libexobpf.pc
 
 # Installs what is missing from Debian's archive (as root) or says what to run.
 deps: $(DEPS_STAMP)
@@ -50,6 +52,14 @@ $(OUT)/libexobpf.a: $(LIB_OBJS)
 
 $(OUT)/libexobpf.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libexobpf.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Programs linking the static library need the modules' libraries too:
+# `PKG_CONFIG_PATH=build pkg-config --static --cflags --libs libexobpf`.
+$(OUT)/libexobpf.pc: Makefile $(wildcard src/*/module.mk)
+	@mkdir -p $(OUT)
+	@printf '%s\n' 'Name: libexobpf' 'Description: eBPF outside the kernel' \
+		'Version: 0' 'Cflags: -I$(CURDIR)/include' \
+		'Libs: -L$(CURDIR)/$(OUT) -lexobpf' 'Libs.private: $(LDLIBS)' >$@
 
 $(OUT)/exobpf: $(TOOL_OBJS) $(OUT)/libexobpf.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

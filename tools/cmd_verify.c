@@ -208,6 +208,7 @@ struct totals {
 	unsigned verified;
 	uint64_t *times; /* per program, for the median */
 	unsigned ntimes, cap;
+	unsigned jit_compared; /* runs compared between the JIT and the interpreter */
 };
 
 static void record_time(struct totals *t, uint64_t ns)
@@ -326,6 +327,7 @@ static bool linux_runs(int type)
 struct corpus_opts {
 	const char *filter;
 	bool verbose, unpriv;
+	bool jit, interp; /* --jit: machine code, each run compared with the interpreter */
 	const struct reviewed *reviewed;
 };
 
@@ -428,7 +430,7 @@ static enum outcome run_case(const struct json *c, const struct corpus_opts *co,
 	level = verbose_accept ? 2 : 4;
 	log[0] = '\0';
 	EXOBPF_OPTS(exobpf_prog_opts, opts, .name = "corpus", .type = (enum bpf_prog_type)type,
-		    .flags = co->unpriv ? EXOBPF_PROG_UNPRIV : 0,
+		    .flags = (co->unpriv ? EXOBPF_PROG_UNPRIV : 0) | (co->interp ? EXOBPF_PROG_INTERP : 0),
 		    .expected_attach_type = (enum bpf_attach_type)attach, .prog_flags = pflags,
 		    .license = "GPL", .log_buf = log, .log_size = LOG_SIZE, .log_level = level);
 	t0 = now_ns();
@@ -476,6 +478,12 @@ static enum outcome run_case(const struct json *c, const struct corpus_opts *co,
 		corpus_close_maps();
 		return FAIL_MESSAGE;
 	}
+	if (co->jit && !exobpf_prog__is_jited(prog)) {
+		snprintf(why, whysz, "jit: no machine code: %s", exobpf_errmsg());
+		exobpf_prog__free(prog);
+		corpus_close_maps();
+		return FAIL_RETVAL;
+	}
 	if (linux_runs(type)) {
 		const struct json *runs = json_get(c, "runs");
 		bool unchecked =
@@ -494,9 +502,30 @@ static enum outcome run_case(const struct json *c, const struct corpus_opts *co,
 				sscanf(hex + 2 * k, "%2x", &byte);
 				data[k] = (uint8_t)byte;
 			}
+			uint8_t out[64], iout[64];
 			EXOBPF_OPTS(exobpf_run_opts, ro, .data_in = data,
-				    .data_size_in = sizeof(data), .insn_budget = 0);
+				    .data_size_in = sizeof(data), .data_out = out,
+				    .data_size_out = sizeof(out), .insn_budget = 0);
 			err = exobpf_prog__run(prog, &ro);
+			if (co->jit && !run_unchecked) { /* the same run in the interpreter */
+				EXOBPF_OPTS(exobpf_run_opts, ri, .data_in = data,
+					    .data_size_in = sizeof(data), .data_out = iout,
+					    .data_size_out = sizeof(iout), .flags = EXOBPF_RUN_INTERP);
+				int ierr = exobpf_prog__run(prog, &ri);
+				if (ierr != err || ri.retval != ro.retval ||
+				    ri.data_size_out != ro.data_size_out ||
+				    memcmp(iout, out, ro.data_size_out)) {
+					snprintf(why, whysz,
+						 "jit: retval 0x%llx (error %d), interpreter 0x%llx (error %d)%s",
+						 (unsigned long long)ro.retval, err,
+						 (unsigned long long)ri.retval, ierr,
+						 ri.retval == ro.retval ? ", data differs" : "");
+					exobpf_prog__free(prog);
+					corpus_close_maps();
+					return FAIL_RETVAL;
+				}
+				t->jit_compared++;
+			}
 			if (err) {
 				snprintf(why, whysz, "run failed: %s", exobpf_errmsg());
 				exobpf_prog__free(prog);
@@ -522,12 +551,14 @@ static int corpus_usage(void)
 {
 	fprintf(stderr,
 		"usage: exobpf verify-corpus FILE.jsonl [--filter SUBSTR] [-v] [--unpriv]\n"
-		"                            [--reviewed FILE]\n"
+		"                            [--reviewed FILE] [--jit | --interp]\n"
 		"  Loads every case of a Linux test_verifier corpus file with its program\n"
 		"  type and flags, compares the verdict, the expected error text and (for\n"
 		"  accepted cases) the return value of each run with Linux's. Prints one\n"
 		"  line per failing case, then totals. --reviewed names the file of REJECT\n"
-		"  cases exobpf knowingly accepts (\"file:index reason\" per line).\n");
+		"  cases exobpf knowingly accepts (\"file:index reason\" per line).\n"
+		"  --jit requires machine code and compares every run with the\n"
+		"  interpreter's; --interp never compiles.\n");
 	return EXIT_USAGE;
 }
 
@@ -560,12 +591,16 @@ int cmd_verify_corpus(int argc, char **argv)
 			co.verbose = true;
 		else if (!strcmp(argv[i], "--unpriv"))
 			co.unpriv = true;
+		else if (!strcmp(argv[i], "--jit"))
+			co.jit = true;
+		else if (!strcmp(argv[i], "--interp"))
+			co.interp = true;
 		else if (argv[i][0] == '-' && argv[i][1])
 			return corpus_usage();
 		else
 			path = argv[i];
 	}
-	if (!path)
+	if (!path || (co.jit && co.interp))
 		return corpus_usage();
 	co.reviewed = &reviewed;
 	f = fopen(path, "r");
@@ -631,6 +666,8 @@ int cmd_verify_corpus(int argc, char **argv)
 	       t.ntimes ? t.times[t.ntimes / 2] / 1e3 : 0,
 	       t.ntimes ? t.times[t.ntimes - 1] / 1e3 : 0);
 	free(t.times);
+	if (co.jit)
+		printf("jit: %u runs identical to the interpreter's\n", t.jit_compared);
 	printf("%u passed, %u failed, %u skipped\n", t.n[OK], failed, t.n[SKIP]);
 	return failed ? EXIT_FAILED : EXIT_OK;
 }

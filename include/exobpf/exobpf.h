@@ -9,6 +9,8 @@
 #include "exobpf/prog.h"
 #include "exobpf/btf.h"
 #include "exobpf/object.h"
+#include "exobpf/cbpf.h"
+#include "exobpf/capture.h"
 #include "exobpf/verifier.h"
 
 #endif

@@ -83,6 +83,7 @@ EXOBPF_API int exobpf_prog__dump_jited(const struct exobpf_prog *prog, FILE *out
 
 enum exobpf_run_flags {
 	EXOBPF_RUN_CHECKED = 1 << 0, /* bounds-check every access; stop with an error */
+	EXOBPF_RUN_INTERP = 1 << 1,  /* the interpreter, even for a JIT-compiled program */
 };
 
 /* One test run, shaped after BPF_PROG_TEST_RUN. */

@@ -67,9 +67,13 @@ EXOBPF_API struct exobpf_prog *exobpf_prog__new(const struct bpf_insn *insns, si
 	/* Machine code where there is a backend, as Linux with bpf_jit_enable=1:
 	 * a program the JIT cannot compile is interpreted. */
 	if (!(prog->flags & EXOBPF_PROG_INTERP) && jit_supported()) {
-		struct jit_opts jo = {.blind = prog->flags & EXOBPF_PROG_JIT_BLIND};
+		struct jit_fact *vf = jit_facts_from_verifier(prog->facts, prog->insns,
+								   prog->facts ? prog->cnt : 0);
+		struct jit_opts jo = {.blind = prog->flags & EXOBPF_PROG_JIT_BLIND,
+				      .verifier_facts = vf};
 		if (jit_compile(&prog->vm, &jo))
 			exo_warn("%s: interpreting: %s\n", prog->name, exobpf_errmsg());
+		free(vf);
 	}
 	return prog;
 }
@@ -159,6 +163,7 @@ static int run_typed(struct exobpf_prog *prog, struct exobpf_run_opts *opts)
 	memset(&run, 0, sizeof(run));
 	run.slot = opts->slot;
 	run.checked = opts->flags & EXOBPF_RUN_CHECKED;
+	run.interp = opts->flags & EXOBPF_RUN_INTERP;
 	run.budget = opts->insn_budget;
 	run.pkt = rc.pkt;
 	run.pkt_len = rc.pkt_len;
@@ -217,6 +222,7 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 	run.prog = &prog->vm;
 	run.slot = opts->slot;
 	run.checked = opts->flags & EXOBPF_RUN_CHECKED;
+	run.interp = opts->flags & EXOBPF_RUN_INTERP;
 	run.budget = opts->insn_budget;
 	run.pkt = data;
 	run.pkt_len = size;

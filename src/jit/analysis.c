@@ -179,7 +179,8 @@ int jit_analyze(const struct vm_prog *prog, const struct jit_fact *verifier, str
 			continue;
 		const struct jit_fact *v = &verifier[i];
 		out[i].flags |= v->flags & (JIT_FACT_DIV_NONZERO | JIT_FACT_DIV_NOT_M1 |
-					    JIT_FACT_SRC_CONST | JIT_FACT_DEAD);
+					    JIT_FACT_SRC_CONST | JIT_FACT_DEAD | JIT_FACT_JMP_ALWAYS |
+					    JIT_FACT_JMP_NEVER);
 		out[i].src_val = v->src_val;
 		if (v->flags & JIT_FACT_LIVENESS) { /* both sound: live only if both say so */
 			out[i].live_after &= v->live_after;

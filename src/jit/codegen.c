@@ -491,6 +491,19 @@ static void cond_jump(struct jit_cg *cg, const struct vm_insn *in, int src, bool
 	}
 	if (!in->off) /* to the next instruction either way; compares have no side effects */
 		return;
+	const struct jit_fact *f = fact(cg);
+	if (f && (f->flags & JIT_FACT_JMP_NEVER))
+		return;
+	if (f && (f->flags & JIT_FACT_JMP_ALWAYS)) {
+		jit_jmp(B, -1, jump_target(cg, in->off));
+		return;
+	}
+	/* A source proved constant compares as an immediate where one can say it. */
+	if (!k && f && (f->flags & JIT_FACT_SRC_CONST)) {
+		int64_t v = w ? f->src_val : (int32_t)(uint32_t)f->src_val;
+		if (v == (int32_t)v)
+			k = true, imm = (int32_t)v;
+	}
 	if (k && cg->blind) {
 		load_const(cg, TMP2, w ? (uint64_t)(int64_t)imm : (uint32_t)imm);
 		src = TMP2, k = false;

@@ -23,6 +23,9 @@ enum jit_fact_flag {
 	/* live_after/live_after_deep are known (else every register counts as
 	 * live). */
 	JIT_FACT_LIVENESS = 1 << 4,
+	/* A conditional jump that every run takes, or that no run takes. */
+	JIT_FACT_JMP_ALWAYS = 1 << 5,
+	JIT_FACT_JMP_NEVER = 1 << 6,
 };
 
 struct jit_fact {
@@ -38,5 +41,13 @@ struct jit_fact {
 /* Fill out[0..prog->len) with the JIT's own facts merged with the
  * verifier's (may be NULL). 0 or -ENOMEM. */
 int jit_analyze(const struct vm_prog *prog, const struct jit_fact *verifier, struct jit_fact *out);
+
+struct vrf_fact;
+
+/* The verifier's facts (src/verifier/facts.h) for the cnt instructions
+ * insns, in the JIT's terms: malloc'ed, NULL when there are none or memory
+ * ran out (the JIT then assumes nothing). */
+struct jit_fact *jit_facts_from_verifier(const struct vrf_fact *v, const struct bpf_insn *insns,
+					 size_t cnt);
 
 #endif

@@ -78,6 +78,8 @@ struct vm_run {
 
 	void *hook; /* hook-specific state (skb, xdp buffer, tracee) */
 
+	bool interp; /* the interpreter even where there is machine code */
+
 	/* checked mode */
 	bool checked;
 	uint64_t budget; /* stop after this many instructions (0: no limit) */

@@ -156,7 +156,8 @@ san=""
 case $build in *san*) san="-fsanitize=address,undefined" ;; esac
 # shellcheck disable=SC2086
 cc -Wall -Werror $san -Iinclude -I"$tmp" -o "$tmp/skel" tests/helpers/skel_globals.c \
-	"$build/libexobpf.a" -lelf -lz -lpthread -lm 2>"$tmp/cc.err"
+	"$build/libexobpf.a" $(sed -n "s/^Libs.private: //p" "$build/libexobpf.pc") \
+	2>"$tmp/cc.err"
 check "skeleton compiles" "0" "$?"
 # total 50 (set before load) + 5; one call; out = total + hidden (5 + 1)
 check "skeleton reads and writes globals" "55 1 61" "$("$tmp/skel" 2>&1)"

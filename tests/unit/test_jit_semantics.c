@@ -457,3 +457,56 @@ TEST(jit_uses_verifier_facts_only_as_given)
 	jit_release(&vp);
 	vm_prog_release(&vp);
 }
+
+/* A verified program's machine code uses the verifier's proofs: the
+ * divisor is the constant 7 (no zero check, immediate form) and the compare
+ * is decided; the same program unverified keeps every check. Both compute
+ * 1000 / 7 = 142, 142 s% 7 = 2, not > 3, so 99. */
+TEST(jit_verified_programs_use_the_verifiers_facts)
+{
+	struct bpf_insn p[] = {
+	    {.code = 0xb7, .dst_reg = 2, .imm = 7},		  /* r2 = 7 */
+	    {.code = 0xb7, .dst_reg = 0, .imm = 1000},		  /* r0 = 1000 */
+	    {.code = 0x3f, .dst_reg = 0, .src_reg = 2},		  /* r0 /= r2 */
+	    {.code = 0x9f, .dst_reg = 0, .src_reg = 2, .off = 1}, /* r0 s%= r2 */
+	    {.code = 0xb7, .dst_reg = 3, .imm = 3},		  /* r3 = 3 */
+	    {.code = 0x2d, .dst_reg = 0, .src_reg = 3, .off = 1}, /* if r0 > r3 goto +1 */
+	    {.code = 0xb7, .dst_reg = 0, .imm = 99},		  /* r0 = 99 */
+	    {.code = 0x95},
+	};
+	uint8_t pkt[64] = {0};
+	uint32_t stubs[2], len[2];
+	uint64_t r0[2];
+
+	for (int verified = 0; verified < 2; verified++) {
+		EXOBPF_OPTS(exobpf_prog_opts, o, .type = BPF_PROG_TYPE_SOCKET_FILTER,
+			    .license = "GPL", .flags = verified ? 0 : EXOBPF_PROG_NO_VERIFY);
+		struct exobpf_prog *prog = exobpf_prog__new(p, sizeof(p) / sizeof(p[0]), &o);
+		CHECK_MSG(prog, "%s", exobpf_errmsg());
+		CHECK(exobpf_prog__is_jited(prog));
+		stubs[verified] = jit_image_of(&prog->vm)->nstubs;
+		len[verified] = jit_image_of(&prog->vm)->code_len;
+		EXOBPF_OPTS(exobpf_run_opts, ro, .data_in = pkt, .data_size_in = sizeof(pkt),
+			    .flags = verified ? 0 : EXOBPF_RUN_CHECKED);
+		CHECK_EQ(exobpf_prog__run(prog, &ro), 0);
+		r0[verified] = ro.retval;
+		exobpf_prog__free(prog);
+	}
+	CHECK_EQ(r0[0], 99);
+	CHECK_EQ(r0[1], r0[0]);
+	CHECK_MSG(stubs[1] + 3 <= stubs[0], "stubs: verified %u, unverified %u", stubs[1],
+		  stubs[0]);
+	CHECK_MSG(len[1] < len[0], "code: verified %u, unverified %u bytes", len[1], len[0]);
+}
+
+TEST(jit_run_can_ask_for_the_interpreter)
+{
+	struct bpf_insn p[] = {{.code = 0xb7, .imm = 5}, {.code = 0x95}};
+	struct exobpf_prog *prog = exobpf_prog__new(p, 2, NULL);
+
+	CHECK(prog && exobpf_prog__is_jited(prog));
+	EXOBPF_OPTS(exobpf_run_opts, ro, .flags = EXOBPF_RUN_INTERP);
+	CHECK_EQ(exobpf_prog__run(prog, &ro), 0);
+	CHECK_EQ(ro.retval, 5);
+	exobpf_prog__free(prog);
+}

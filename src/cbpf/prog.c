@@ -1,0 +1,264 @@
+/* Classic programs as objects: checked, converted and ready to run on
+ * packets (with a struct __sk_buff context and the packet for LD_ABS/LD_IND)
+ * or on system calls (with a struct seccomp_data context). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cbpf/cbpf.h"
+#include "cbpf/text.h"
+#include "core/err.h"
+#include "core/opts.h"
+#include "core/prog.h"
+#include "progtypes/progtypes.h"
+
+struct exobpf_cbpf_prog {
+	enum exobpf_cbpf_kind kind;
+	uint16_t hatype;
+	struct sock_filter *insns;
+	size_t cnt;
+	struct exobpf_prog *ebpf;
+	bool loops; /* jumps backwards: runs carry an instruction budget */
+	/* fast path state, reused run after run */
+	struct vm_run run;
+	struct exo_skb skb;
+};
+
+/* The runtime's skb for a packet: struct __sk_buff's fields in place (what
+ * converted programs read; the verifier's rewrites keep them there), the
+ * packet as data..data_end. */
+static void skb_set(struct exo_skb *skb, const void *pkt, uint32_t caplen, uint32_t wirelen)
+{
+	skb->uapi.len = wirelen;
+	skb->data = skb->data_meta = (uintptr_t)pkt;
+	skb->data_end = (uintptr_t)pkt + caplen;
+}
+
+EXOBPF_API struct exobpf_cbpf_prog *exobpf_cbpf_prog__new(const struct sock_filter *insns,
+							  size_t cnt,
+							  const struct exobpf_cbpf_opts *opts)
+{
+	struct exobpf_cbpf_prog *p;
+	struct bpf_insn *ebpf = NULL;
+	uint32_t ecnt = 0;
+	bool loops = false;
+	int err;
+
+	if (!OPTS_VALID(opts, exobpf_cbpf_opts))
+		return NULL;
+	const char *name = OPT(opts, name, NULL);
+	if (!name)
+		name = "cbpf";
+	uint16_t hatype = OPT(opts, hatype, 0) ? OPT(opts, hatype, 0) : 1 /* ARPHRD_ETHER */;
+	err = cbpf_check(insns, cnt, OPT(opts, kind, EXOBPF_CBPF_SOCKET));
+	if (!err)
+		err = cbpf_convert(insns, (uint32_t)cnt, OPT(opts, kind, EXOBPF_CBPF_SOCKET),
+				   hatype, &ebpf, &ecnt, &loops);
+	if (err) {
+		exo_err_prefix("%s", name);
+		errno = -err;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->insns = malloc(cnt * sizeof(*insns)))) {
+		free(p);
+		free(ebpf);
+		exo_err(ENOMEM, "%s: out of memory", name);
+		return NULL;
+	}
+	p->kind = OPT(opts, kind, EXOBPF_CBPF_SOCKET);
+	p->hatype = hatype;
+	p->loops = loops;
+	memcpy(p->insns, insns, cnt * sizeof(*insns));
+	p->cnt = cnt;
+	/* Seccomp has no eBPF program type: its converted form is a raw-memory
+	 * program over struct seccomp_data. */
+	/* Socket filters take the verifier, as any socket filter. libpcap's
+	 * loops cannot: like Linux's, exobpf's verifier refuses a loop whose
+	 * bound depends on the packet. Those run unverified, safe by
+	 * construction (fixed stack and context offsets, bounds-checked packet
+	 * loads, no pointers in helper calls) and stopped by their budget; Linux
+	 * never verifies its converted classic programs either. */
+	EXOBPF_OPTS(exobpf_prog_opts, popts, .name = name,
+		    .type = p->kind == EXOBPF_CBPF_SECCOMP ? EXOBPF_PROG_TYPE_RAW
+							   : BPF_PROG_TYPE_SOCKET_FILTER,
+		    .flags = loops ? EXOBPF_PROG_NO_VERIFY : 0);
+	p->ebpf = exobpf_prog__new(ebpf, ecnt, &popts);
+	free(ebpf);
+	if (!p->ebpf) {
+		err = errno;
+		exo_err_prefix("converted program");
+		exobpf_cbpf_prog__free(p);
+		errno = err;
+		return NULL;
+	}
+	p->run.prog = &p->ebpf->vm;
+	p->run.budget = loops ? CBPF_LOOP_BUDGET : 0;
+	return p;
+}
+
+EXOBPF_API void exobpf_cbpf_prog__free(struct exobpf_cbpf_prog *prog)
+{
+	if (!prog)
+		return;
+	exobpf_prog__free(prog->ebpf);
+	free(prog->insns);
+	free(prog);
+}
+
+EXOBPF_API const struct sock_filter *exobpf_cbpf_prog__insns(const struct exobpf_cbpf_prog *prog,
+							     size_t *cnt)
+{
+	if (cnt)
+		*cnt = prog->cnt;
+	return prog->insns;
+}
+
+EXOBPF_API bool exobpf_cbpf_prog__loops(const struct exobpf_cbpf_prog *prog)
+{
+	return prog->loops;
+}
+
+EXOBPF_API struct exobpf_prog *exobpf_cbpf_prog__ebpf(const struct exobpf_cbpf_prog *prog)
+{
+	return prog->ebpf;
+}
+
+EXOBPF_API uint32_t exobpf_cbpf_prog__filter(struct exobpf_cbpf_prog *p, const void *pkt,
+					     uint32_t caplen, uint32_t wirelen)
+{
+	struct vm_run *run = &p->run;
+
+	skb_set(&p->skb, pkt, caplen, wirelen);
+	run->pkt = pkt;
+	run->pkt_len = caplen;
+	run->tail_calls = 0;
+	if (p->loops) {
+		run->executed = 0;
+		run->fault = VM_OK;
+	} else if (run->prog->jited) { /* straight into the machine code: per packet, it counts */
+		return (uint32_t)run->prog->jited((uintptr_t)&p->skb, 0, run);
+	}
+	return (uint32_t)vm_run(run, (uintptr_t)&p->skb, 0);
+}
+
+EXOBPF_API int exobpf_cbpf_prog__run(struct exobpf_cbpf_prog *p, struct exobpf_cbpf_run_opts *opts)
+{
+	struct vm_run run;
+	struct exo_skb skb;
+	struct seccomp_data sd;
+	uint64_t r1, r2 = 0;
+
+	if (!p || !opts || !OPTS_VALID(opts, exobpf_cbpf_run_opts))
+		return p && opts ? -errno
+				 : exo_err(EINVAL, "exobpf_cbpf_prog__run: no program or options");
+	memset(&run, 0, sizeof(run));
+	run.prog = &p->ebpf->vm;
+	run.checked = opts->flags & EXOBPF_RUN_CHECKED;
+	run.budget = p->loops ? CBPF_LOOP_BUDGET : 0;
+	if (p->kind == EXOBPF_CBPF_SECCOMP) {
+		if (!opts->seccomp)
+			return exo_err(EINVAL, "%s: a seccomp filter runs on struct seccomp_data",
+				       exobpf_prog__name(p->ebpf));
+		sd = *opts->seccomp; /* a copy, so checked mode can hand out exactly it */
+		vm_add_region(&run, &sd, sizeof(sd), false);
+		r1 = (uintptr_t)&sd;
+		r2 = sizeof(sd);
+	} else {
+		if (opts->caplen && !opts->pkt)
+			return exo_err(EINVAL, "%s: caplen is %u but pkt is NULL",
+				       exobpf_prog__name(p->ebpf), opts->caplen);
+		memset(&skb, 0, sizeof(skb));
+		if (opts->skb)
+			skb.uapi = *opts->skb;
+		skb_set(&skb, opts->pkt, opts->caplen,
+			opts->wirelen ? opts->wirelen : opts->caplen);
+		run.pkt = opts->pkt;
+		run.pkt_len = opts->caplen;
+		vm_add_region(&run, &skb, sizeof(skb), false);
+		r1 = (uintptr_t)&skb;
+	}
+	uint64_t r0 = vm_run(&run, r1, r2);
+	if (run.fault == VM_FAULT_BUDGET)
+		return exo_err(EFAULT, "%s: its loop ran %u instructions without returning",
+			       exobpf_prog__name(p->ebpf), CBPF_LOOP_BUDGET);
+	if (run.fault)
+		return exo_err(EFAULT, "%s: %s", exobpf_prog__name(p->ebpf), run.fault_msg);
+	opts->retval = (uint32_t)r0;
+	return 0;
+}
+
+struct tracer {
+	FILE *f;
+	const struct sock_filter *insns;
+};
+
+static void trace_line(void *arg, uint32_t pc, uint32_t a, uint32_t x)
+{
+	struct tracer *t = arg;
+	char line[160];
+
+	cbpf_listing_line(&t->insns[pc], pc, line, sizeof(line));
+	fprintf(t->f, "%-44s ; A=0x%x X=0x%x\n", line, a, x);
+}
+
+EXOBPF_API int exobpf_cbpf_interp(const struct sock_filter *insns, size_t cnt,
+				  const struct exobpf_cbpf_opts *opts,
+				  struct exobpf_cbpf_run_opts *run, char **trace)
+{
+	struct cbpf_ctx ctx = {0};
+	struct __sk_buff skb;
+	struct tracer t = {.insns = insns};
+	char *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	if (!OPTS_VALID(opts, exobpf_cbpf_opts) || !OPTS_VALID(run, exobpf_cbpf_run_opts))
+		return -errno;
+	if (!run)
+		return exo_err(EINVAL, "exobpf_cbpf_interp: no run options");
+	ctx.kind = OPT(opts, kind, EXOBPF_CBPF_SOCKET);
+	ctx.hatype = OPT(opts, hatype, 0) ? OPT(opts, hatype, 0) : 1;
+	if ((err = cbpf_check(insns, cnt, ctx.kind))) {
+		const char *name = OPT(opts, name, NULL);
+		exo_err_prefix("%s", name ? name : "cbpf");
+		return err;
+	}
+	if (ctx.kind == EXOBPF_CBPF_SECCOMP && !run->seccomp)
+		return exo_err(EINVAL, "a seccomp filter runs on struct seccomp_data");
+	if (run->skb)
+		skb = *run->skb;
+	else
+		memset(&skb, 0, sizeof(skb));
+	skb.len = run->wirelen ? run->wirelen : run->caplen;
+	ctx.skb = &skb;
+	ctx.seccomp = run->seccomp;
+	ctx.pkt = run->pkt;
+	ctx.caplen = run->pkt ? run->caplen : 0;
+	if (trace) {
+		if (!(t.f = open_memstream(&buf, &len)))
+			return exo_err(ENOMEM, "out of memory for a trace");
+		ctx.trace = trace_line;
+		ctx.trace_arg = &t;
+	}
+	run->retval = cbpf_interp(insns, (uint32_t)cnt, &ctx);
+	if (ctx.out_of_budget) {
+		if (trace && t.f) {
+			fclose(t.f);
+			free(buf);
+		}
+		return exo_err(EFAULT, "its loop ran %u instructions without returning",
+			       CBPF_LOOP_BUDGET);
+	}
+	if (trace) {
+		bool failed = ferror(t.f);
+		fclose(t.f);
+		if (failed) {
+			free(buf);
+			return exo_err(ENOMEM, "out of memory for a trace");
+		}
+		*trace = buf;
+	}
+	return 0;
+}
