@@ -10,34 +10,9 @@
 
 #include "cli.h"
 
-/* A sanitized build's preload library needs the sanitizer runtimes loaded
- * first: the same ones this command runs with. */
-static void runtimes(char *buf, size_t size)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[PATH_MAX + 128];
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *path = strchr(line, '/');
-
-		if (!path)
-			continue;
-		path[strcspn(path, "\n")] = '\0';
-		if ((strstr(path, "/libasan.so") || strstr(path, "/libubsan.so")) &&
-		    !strstr(buf, path) && strlen(buf) + strlen(path) + 2 < size) {
-			strcat(buf, path);
-			strcat(buf, ":");
-		}
-	}
-	fclose(f);
-}
-
 int cmd_exec(int argc, char **argv)
 {
-	char self[PATH_MAX], lib[PATH_MAX + 64], pre[3 * PATH_MAX + 256], rt[2 * PATH_MAX + 8];
+	char self[PATH_MAX], lib[PATH_MAX + 64], pre[2 * PATH_MAX + 128];
 	const char *env = getenv("EXOBPF_PRELOAD"), *old = getenv("LD_PRELOAD");
 	ssize_t n;
 	int i = 1;
@@ -64,18 +39,8 @@ int cmd_exec(int argc, char **argv)
 		fprintf(stderr, "exobpf exec: %s: %s (build it with make)\n", lib, strerror(errno));
 		return EXIT_FAILED;
 	}
-	runtimes(rt, sizeof(rt));
-	snprintf(pre, sizeof(pre), "%s%s%s%s", rt, lib, old && *old ? ":" : "", old ? old : "");
+	snprintf(pre, sizeof(pre), "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
 	setenv("LD_PRELOAD", pre, 1);
-	if (rt[0]) {
-		/* leaks of the program we run are its own business */
-		const char *ao = getenv("ASAN_OPTIONS");
-		char opts[1024];
-
-		snprintf(opts, sizeof(opts), "%s%sdetect_leaks=0", ao ? ao : "",
-			 ao && *ao ? ":" : "");
-		setenv("ASAN_OPTIONS", opts, 1);
-	}
 	execvp(argv[i], argv + i);
 	fprintf(stderr, "exobpf exec: %s: %s\n", argv[i], strerror(errno));
 	return errno == ENOENT ? EXIT_USAGE : EXIT_FAILED;

@@ -31,6 +31,14 @@ int api_put(const struct api_call *c, size_t off, const void *v, size_t len)
 	return api_copy_to_user(c->uattr + off, v, len);
 }
 
+/* Once per process: the prog-array resolver, and the holds of objects whose
+ * processes have gone (nothing else removes them). */
+static void api_init(void)
+{
+	api_prog_init();
+	api_gc_holds();
+}
+
 int api_cmd_unsupported(union api_attr *attr, const struct api_call *c)
 {
 	(void)attr;
@@ -88,7 +96,7 @@ EXOBPF_API int exobpf_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	int err;
 
-	pthread_once(&once, api_prog_init);
+	pthread_once(&once, api_init);
 	if ((err = tail_zero(c.uattr, size)))
 		return err;
 	c.size = size < API_ATTR_SIZE ? size : API_ATTR_SIZE;
