@@ -140,25 +140,12 @@ int api_btf_info(struct api_obj *o, union api_attr *attr, const struct api_call 
 
 int api_cmd_btf_next_id(union api_attr *attr, const struct api_call *c)
 {
-	uint32_t next;
-
-	if (api_obj_next_id(API_KIND_BTF, attr->id.start_id, &next))
-		return exo_err(ENOENT, "BTF_GET_NEXT_ID: no BTF object after %u",
-			       attr->id.start_id);
-	return API_PUT(c, id.next_id, next) ? exo_err(EFAULT, "BTF_GET_NEXT_ID: bad attr") : 0;
+	return api_next_id_cmd(API_KIND_BTF, attr, c);
 }
 
 int api_cmd_btf_fd_by_id(union api_attr *attr, const struct api_call *c)
 {
-	int fd;
-
-	(void)c;
-	if (attr->id.open_flags)
-		return exo_err(EINVAL, "BTF_GET_FD_BY_ID: open_flags must be 0");
-	fd = api_obj_fd_by_id(API_KIND_BTF, attr->id.start_id, O_RDWR);
-	if (fd == -ENOENT)
-		return exo_err(ENOENT, "BTF_GET_FD_BY_ID: no BTF object %u", attr->id.start_id);
-	return fd;
+	return api_fd_by_id_cmd(API_KIND_BTF, attr, c);
 }
 
 /* Where the value type (a struct, through typedefs and modifiers) has a

@@ -55,6 +55,9 @@ int api_prog_info(struct api_obj *o, union api_attr *attr, const struct api_call
 int api_btf_info(struct api_obj *o, union api_attr *attr, const struct api_call *c);
 int api_link_info(struct api_obj *o, union api_attr *attr, const struct api_call *c);
 int api_map_info(int fd, union api_attr *attr, const struct api_call *c);
+/* *_GET_NEXT_ID and *_GET_FD_BY_ID for a kind (objcmds.c). */
+int api_next_id_cmd(enum api_kind kind, union api_attr *attr, const struct api_call *c);
+int api_fd_by_id_cmd(enum api_kind kind, union api_attr *attr, const struct api_call *c);
 /* Is ENABLE_STATS's fd open (run time and count are kept only then)? */
 bool api_stats_enabled(void);
 /* A ring buffer's wakeup FIFO for epoll (the preload), -1 if none; drain

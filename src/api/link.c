@@ -95,20 +95,10 @@ int api_link_info(struct api_obj *o, union api_attr *attr, const struct api_call
 
 int api_cmd_link_next_id(union api_attr *attr, const struct api_call *c)
 {
-	uint32_t next;
-
-	if (api_obj_next_id(API_KIND_LINK, attr->id.start_id, &next))
-		return exo_err(ENOENT, "LINK_GET_NEXT_ID: no link after %u", attr->id.start_id);
-	return API_PUT(c, id.next_id, next) ? exo_err(EFAULT, "LINK_GET_NEXT_ID: bad attr") : 0;
+	return api_next_id_cmd(API_KIND_LINK, attr, c);
 }
 
 int api_cmd_link_fd_by_id(union api_attr *attr, const struct api_call *c)
 {
-	int fd;
-
-	(void)c;
-	fd = api_obj_fd_by_id(API_KIND_LINK, attr->id.start_id, O_RDWR);
-	if (fd == -ENOENT)
-		return exo_err(ENOENT, "LINK_GET_FD_BY_ID: no link %u", attr->id.start_id);
-	return fd;
+	return api_fd_by_id_cmd(API_KIND_LINK, attr, c);
 }

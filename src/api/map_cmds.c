@@ -150,19 +150,20 @@ int api_cmd_map_create(union api_attr *attr, const struct api_call *c)
 	return fd;
 }
 
-int api_cmd_map_lookup(union api_attr *attr, const struct api_call *c)
+/* MAP_LOOKUP_ELEM and MAP_LOOKUP_AND_DELETE_ELEM: the same attribute, the
+ * same checks, a value copied out. */
+static int lookup_cmd(union api_attr *attr, const char *cmd, int need,
+		      int (*op)(int fd, const void *key, void *value, __u64 flags))
 {
-	const char *cmd = "MAP_LOOKUP_ELEM";
 	struct api_attr_elem *e = &attr->elem;
 	struct exo_map *m;
 	void *key = NULL, *val = NULL;
 	int err;
 
-	(void)c;
 	if (e->flags & ~(uint64_t)BPF_F_LOCK)
 		return exo_err(EINVAL, "%s: flags 0x%llx: only BPF_F_LOCK", cmd,
 			       (unsigned long long)e->flags);
-	if (!(m = get_map(e->map_fd, CAN_READ, cmd)))
+	if (!(m = get_map(e->map_fd, need, cmd)))
 		return -errno;
 	if ((err = lock_ok(m, e->flags, cmd)))
 		goto out;
@@ -173,7 +174,7 @@ int api_cmd_map_lookup(union api_attr *attr, const struct api_call *c)
 		err = exo_err(ENOMEM, "%s: out of memory", cmd);
 		goto out;
 	}
-	err = exobpf_map_lookup_elem_flags((int)e->map_fd, key, val, e->flags);
+	err = op((int)e->map_fd, key, val, e->flags);
 	if (!err && api_copy_to_user(e->value, val, user_value_size(m)))
 		err = exo_err(EFAULT, "%s: value at 0x%llx is not writable", cmd,
 			      (unsigned long long)e->value);
@@ -181,6 +182,11 @@ out:
 	free(key), free(val);
 	exo_map_put(m);
 	return err;
+}
+
+int api_cmd_map_lookup(union api_attr *attr, const struct api_call *c)
+{
+	return lookup_cmd(attr, c->name, CAN_READ, exobpf_map_lookup_elem_flags);
 }
 
 int api_cmd_map_update(union api_attr *attr, const struct api_call *c)
@@ -259,33 +265,8 @@ out:
 
 int api_cmd_map_lookup_delete(union api_attr *attr, const struct api_call *c)
 {
-	const char *cmd = "MAP_LOOKUP_AND_DELETE_ELEM";
-	struct api_attr_elem *e = &attr->elem;
-	struct exo_map *m;
-	void *key = NULL, *val = NULL;
-	int err;
-
-	(void)c;
-	if (e->flags & ~(uint64_t)BPF_F_LOCK)
-		return exo_err(EINVAL, "%s: flags 0x%llx: only BPF_F_LOCK", cmd,
-			       (unsigned long long)e->flags);
-	if (!(m = get_map(e->map_fd, CAN_READ | CAN_WRITE, cmd)))
-		return -errno;
-	key = copy_key(m, e->key, cmd, &err);
-	if (err)
-		goto out;
-	if (!(val = calloc(1, user_value_size(m) + 1))) {
-		err = exo_err(ENOMEM, "%s: out of memory", cmd);
-		goto out;
-	}
-	err = exobpf_map_lookup_and_delete_elem_flags((int)e->map_fd, key, val, e->flags);
-	if (!err && api_copy_to_user(e->value, val, user_value_size(m)))
-		err = exo_err(EFAULT, "%s: value at 0x%llx is not writable", cmd,
-			      (unsigned long long)e->value);
-out:
-	free(key), free(val);
-	exo_map_put(m);
-	return err;
+	return lookup_cmd(attr, c->name, CAN_READ | CAN_WRITE,
+			  exobpf_map_lookup_and_delete_elem_flags);
 }
 
 int api_cmd_map_freeze(union api_attr *attr, const struct api_call *c)

@@ -166,6 +166,31 @@ int api_cmd_obj_info(union api_attr *attr, const struct api_call *c)
 	return err;
 }
 
+/* ---- ids (programs, BTF objects, links; maps have their own) ---- */
+
+int api_next_id_cmd(enum api_kind kind, union api_attr *attr, const struct api_call *c)
+{
+	uint32_t next;
+
+	if (api_obj_next_id(kind, attr->id.start_id, &next))
+		return exo_err(ENOENT, "%s: nothing after id %u", c->name, attr->id.start_id);
+	if (API_PUT(c, id.next_id, next))
+		return exo_err(EFAULT, "%s: the attribute is not writable", c->name);
+	return 0;
+}
+
+int api_fd_by_id_cmd(enum api_kind kind, union api_attr *attr, const struct api_call *c)
+{
+	int fd;
+
+	if (attr->id.open_flags)
+		return exo_err(EINVAL, "%s: open_flags must be 0", c->name);
+	fd = api_obj_fd_by_id(kind, attr->id.start_id, O_RDWR);
+	if (fd == -ENOENT)
+		return exo_err(ENOENT, "%s: no object with id %u", c->name, attr->id.start_id);
+	return fd;
+}
+
 /* ---- statistics ---- */
 
 static int stats_fd = -1;

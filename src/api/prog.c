@@ -716,26 +716,12 @@ int api_prog_info(struct api_obj *o, union api_attr *attr, const struct api_call
 
 int api_cmd_prog_next_id(union api_attr *attr, const struct api_call *c)
 {
-	uint32_t next;
-
-	if (attr->id.start_id >= INT32_MAX)
-		return exo_err(ENOENT, "PROG_GET_NEXT_ID: no program after %u", attr->id.start_id);
-	if (api_obj_next_id(API_KIND_PROG, attr->id.start_id, &next))
-		return exo_err(ENOENT, "PROG_GET_NEXT_ID: no program after %u", attr->id.start_id);
-	return API_PUT(c, id.next_id, next) ? exo_err(EFAULT, "PROG_GET_NEXT_ID: bad attr") : 0;
+	return api_next_id_cmd(API_KIND_PROG, attr, c);
 }
 
 int api_cmd_prog_fd_by_id(union api_attr *attr, const struct api_call *c)
 {
-	int fd;
-
-	(void)c;
-	if (attr->id.open_flags)
-		return exo_err(EINVAL, "PROG_GET_FD_BY_ID: open_flags must be 0");
-	fd = api_obj_fd_by_id(API_KIND_PROG, attr->id.start_id, O_RDWR);
-	if (fd == -ENOENT)
-		return exo_err(ENOENT, "PROG_GET_FD_BY_ID: no program %u", attr->id.start_id);
-	return fd;
+	return api_fd_by_id_cmd(API_KIND_PROG, attr, c);
 }
 
 /* ---- prog arrays: a prog fd stored from user space ---- */
