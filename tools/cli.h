@@ -32,9 +32,13 @@ int cli_load_program(const char *path, struct bpf_insn **insns, size_t *cnt);
  * is not this option. */
 const char *cli_opt(int argc, char **argv, int *i, const char *name);
 
+/* The engine asked for: the default (the JIT where there is one), the JIT
+ * or failing (--jit), the interpreter (--interp), the checked interpreter. */
+enum cli_engine { CLI_ENGINE_DEFAULT, CLI_ENGINE_JIT, CLI_ENGINE_INTERP, CLI_ENGINE_CHECKED };
+
 /* ELF objects (by magic): run through the object loader. */
 bool cli_is_object(const char *path);
 int cli_run_object(int argc, char **argv, const char *path, const uint8_t *mem, size_t memlen,
-		   const uint8_t *ctx, size_t ctxlen, uint32_t repeat, bool checked);
+		   const uint8_t *ctx, size_t ctxlen, uint32_t repeat, enum cli_engine engine);
 
 #endif

@@ -98,7 +98,12 @@ int cmd_run(int argc, char **argv)
 				"--jit runs machine code: not with --interp, --checked or --budget");
 	}
 	if (cli_is_object(path)) {
-		rc = cli_run_object(argc, argv, path, mem, memlen, ctx, ctxlen, repeat, checked);
+		/* objects are verified at load: they run unchecked unless asked */
+		enum cli_engine e = jit			     ? CLI_ENGINE_JIT
+				    : checked_set && checked ? CLI_ENGINE_CHECKED
+				    : interp		     ? CLI_ENGINE_INTERP
+							     : CLI_ENGINE_DEFAULT;
+		rc = cli_run_object(argc, argv, path, mem, memlen, ctx, ctxlen, repeat, e);
 		free(mem);
 		free(ctx);
 		return rc;

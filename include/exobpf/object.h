@@ -93,6 +93,12 @@ EXOBPF_API int exobpf_program__set_expected_attach_type(struct exobpf_program *p
 EXOBPF_API const char *exobpf_program__attach_target(const struct exobpf_program *prog);
 EXOBPF_API bool exobpf_program__autoload(const struct exobpf_program *prog);
 EXOBPF_API int exobpf_program__set_autoload(struct exobpf_program *prog, bool autoload);
+/* How exobpf_object__load makes the program (enum exobpf_prog_flags in
+ * exobpf/prog.h): EXOBPF_PROG_INTERP chooses the interpreter where the JIT
+ * would be used, EXOBPF_PROG_JIT_BLIND blinds constants. Before load only;
+ * -EINVAL for bits that are no such flag. */
+EXOBPF_API int exobpf_program__set_load_flags(struct exobpf_program *prog, uint32_t flags);
+EXOBPF_API uint32_t exobpf_program__load_flags(const struct exobpf_program *prog);
 /* Before load: the section's instructions; after: relocated, subprograms
  * appended, map fds in place (what Linux's xlated dump shows before the
  * verifier rewrites anything). */

@@ -162,6 +162,50 @@ static int liveness(const struct vm_prog *prog, uint16_t exit_reads, uint16_t *l
 	return 0;
 }
 
+/* Where control may arrive other than by falling through. */
+static void mark_targets(const struct vm_prog *prog, struct jit_fact *out)
+{
+	const struct vm_insn *code = prog->code;
+	bool callx = false;
+
+	out[0].flags |= JIT_FACT_TARGET;
+	for (uint32_t i = 0; i < prog->len; i++) {
+		uint32_t succ[2];
+		unsigned ns = successors(code, i, succ);
+		const struct vm_insn *in = &code[i];
+
+		if (in->op >= ISA_NR_OPS)
+			continue;
+		switch ((enum isa_shape)isa_rows[in->op].shape) {
+		case ISA_SHAPE_JA:
+		case ISA_SHAPE_JA32:
+		case ISA_SHAPE_JMP_K:
+		case ISA_SHAPE_JMP_X: /* the last successor is the jump's target */
+			if (ns && succ[ns - 1] < prog->len)
+				out[succ[ns - 1]].flags |= JIT_FACT_TARGET;
+			break;
+		case ISA_SHAPE_CALL_LOCAL:
+			out[(int64_t)i + 1 + in->imm].flags |= JIT_FACT_TARGET;
+			break;
+		case ISA_SHAPE_CALLX:
+			callx = true;
+			break;
+		case ISA_SHAPE_LDDW: { /* a BPF_PSEUDO_FUNC value: &code[target] */
+			uintptr_t t = (uintptr_t)in->imm, lo = (uintptr_t)code;
+			if (in->src == BPF_PSEUDO_FUNC && t >= lo &&
+			    t < (uintptr_t)(code + prog->len))
+				out[(t - lo) / sizeof(*code)].flags |= JIT_FACT_TARGET;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	/* callx may reach any instruction its operand names */
+	for (uint32_t i = 0; callx && i < prog->len; i++)
+		out[i].flags |= JIT_FACT_TARGET;
+}
+
 int jit_analyze(const struct vm_prog *prog, const struct jit_fact *verifier, struct jit_fact *out)
 {
 	uint16_t *live = calloc((size_t)prog->len + 1, sizeof(*live));
@@ -178,15 +222,17 @@ int jit_analyze(const struct vm_prog *prog, const struct jit_fact *verifier, str
 		if (!verifier)
 			continue;
 		const struct jit_fact *v = &verifier[i];
-		out[i].flags |= v->flags & (JIT_FACT_DIV_NONZERO | JIT_FACT_DIV_NOT_M1 |
-					    JIT_FACT_SRC_CONST | JIT_FACT_DEAD | JIT_FACT_JMP_ALWAYS |
-					    JIT_FACT_JMP_NEVER);
+		out[i].flags |=
+		    v->flags & (JIT_FACT_DIV_NONZERO | JIT_FACT_DIV_NOT_M1 | JIT_FACT_SRC_CONST |
+				JIT_FACT_DEAD | JIT_FACT_JMP_ALWAYS | JIT_FACT_JMP_NEVER);
 		out[i].src_val = v->src_val;
 		if (v->flags & JIT_FACT_LIVENESS) { /* both sound: live only if both say so */
 			out[i].live_after &= v->live_after;
 			out[i].live_after_deep &= v->live_after_deep;
 		}
 	}
+	if (!err)
+		mark_targets(prog, out);
 	free(live);
 	free(deep);
 	return err;

@@ -870,6 +870,43 @@ static void emit_FALLOFF(struct jit_cg *cg, const struct vm_insn *in)
 	jit_jmp(B, -1, fault_label(cg, VM_FAULT_FALLOFF));
 }
 
+/* ---- pairs merged into one x86 instruction ---- */
+
+/* BPF has two-operand ALU instructions, so clang writes d = s + k as
+ * "d = s; d += k". x86's lea does it in one (and 32-bit lea zero-extends as
+ * ALU32 does). Only when nothing jumps between the two, and not when
+ * blinding (the immediate would appear in the code). Returns how many
+ * instructions it consumed (0: none merged). */
+static unsigned fuse(struct jit_cg *cg, uint32_t pc)
+{
+	const struct vm_insn *a = &cg->prog->code[pc], *b = a + 1;
+
+	if (!cg->facts || cg->blind || pc + 1 >= cg->prog->len ||
+	    (cg->facts[pc + 1].flags & (JIT_FACT_TARGET | JIT_FACT_DEAD)))
+		return 0;
+	bool w = a->op == ISA_MOV64_X;
+	if ((a->op != ISA_MOV64_X && a->op != ISA_MOV32_X) || b->dst != a->dst)
+		return 0;
+	int d = reg_of[a->dst], s = reg_of[a->src];
+	struct x86_mem m;
+
+	if (b->op == (w ? ISA_ADD64_K : ISA_ADD32_K))
+		m = x86_m(s, (int32_t)b->imm);
+	else if (b->op == (w ? ISA_SUB64_K : ISA_SUB32_K) && b->imm != INT32_MIN)
+		m = x86_m(s, -(int32_t)b->imm);
+	else if (b->op == (w ? ISA_ADD64_X : ISA_ADD32_X)) /* after d = s, src d reads s */
+		m = x86_mi(s, b->src == a->dst ? s : reg_of[b->src], 0);
+	else if (w && b->op == ISA_LSH64_K && (b->imm & 63) == 1)
+		m = x86_mi(s, s, 0);
+	else
+		return 0;
+	if (w)
+		x86_lea(B, d, m);
+	else
+		x86_lea32(B, d, m);
+	return 2;
+}
+
 /* Every row of opcodes.def reaches the emitter of its shape; a shape without
  * an emitter does not compile. */
 typedef void (*emit_fn)(struct jit_cg *, const struct vm_insn *);
@@ -884,40 +921,114 @@ static const emit_fn emitters[VM_NR_OPS] = {
 
 /* ---- trampoline and stubs ---- */
 
-static const int callee_saved[] = {X_RBP, X_RBX, X_R12, X_R13, X_R14, X_R15};
+/* What the trampoline must set up for this program, from its instructions
+ * (computed once per compilation). A program that tail-calls gets
+ * everything: the next program runs in its frame with its saved registers. */
+struct tramp_needs {
+	uint16_t regs; /* eBPF registers some instruction names */
+	bool ctx;      /* r12 and the saved stack pointer: calls, LD_ABS, faults */
+	bool depth;    /* the call-depth counter: local calls, callx */
+	bool frame;    /* the eBPF stack (r10) */
+};
 
-/* jited(r1 = rdi, r2 = rsi, run = rdx). */
+static struct tramp_needs tramp_needs(const struct vm_prog *prog)
+{
+	struct tramp_needs n = {0};
+	const struct vm_insn *last = &prog->code[prog->len - 1];
+	bool all = false;
+
+	for (uint32_t i = 0; i < prog->len; i++) {
+		const struct vm_insn *in = &prog->code[i];
+		if (in->op == VM_OP_TAIL_CALL)
+			all = true;
+		if (in->op >= ISA_NR_OPS)
+			continue;
+		n.regs |= (uint16_t)(1u << in->dst | 1u << in->src);
+		switch ((enum isa_shape)isa_rows[in->op].shape) {
+		case ISA_SHAPE_CALL_LOCAL:
+		case ISA_SHAPE_CALLX:
+			n.depth = n.frame = true;
+			/* fall through */
+		case ISA_SHAPE_CALL:
+		case ISA_SHAPE_CALL_KFUNC:
+		case ISA_SHAPE_LDABS:
+		case ISA_SHAPE_LDIND:
+			n.ctx = true;
+			n.regs |= 0x3f; /* r0-r5: results and arguments */
+			break;
+		default:
+			break;
+		}
+	}
+	/* falling off the end faults (the last instruction can continue) */
+	if (last->op == VM_OP_LDDW_HI ||
+	    (last->op != ISA_EXIT && last->op != ISA_JA && last->op != ISA_JA32))
+		n.ctx = true;
+	if (n.regs & 1u << 10)
+		n.frame = true;
+	if (all)
+		n = (struct tramp_needs){.regs = 0x7ff, .ctx = true, .depth = true, .frame = true};
+	return n;
+}
+
+/* The callee-saved registers the trampoline keeps, in push order. */
+static unsigned tramp_saved(const struct tramp_needs *n, int saved[6])
+{
+	unsigned k = 0;
+
+	if (n->frame)
+		saved[k++] = X_RBP;
+	for (int r = 6; r <= 9; r++)
+		if (n->regs & 1u << r)
+			saved[k++] = reg_of[r];
+	if (n->ctx)
+		saved[k++] = CTXR;
+	return k;
+}
+
+/* jited(r1 = rdi, r2 = rsi, run = rdx): set up what the program needs,
+ * call instruction 0, return r0. */
 static void emit_trampoline(struct jit_cg *cg)
 {
-	for (int i = 0; i < 6; i++)
-		x86_push(B, callee_saved[i]);
-	/* entry rsp = 8 mod 16; after 6 pushes and the frame, still 8: the call
-	 * below leaves instruction 0 with rsp 16-byte aligned */
-	x86_alu_ri(B, X_SUB, true, X_RSP, FRAME_SIZE);
-	x86_mov_rr(B, true, CTXR, X_RSP);
-	x86_store(B, 8, x86_m(CTXR, CTX_RUN), X_RDX);
-	x86_store_imm(B, 4, x86_m(CTXR, CTX_DEPTH), 0);
-	x86_lea(B, X_RBP, x86_m(CTXR, FRAME_SIZE)); /* r10: top of frame 0 */
-	/* as the interpreter keeps them (only checked mode reads them) */
-	x86_store(B, 8, x86_m(X_RDX, RUN_OFF(stack_hi)), X_RBP);
-	x86_lea(B, TMP2, x86_m(X_RBP, -VM_STACK_SIZE));
-	x86_store(B, 8, x86_m(X_RDX, RUN_OFF(stack_lo)), TMP2);
-	x86_store(B, 8, x86_m(CTXR, CTX_RSP), X_RSP);
-	/* the interpreter starts r0 and r3-r9 at 0 */
-	static const int zero[] = {0, 3, 4, 5, 6, 7, 8, 9};
-	for (unsigned i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
-		x86_mov_imm32(B, reg_of[zero[i]], 0);
+	struct tramp_needs n = tramp_needs(cg->prog);
+	int saved[6];
+	unsigned k = tramp_saved(&n, saved);
+	/* entry rsp = 8 mod 16; after the pushes and the frame it must be 8
+	 * again, so that instruction 0 runs with rsp 16-byte aligned */
+	int32_t frame = (n.frame || n.ctx ? FRAME_SIZE : 0) + (k & 1 ? 8 : 0);
+
+	for (unsigned i = 0; i < k; i++)
+		x86_push(B, saved[i]);
+	if (frame)
+		x86_alu_ri(B, X_SUB, true, X_RSP, frame);
+	if (n.ctx) {
+		x86_mov_rr(B, true, CTXR, X_RSP);
+		x86_store(B, 8, x86_m(CTXR, CTX_RUN), X_RDX);
+		x86_store(B, 8, x86_m(CTXR, CTX_RSP), X_RSP);
+	}
+	if (n.depth)
+		x86_store_imm(B, 4, x86_m(X_RSP, CTX_DEPTH), 0);
+	if (n.frame) /* r10: top of frame 0 */
+		x86_lea(B, X_RBP, x86_m(X_RSP, FRAME_SIZE));
+	/* the interpreter starts r0 and r3-r9 at 0 (those the program names);
+	 * a verified program never reads a register it did not set */
+	for (int r = 0; r <= 9 && !cg->verified; r++)
+		if (r != 1 && r != 2 && (r == 0 || (n.regs & 1u << r)))
+			x86_mov_imm32(B, reg_of[r], 0);
 	jit_call_label(B, 0);
 	jit_label_bind(B, cg->l_epilogue);
-	x86_alu_ri(B, X_ADD, true, X_RSP, FRAME_SIZE);
-	for (int i = 6; i-- > 0;)
-		x86_pop(B, callee_saved[i]);
+	if (frame)
+		x86_alu_ri(B, X_ADD, true, X_RSP, frame);
+	for (unsigned i = k; i-- > 0;)
+		x86_pop(B, saved[i]);
 	x86_ret(B);
-	/* the run ends here with r0 = 0, from any depth */
+	/* the run ends here with r0 = 0, from any depth (only with a context) */
 	jit_label_bind(B, cg->l_unwind0);
-	x86_mov_imm32(B, X_RAX, 0);
-	x86_load(B, 8, false, X_RSP, x86_m(CTXR, CTX_RSP));
-	jit_jmp(B, -1, cg->l_epilogue);
+	if (n.ctx) {
+		x86_mov_imm32(B, X_RAX, 0);
+		x86_load(B, 8, false, X_RSP, x86_m(CTXR, CTX_RSP));
+		jit_jmp(B, -1, cg->l_epilogue);
+	}
 }
 
 /* By value: emitting a stub may add stubs and move the array. */
@@ -1013,12 +1124,21 @@ void jit_cg_pass(struct jit_cg *cg)
 	while (B->len % 16) /* int3 padding: never executed */
 		x86_int3(B);
 	cg->body_off = (uint32_t)B->len;
-	for (uint32_t pc = 0; pc <= prog->len && jit_ok(B); pc++) {
+	for (uint32_t pc = 0, merged = 0; pc <= prog->len && jit_ok(B); pc++) {
 		const struct vm_insn *in = &prog->code[pc];
 		cg->pc = pc;
-		jit_label_bind(B, pc);
+		jit_label_bind(B, pc); /* a merged instruction's label: after the code */
+		if (merged) {
+			merged--;
+			continue;
+		}
 		if (cg->facts && pc < prog->len && (cg->facts[pc].flags & JIT_FACT_DEAD))
 			continue;
+		unsigned n = pc < prog->len ? fuse(cg, pc) : 0;
+		if (n) {
+			merged = n - 1;
+			continue;
+		}
 		emitters[in->op](cg, in);
 	}
 	cg->stubs_off = (uint32_t)B->len;

@@ -28,6 +28,7 @@ struct jit_cg {
 	const struct vm_prog *prog;
 	const struct jit_fact *facts; /* prog->len entries, or NULL: assume nothing */
 	bool bmi2, blind;
+	bool verified;	    /* the verifier accepted prog: no run reads an unset register */
 	uint64_t seed, rng; /* blinding keys: the same sequence in every pass */
 	uint32_t pc;	    /* instruction being emitted */
 	unsigned l_epilogue, l_unwind0, l_fault;

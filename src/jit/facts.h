@@ -26,6 +26,10 @@ enum jit_fact_flag {
 	/* A conditional jump that every run takes, or that no run takes. */
 	JIT_FACT_JMP_ALWAYS = 1 << 5,
 	JIT_FACT_JMP_NEVER = 1 << 6,
+	/* Control may arrive here other than from the previous instruction
+	 * (a jump, a call, the entry; anything in a program with callx), so
+	 * this instruction's code cannot be merged into its predecessor's. */
+	JIT_FACT_TARGET = 1 << 7,
 };
 
 struct jit_fact {

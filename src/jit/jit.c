@@ -139,6 +139,7 @@ int jit_compile(struct vm_prog *prog, const struct jit_opts *opts)
 	cg.facts = facts;
 	cg.bmi2 = !opts->no_bmi2 && host_has_bmi2();
 	cg.blind = opts->blind;
+	cg.verified = opts->verifier_facts != NULL;
 	cg.seed = opts->blind ? (opts->blind_seed ? opts->blind_seed : random_seed()) : 0;
 	err = jit_buf_init(&cg.b, prog->len + 1);
 	while (!err) {

@@ -311,6 +311,11 @@ void x86_lea(struct jit_buf *b, int dst, struct x86_mem m)
 	ins_rm(b, 0, true, 0x8d, dst, m, false);
 }
 
+void x86_lea32(struct jit_buf *b, int dst, struct x86_mem m)
+{
+	ins_rm(b, 0, false, 0x8d, dst, m, false);
+}
+
 void x86_lock_alu(struct jit_buf *b, enum x86_alu op, int size, struct x86_mem m, int src)
 {
 	ins_rm(b, 0xf0, size == 8, (uint32_t)(op << 3 | 1), src, m, false);

@@ -107,6 +107,8 @@ void x86_load(struct jit_buf *b, int size, bool sign, int dst, struct x86_mem m)
 void x86_store(struct jit_buf *b, int size, struct x86_mem m, int src);
 void x86_store_imm(struct jit_buf *b, int size, struct x86_mem m, int32_t imm);
 void x86_lea(struct jit_buf *b, int dst, struct x86_mem m);
+/* dst = low 32 bits of the address, zero-extended. */
+void x86_lea32(struct jit_buf *b, int dst, struct x86_mem m);
 
 /* Atomic read-modify-writes (lock prefix), size 4 or 8. */
 void x86_lock_alu(struct jit_buf *b, enum x86_alu op, int size, struct x86_mem m, int src);

@@ -100,6 +100,7 @@ struct exobpf_program {
 	uint32_t insns_cnt;
 	const struct sec_def *def;
 	uint32_t type, expected_attach_type, prog_flags;
+	uint32_t load_flags; /* enum exobpf_prog_flags for exobpf_prog__new */
 	const char *attach_target;
 	bool autoload, is_subprog, mark_btf_static, type_set;
 	struct obj_reloc *relos;

@@ -188,7 +188,8 @@ static int load_program(struct exobpf_object *obj, struct exobpf_program *p)
 		    .func_info_cnt = p->func_info_cnt,
 		    .func_info_rec_size = p->func_info_cnt ? sizeof(*p->func_info) : 0,
 		    .line_info = p->line_info, .line_info_cnt = p->line_info_cnt,
-		    .line_info_rec_size = p->line_info_cnt ? sizeof(*p->line_info) : 0);
+		    .line_info_rec_size = p->line_info_cnt ? sizeof(*p->line_info) : 0,
+		    .flags = p->load_flags);
 	p->prog = exobpf_prog__new(p->insns, p->insns_cnt, &opts);
 	if (!p->prog) {
 		int err = errno;

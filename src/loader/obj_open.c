@@ -574,6 +574,27 @@ EXOBPF_API int exobpf_program__set_autoload(struct exobpf_program *prog, bool au
 	return 0;
 }
 
+EXOBPF_API int exobpf_program__set_load_flags(struct exobpf_program *prog, uint32_t flags)
+{
+	const uint32_t known =
+	    EXOBPF_PROG_INTERP | EXOBPF_PROG_NO_VERIFY | EXOBPF_PROG_UNPRIV | EXOBPF_PROG_JIT_BLIND;
+
+	if (!prog)
+		return exo_err(EINVAL, "exobpf_program__set_load_flags: no program");
+	if (flags & ~known)
+		return exo_err(EINVAL, "%s: load flags %#x: unknown bits %#x", prog->name, flags,
+			       flags & ~known);
+	if (prog->obj->loaded)
+		return exo_err(EBUSY, "%s: already loaded", prog->name);
+	prog->load_flags = flags;
+	return 0;
+}
+
+EXOBPF_API uint32_t exobpf_program__load_flags(const struct exobpf_program *prog)
+{
+	return prog ? prog->load_flags : 0;
+}
+
 EXOBPF_API const struct bpf_insn *exobpf_program__insns(const struct exobpf_program *prog)
 {
 	return prog->insns;

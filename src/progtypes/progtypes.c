@@ -459,7 +459,8 @@ static int build_xdp(const uint8_t *data, uint32_t size, const void *ctx_in, uin
 		*why = "out of memory";
 		return -ENOMEM;
 	}
-	memcpy(buf + EXO_XDP_HEADROOM, data, size);
+	if (size) /* no data at all is a NULL buffer */
+		memcpy(buf + EXO_XDP_HEADROOM, data, size);
 	x->head = buf;
 	x->buf_size = EXO_XDP_HEADROOM + size;
 	x->frame_sz = x->buf_size;

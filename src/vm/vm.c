@@ -187,12 +187,3 @@ void vm_prog_release(struct vm_prog *prog)
 	prog->code = NULL;
 	prog->len = 0;
 }
-
-uint64_t vm_run(struct vm_run *run, uint64_t r1, uint64_t r2)
-{
-	const struct vm_prog *prog = run->prog;
-
-	if (prog->jited && !run->checked && !run->budget && !run->interp)
-		return prog->jited(r1, r2, run);
-	return vm_interp(run, r1, r2);
-}

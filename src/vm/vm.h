@@ -207,12 +207,20 @@ static inline unsigned vm_pc_index(const struct vm_run *run, const struct vm_ins
 int vm_prog_decode(struct vm_prog *prog, const struct bpf_insn *insns, uint32_t cnt);
 void vm_prog_release(struct vm_prog *prog);
 
-/* Run prog from the start with r1 (and r2, for raw-memory programs). Returns
- * r0; run->fault says whether it ended normally. */
-uint64_t vm_run(struct vm_run *run, uint64_t r1, uint64_t r2);
-
 /* The interpreter itself (vm_run picks it or the JIT). */
 uint64_t vm_interp(struct vm_run *run, uint64_t r1, uint64_t r2);
+
+/* Run prog from the start with r1 (and r2, for raw-memory programs). Returns
+ * r0; run->fault says whether it ended normally. Inline: for a short program
+ * the choice of engine is a noticeable part of a run. */
+static inline uint64_t vm_run(struct vm_run *run, uint64_t r1, uint64_t r2)
+{
+	const struct vm_prog *prog = run->prog;
+
+	if (prog->jited && !run->checked && !run->budget && !run->interp)
+		return prog->jited(r1, r2, run);
+	return vm_interp(run, r1, r2);
+}
 
 /* Call back into the running program (bpf_loop, bpf_for_each_map_elem): run
  * the subprogram at func (a BPF_PSEUDO_FUNC lddw value: &code[target]) with

@@ -242,3 +242,54 @@ TEST(jit_memory_rows_match_interpreter_for_every_register)
 		}
 	}
 }
+
+/* mov + add/sub/lsh pairs the JIT merges into one lea: every register pair,
+ * edge values, and the same pair with a jump landing between the two (which
+ * must keep them apart). */
+TEST(jit_merged_pairs_match_interpreter)
+{
+	static const enum isa_op firsts[] = {ISA_MOV64_X, ISA_MOV32_X};
+	static const enum isa_op seconds[] = {ISA_ADD64_K, ISA_SUB64_K, ISA_ADD64_X, ISA_LSH64_K,
+					      ISA_ADD32_K, ISA_SUB32_K, ISA_ADD32_X};
+	static const int32_t imms[] = {1, -1, 127, -128, 0x7fffffff, INT32_MIN};
+	static struct pbuf p;
+	char why[1024], what[128];
+
+	for (unsigned f = 0; f < 2; f++)
+		for (unsigned s = 0; s < sizeof(seconds) / sizeof(seconds[0]); s++)
+			for (int jump_between = 0; jump_between < 2; jump_between++)
+				for (int d = 0; d <= 9; d++)
+					for (int src = 0; src <= 9; src++) {
+						unsigned n = 0;
+						prologue(&p);
+						for (unsigned i = 0; i < 6; i++) {
+							lddw(&p, src, edge[(i * 5 + 2) % NEDGE]);
+							lddw(&p, 9 - d, edge[(i * 3 + 1) % NEDGE]);
+							if (jump_between) /* lands on the second */
+								put(&p,
+								    isa_encode(ISA_JA, 0, 0, 1, 0));
+							put(&p,
+							    isa_encode(firsts[f], d, src, 0, 0));
+							bool x = isa_rows[seconds[s]].shape ==
+								 ISA_SHAPE_ALU_X;
+							int t =
+							    i & 1 ? d : 9 - d; /* "d += d" too */
+							put(&p,
+							    isa_encode(seconds[s], d, x ? t : 0, 0,
+								       x ? 0
+								       : seconds[s] == ISA_LSH64_K
+									   ? 1
+									   : imms[i]));
+							stx64(&p, 10, slot(n++), d);
+						}
+						unsigned memlen = epilogue(&p, n);
+						snprintf(what, sizeof(what),
+							 "%s; %s dst r%d src r%d%s",
+							 isa_rows[firsts[f]].name,
+							 isa_rows[seconds[s]].name, d, src,
+							 jump_between ? " (jump between)" : "");
+						CHECK_MSG(
+						    !differs(&p, memlen, what, why, sizeof(why)),
+						    "%s", why);
+					}
+}
