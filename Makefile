@@ -78,7 +78,7 @@ test-kernel-verifier: all
 	@$(OUT)/exobpf verify-corpus $(SHARED)/kernel-verifier/test_verifier-6.1.jsonl \
 		--reviewed tests/verifier/accepted-rejects.txt
 
-demo: all
+demo: all examples
 	@./examples/demo.sh $(OUT)
 
 format:
@@ -91,7 +91,7 @@ clean:
 	rm -rf build
 
 # Fuzz targets and benchmarks keep their rules beside their sources.
--include fuzz/fuzz.mk bench/bench.mk
+-include fuzz/fuzz.mk bench/bench.mk examples/examples.mk
 
 -include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 

@@ -41,4 +41,7 @@ bool cli_is_object(const char *path);
 int cli_run_object(int argc, char **argv, const char *path, const uint8_t *mem, size_t memlen,
 		   const uint8_t *ctx, size_t ctxlen, uint32_t repeat, enum cli_engine engine);
 
+/* Print a map's elements as `exobpf map dump` does. */
+int cli_map_dump(int fd);
+
 #endif

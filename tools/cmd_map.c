@@ -333,6 +333,15 @@ static int cmd_dump(int fd, const struct bpf_map_info *info)
 	return EXIT_OK;
 }
 
+int cli_map_dump(int fd)
+{
+	struct bpf_map_info info;
+
+	if (info_of(fd, &info))
+		return EXIT_FAILED;
+	return cmd_dump(fd, &info);
+}
+
 static int cmd_create(int argc, char **argv, int i)
 {
 	struct exobpf_map_create_opts o = {.sz = sizeof(o)};

@@ -12,5 +12,6 @@
 #include "exobpf/cbpf.h"
 #include "exobpf/capture.h"
 #include "exobpf/verifier.h"
+#include "exobpf/hook.h"
 
 #endif

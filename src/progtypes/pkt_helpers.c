@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "helpers/helpers.h"
+#include "hooks/pkt.h"
 #include "progtypes/progtypes.h"
 
 #define ENOTSUPP_ 524 /* Linux's internal ENOTSUPP */
@@ -66,6 +67,8 @@ HELPER_FN(skb_store_bytes)
 	if (off > 0xffff || (uint64_t)off + len > skb_len(skb))
 		return (uint64_t)-EFAULT;
 	memmove((uint8_t *)(uintptr_t)skb->data + off, (const void *)(uintptr_t)r3, len);
+	if (r5 & BPF_F_INVALIDATE_HASH)
+		skb->uapi.hash = 0;
 	return 0;
 }
 
@@ -188,19 +191,26 @@ HELPER_FN(skb_vlan_pop)
 	return 0;
 }
 
-/* bpf_skb_change_head(skb, len, flags): len zero bytes before the data */
+/* bpf_skb_change_head(skb, len, flags): len zero bytes before the data,
+ * which become the new link-layer header (the network header stays). */
 HELPER_FN(skb_change_head)
 {
 	struct exo_skb *skb = skb_of(run, r1);
-	uint32_t len = (uint32_t)r2;
-	uint64_t room = skb->data - (uintptr_t)skb->head;
+	uint32_t len = (uint32_t)r2, new_len = skb_len(skb) + len;
+	uint64_t net;
+	int err;
 
-	if (r3 || len > room)
+	if (r3 || new_len > pkt_skb_max_len(skb) || new_len < skb_len(skb))
 		return (uint64_t)-EINVAL;
+	if ((err = pkt_skb_grow(run, skb, len, 0)))
+		return (uint64_t)(int64_t)err;
+	net = (uintptr_t)skb->head + skb->headroom + skb->mac_len;
 	skb->data -= len;
 	skb->data_meta = skb->data;
 	memset((void *)(uintptr_t)skb->data, 0, len);
-	skb->uapi.len += len;
+	skb->headroom = (uint32_t)(skb->data - (uintptr_t)skb->head);
+	skb->mac_len = (uint32_t)(net - skb->data);
+	skb->uapi.len = new_len;
 	sync_pkt(run, skb);
 	return 0;
 }

@@ -23,10 +23,12 @@ static const struct pt_info infos[] = {
      0},
     {BPF_PROG_TYPE_SCHED_ACT, "sched_act", HG_BASE | HG_SKB | HG_TC, true, true, true, true, false,
      0},
-    {BPF_PROG_TYPE_CGROUP_SKB, "cgroup_skb", HG_BASE | HG_SKB | HG_CGROUP_SKB, true, false, true, true, false, 0},
+    {BPF_PROG_TYPE_CGROUP_SKB, "cgroup_skb", HG_BASE | HG_SKB | HG_CGROUP_SKB, true, false, true,
+     true, false, 0},
     {BPF_PROG_TYPE_LWT_IN, "lwt_in", HG_BASE | HG_SKB, true, false, false, true, false, 0},
     {BPF_PROG_TYPE_LWT_OUT, "lwt_out", HG_BASE | HG_SKB, true, false, false, true, false, 0},
-    {BPF_PROG_TYPE_LWT_XMIT, "lwt_xmit", HG_BASE | HG_SKB | HG_LWT_XMIT, true, true, false, true, false, 0},
+    {BPF_PROG_TYPE_LWT_XMIT, "lwt_xmit", HG_BASE | HG_SKB | HG_LWT_XMIT, true, true, false, true,
+     false, 0},
     {BPF_PROG_TYPE_SK_SKB, "sk_skb", HG_BASE | HG_SKB, true, true, false, true, false, 0},
     {BPF_PROG_TYPE_XDP, "xdp", HG_BASE | HG_XDP, true, true, false, false, true, 0},
     {BPF_PROG_TYPE_KPROBE, "kprobe", HG_BASE | HG_TRACING, false, false, false, false, false,
@@ -361,27 +363,28 @@ static uint32_t be16_at(const uint8_t *p)
 	return (uint32_t)p[0] << 8 | p[1];
 }
 
+uint32_t pt_eth_protocol(const uint8_t *eth, uint32_t len)
+{
+	if (be16_at(eth + 12) >= 0x600)
+		return (uint32_t)eth[12] | (uint32_t)eth[13] << 8;
+	/* 802.3 frames: raw IPX (0xffff) or 802.2 LLC */
+	if (len >= 16 && eth[14] == 0xff && eth[15] == 0xff)
+		return 0x0100; /* htons(ETH_P_802_3) */
+	return 0x0400;	       /* htons(ETH_P_802_2) */
+}
+
 /* Linux's eth_type_trans on the loopback device (address 00:00:00:00:00:00):
  * the packet type and the protocol as a __be16 read little-endian. */
 static void eth_trans(const uint8_t *eth, uint32_t len, uint32_t *pkt_type, uint32_t *proto)
 {
 	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	static const uint8_t zero[6];
-	uint32_t h_proto = be16_at(eth + 12);
 
 	if (eth[0] & 1)
 		*pkt_type = memcmp(eth, bcast, 6) ? PACKET_MULTICAST : PACKET_BROADCAST;
 	else
 		*pkt_type = memcmp(eth, zero, 6) ? PACKET_OTHERHOST : PACKET_HOST;
-	if (h_proto >= 0x600) {
-		*proto = (uint32_t)eth[12] | (uint32_t)eth[13] << 8;
-		return;
-	}
-	/* 802.3 frames: raw IPX (0xffff) or 802.2 LLC */
-	if (len >= 16 && eth[14] == 0xff && eth[15] == 0xff)
-		*proto = 0x0100; /* htons(ETH_P_802_3) */
-	else
-		*proto = 0x0400; /* htons(ETH_P_802_2) */
+	*proto = pt_eth_protocol(eth, len);
 }
 
 static int build_skb(const struct pt_info *pt, const uint8_t *data, uint32_t size,
@@ -440,6 +443,7 @@ static int build_xdp(const uint8_t *data, uint32_t size, const void *ctx_in, uin
 	struct xdp_md md = {0};
 	struct exo_xdp *x;
 	uint8_t *buf;
+	size_t frame;
 
 	if (ctx_size_in > sizeof(md)) {
 		*why = "ctx_size_in is larger than struct xdp_md";
@@ -451,8 +455,13 @@ static int build_xdp(const uint8_t *data, uint32_t size, const void *ctx_in, uin
 		*why = "xdp_md: data must be 0, data_end unset and data_meta within the data";
 		return -EINVAL;
 	}
+	/* One page per frame as Linux's test run has it (bigger for jumbo
+	 * frames, which Linux would split into fragments). */
+	frame = EXO_XDP_HEADROOM + size + EXO_XDP_TAILROOM;
+	if (frame < EXO_XDP_FRAME_SIZE)
+		frame = EXO_XDP_FRAME_SIZE;
 	x = calloc(1, sizeof(*x));
-	buf = calloc(1, (size_t)EXO_XDP_HEADROOM + size + 1);
+	buf = calloc(1, frame);
 	if (!x || !buf) {
 		free(x);
 		free(buf);
@@ -462,8 +471,8 @@ static int build_xdp(const uint8_t *data, uint32_t size, const void *ctx_in, uin
 	if (size) /* no data at all is a NULL buffer */
 		memcpy(buf + EXO_XDP_HEADROOM, data, size);
 	x->head = buf;
-	x->buf_size = EXO_XDP_HEADROOM + size;
-	x->frame_sz = x->buf_size;
+	x->buf_size = (uint32_t)frame;
+	x->frame_sz = (uint32_t)frame;
 	x->data_meta = (uintptr_t)(buf + EXO_XDP_HEADROOM);
 	x->data = x->data_meta + md.data_meta;
 	x->data_end = (uintptr_t)(buf + EXO_XDP_HEADROOM + size);
@@ -484,6 +493,7 @@ int pt_run_ctx_build(const struct pt_info *pt, const void *data, uint32_t data_s
 {
 	memset(rc, 0, sizeof(*rc));
 	*why = "";
+	rc->pt = pt;
 	if (pt->ctx_is_skb)
 		return build_skb(pt, data, data_size, ctx_in, ctx_size_in, rc, why);
 	if (pt->ctx_is_xdp)
@@ -526,19 +536,26 @@ void pt_run_ctx_out(const struct pt_info *pt, const struct pt_run_ctx *rc, void 
 	}
 	if (data_out && data_size_out) {
 		const uint8_t *from = rc->pkt;
-		uint32_t len = rc->pkt_len;
+		uint32_t len = rc->pkt_len, zeros = 0;
 
-		if (pt->ctx_is_skb) { /* Linux copies from the mac header */
-			from = rc->skb->head + rc->skb->headroom;
-			len = (uint32_t)(rc->skb->data_end - (uintptr_t)from);
+		if (pt->ctx_is_skb) {
+			from = (const uint8_t *)(uintptr_t)rc->skb->data;
+			len = (uint32_t)(rc->skb->data_end - rc->skb->data);
+			/* Linux gives layer-3 types' output a link-layer header
+			 * again: hard_header_len zero bytes before the data */
+			if (pt->type != BPF_PROG_TYPE_SCHED_CLS &&
+			    pt->type != BPF_PROG_TYPE_SCHED_ACT)
+				zeros = EXO_ETH_HLEN;
 		} else if (pt->ctx_is_xdp) {
 			from = (const uint8_t *)(uintptr_t)rc->xdp->data;
 			len = (uint32_t)(rc->xdp->data_end - rc->xdp->data);
 		}
-		n = *data_size_out < len ? *data_size_out : len;
-		if (from && n)
-			memcpy(data_out, from, n);
-		*data_size_out = n;
+		n = *data_size_out < zeros ? *data_size_out : zeros;
+		memset(data_out, 0, n);
+		len = *data_size_out - n < len ? *data_size_out - n : len;
+		if (from && len)
+			memcpy((uint8_t *)data_out + n, from, len);
+		*data_size_out = n + len;
 	}
 	if (ctx_out && ctx_size_out) {
 		n = *ctx_size_out < csize ? *ctx_size_out : csize;
@@ -549,6 +566,8 @@ void pt_run_ctx_out(const struct pt_info *pt, const struct pt_run_ctx *rc, void 
 
 void pt_run_ctx_free(struct pt_run_ctx *rc)
 {
+	if (rc->pt && rc->pt->ctx_is_skb && rc->skb->own)
+		free(rc->skb->own); /* a helper grew the packet into it */
 	free(rc->alloc);
 	free(rc->ctx);
 	memset(rc, 0, sizeof(*rc));

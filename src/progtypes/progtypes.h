@@ -13,6 +13,15 @@
 
 #include "verifier/tnum.h"
 
+/* Where a program sent a packet (bpf_redirect, bpf_redirect_map): Linux
+ * keeps this per CPU (struct bpf_redirect_info) and acts on it after the
+ * program returns; exobpf keeps it with the packet's context. */
+struct exo_redirect {
+	uint32_t ifindex; /* target port; 0: none asked (or the lookup failed) */
+	uint32_t flags;	  /* BPF_F_INGRESS (tc); BPF_F_BROADCAST|EXCLUDE_INGRESS (xdp) */
+	void *map;	  /* broadcast: the device map (struct exo_map *) */
+};
+
 /* The skb a program sees through struct __sk_buff. The UAPI part keeps its
  * layout, so every u32/u64 field is read and written in place; the fields
  * Linux hands out as pointers (data, data_end, data_meta, sk) live as real
@@ -28,6 +37,10 @@ struct exo_skb {
 	uint32_t headroom; /* bytes before data_meta */
 	uint32_t buf_size; /* bytes allocated at head */
 	uint32_t mac_len;  /* bytes of link-layer header before the network one */
+	struct exo_redirect redir;
+	uint32_t max_len; /* Linux's __bpf_skb_max_len: MTU + link header (0: 65550, lo's) */
+	uint8_t *own;	  /* a buffer helpers allocated (grew into); whoever frees the
+			   * context frees it, never head when head != own */
 };
 
 /* The XDP buffer a program sees through struct xdp_md. */
@@ -39,17 +52,25 @@ struct exo_xdp {
 	uint64_t data_meta;
 	uint8_t *head;	   /* start of the allocation (headroom before data) */
 	uint32_t buf_size; /* bytes allocated at head */
-	uint32_t frame_sz;
+	uint32_t frame_sz; /* Linux's frame_sz: head + frame_sz - tailroom ends the data */
+	struct exo_redirect redir;
 };
 
-#define EXO_XDP_HEADROOM    256 /* XDP_PACKET_HEADROOM */
-#define EXO_SKB_HEADROOM     512 /* vlan tags and change_head fit without moving the buffer */
-#define EXO_TP_CTX_SIZE	    2048 /* PERF_MAX_TRACE_SIZE */
-#define EXO_RAW_TP_CTX_SIZE (12 * 8)
-#define EXO_PT_REGS_SIZE    168 /* x86-64 struct pt_regs */
-#define EXO_PERF_EVENT_SIZE 184 /* struct bpf_perf_event_data */
+/* Linux keeps struct skb_shared_info at the end of every XDP frame
+ * (SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on x86-64), so data_end
+ * can grow to head + frame_sz minus this; BPF_PROG_TEST_RUN frames are one
+ * page (frame_sz 4096). */
+#define EXO_XDP_TAILROOM   320
+#define EXO_XDP_FRAME_SIZE 4096
+
+#define EXO_XDP_HEADROOM     256  /* XDP_PACKET_HEADROOM */
+#define EXO_SKB_HEADROOM     512  /* vlan tags and change_head fit without moving the buffer */
+#define EXO_TP_CTX_SIZE	     2048 /* PERF_MAX_TRACE_SIZE */
+#define EXO_RAW_TP_CTX_SIZE  (12 * 8)
+#define EXO_PT_REGS_SIZE     168   /* x86-64 struct pt_regs */
+#define EXO_PERF_EVENT_SIZE  184   /* struct bpf_perf_event_data */
 #define EXO_SYSCALL_CTX_SIZE 65535 /* U16_MAX: a syscall program's ctx_in at most */
-#define EXO_ETH_HLEN	    14
+#define EXO_ETH_HLEN	     14
 
 /* What a context load gives the program. */
 enum pt_val {
@@ -101,13 +122,19 @@ int pt_type_by_name(const char *name);
 /* "xdp", ... for messages; "unknown" for types without a name. */
 const char *pt_type_name(enum bpf_prog_type type);
 
+/* skb->protocol for an Ethernet frame of len >= 14 bytes, as Linux's
+ * eth_type_trans sets it: the EtherType (__be16 read little-endian), or
+ * 802.3/802.2 for length fields. */
+uint32_t pt_eth_protocol(const uint8_t *eth, uint32_t len);
+
 /* A test-run context, built like BPF_PROG_TEST_RUN builds it. */
 struct pt_run_ctx {
 	void *ctx;	   /* r1 */
 	uint32_t ctx_size; /* bytes at ctx the program may access */
 	uint8_t *pkt;	   /* packet data the program sees (NULL: none) */
 	uint32_t pkt_len;
-	void *alloc; /* everything to free */
+	void *alloc; /* everything to free (and an skb's own buffer, see exo_skb) */
+	const struct pt_info *pt;
 	union {
 		struct exo_skb *skb;
 		struct exo_xdp *xdp;
