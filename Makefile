@@ -133,3 +133,35 @@ fuzz/corpus-loader/.seeded: $(PROG_OBJS)
 build/fuzz/loader_fuzz: fuzz/loader_fuzz.c $(LIB_SRCS) $(wildcard src/*/*.h src/*/*.def include/exobpf/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ fuzz/loader_fuzz.c $(LIB_SRCS) $(LDLIBS)
+
+# Examples (examples/*.bpf.c) build beside their sources, so the README's
+# commands name them where they are: exobpf trace examples/opensnoop.bpf.o.
+EXAMPLE_OBJS := $(patsubst %.bpf.c,%.bpf.o,$(wildcard examples/*.bpf.c))
+examples/%.bpf.o: examples/%.bpf.c $(wildcard examples/*.h) | $(DEPS_STAMP)
+	$(BPF_CLANG) $(BPF_CFLAGS) -D__TARGET_ARCH_x86 -c $< -o $@
+.PHONY: examples
+examples: $(EXAMPLE_OBJS)
+all: examples
+
+# Target programs the tracing tests trace: threads, forks, a shared
+# library and a PIE executable calling into it.
+$(OUT)/trace/libexotarget.so: tests/trace/libexotarget.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -fPIC -shared -o $@ $<
+$(OUT)/trace/uprobe_target: tests/trace/uprobe_target.c $(OUT)/trace/libexotarget.so
+	$(CC) -O1 -g -fPIE -pie -o $@ $< -L$(OUT)/trace -lexotarget -Wl,-rpath,'$$ORIGIN' -lpthread
+$(OUT)/trace/opens: tests/trace/opens.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -o $@ $< -lpthread
+$(OUT)/trace/sys_target: tests/trace/sys_target.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -static -o $@ $<
+# The fast uprobe path's preload library (exobpf trace --fast). The library
+# comes first, so its constructors (opcode indexes) run before the preload's.
+$(OUT)/libexobpf-uprobe.so: src/tracing/preload/uprobe_preload.c $(OUT)/libexobpf.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ -Wl,--whole-archive $(OUT)/libexobpf.a \
+		-Wl,--no-whole-archive $< $(LDFLAGS) $(LDLIBS)
+all: $(OUT)/libexobpf-uprobe.so
+.PHONY: trace-targets
+trace-targets: $(OUT)/trace/opens $(OUT)/trace/uprobe_target $(OUT)/trace/sys_target
+test check: trace-targets examples

@@ -12,6 +12,7 @@
 #include "exobpf/cbpf.h"
 #include "exobpf/capture.h"
 #include "exobpf/verifier.h"
+#include "exobpf/trace.h"
 #include "exobpf/hook.h"
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef EXOBPF_HELPERS_H
 #define EXOBPF_HELPERS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vm/vm.h"
@@ -91,6 +92,19 @@ const char *helper_linux_name(int32_t id);
 
 /* Id for "bpf_map_lookup_elem" or "map_lookup_elem", or -1. */
 int32_t helper_id_by_name(const char *name);
+
+/* The task a program runs on behalf of, when that is not the running
+ * process (a tracer runs programs for the thread it stopped). Linux's pid
+ * is the thread id, its tgid the process id. Each callback is asked only
+ * when a helper needs it, so a program that never reads comm costs no
+ * /proc read. read copies size bytes at addr of the task's memory: 0 or
+ * -EFAULT. */
+struct helper_task {
+	uint32_t pid, tgid;
+	uint64_t (*uid_gid)(const struct helper_task *t);	  /* gid << 32 | uid */
+	void (*comm)(const struct helper_task *t, char comm[16]); /* NUL-padded */
+	long (*read)(const struct helper_task *t, void *dst, size_t size, uint64_t addr);
+};
 
 /* Define a helper: HELPER_FN(ktime_get_ns) { ... } with r1..r5 and run in scope. */
 #define HELPER_UNUSED __attribute__((unused))

@@ -1,7 +1,10 @@
 /* bpf_probe_read and friends. The address comes from the program and may be
  * anything; process_vm_readv on ourselves makes the kernel do the copy, so a
  * bad address is -EFAULT, never a fault, exactly what the helpers promise.
- * exobpf has one address space, so the _user and _kernel forms agree. */
+ * Without a tracer exobpf has one address space, so the _user and _kernel
+ * forms agree. Under a tracer (run->task) user memory is the tracee's and
+ * "kernel" memory stays the tracer's own, where the tracer keeps what
+ * Linux keeps in the kernel (raw tracepoints' struct pt_regs). */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,27 +13,30 @@
 #include "helpers/helpers.h"
 #include "helpers/probe.h"
 
-static long read_self(void *dst, size_t size, const void *src)
+/* A reader: the running process (task NULL) or a task's memory. */
+static long read_mem(const struct helper_task *task, void *dst, size_t size, uint64_t src)
 {
 	struct iovec local = {dst, size}, remote = {(void *)(uintptr_t)src, size};
 	ssize_t n;
 
 	if (!size)
 		return 0;
+	if (task)
+		return task->read(task, dst, size, src) ? -EFAULT : 0;
 	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
 	return n == (ssize_t)size ? 0 : -EFAULT;
 }
 
-long exo_probe_read(void *dst, size_t size, const void *src)
+static long probe_read(const struct helper_task *task, void *dst, size_t size, uint64_t src)
 {
-	long err = read_self(dst, size, src);
+	long err = read_mem(task, dst, size, src);
 
 	if (err)
 		memset(dst, 0, size);
 	return err;
 }
 
-long exo_probe_read_str(char *dst, size_t size, const void *src)
+static long probe_read_str(const struct helper_task *task, char *dst, size_t size, uint64_t src)
 {
 	size_t done = 0;
 
@@ -38,13 +44,13 @@ long exo_probe_read_str(char *dst, size_t size, const void *src)
 		return 0;
 	/* page by page, so a string ending just before unmapped memory reads */
 	while (done < size - 1) {
-		uintptr_t at = (uintptr_t)src + done;
+		uint64_t at = src + done;
 		size_t chunk = 4096 - (at & 4095), room = size - 1 - done;
 		char *nul;
 
 		if (chunk > room)
 			chunk = room;
-		if (read_self(dst + done, chunk, (const void *)at)) {
+		if (read_mem(task, dst + done, chunk, at)) {
 			memset(dst, 0, size);
 			return -EFAULT;
 		}
@@ -55,6 +61,16 @@ long exo_probe_read_str(char *dst, size_t size, const void *src)
 	}
 	dst[done] = '\0';
 	return (long)done + 1;
+}
+
+long exo_probe_read(void *dst, size_t size, const void *src)
+{
+	return probe_read(NULL, dst, size, (uintptr_t)src);
+}
+
+long exo_probe_read_str(char *dst, size_t size, const void *src)
+{
+	return probe_read_str(NULL, dst, size, (uintptr_t)src);
 }
 
 /* Checked mode: the destination must be memory the program may write. */
@@ -68,15 +84,15 @@ static bool dst_ok(struct vm_run *run, const char *helper, uint64_t dst, uint64_
 	return false;
 }
 
-#define PROBE_READ(name, str)                                                                   \
-	HELPER_FN(name)                                                                         \
-	{                                                                                       \
-		if (!dst_ok(run, "bpf_" #name, r1, (uint32_t)r2))                               \
-			return 0;                                                               \
-		return (uint64_t)(str ? exo_probe_read_str((char *)(uintptr_t)r1, (uint32_t)r2, \
-							   (const void *)(uintptr_t)r3)         \
-				      : exo_probe_read((void *)(uintptr_t)r1, (uint32_t)r2,     \
-						       (const void *)(uintptr_t)r3));           \
+#define PROBE_READ(name, str)                                                                      \
+	HELPER_FN(name)                                                                            \
+	{                                                                                          \
+		if (!dst_ok(run, "bpf_" #name, r1, (uint32_t)r2))                                  \
+			return 0;                                                                  \
+		return (uint64_t)(str ? probe_read_str(run->task, (char *)(uintptr_t)r1,           \
+						       (uint32_t)r2, r3)                           \
+				      : probe_read(run->task, (void *)(uintptr_t)r1, (uint32_t)r2, \
+						   r3));                                           \
 	}
 
 /* Linux refuses _kernel reads of addresses that cannot be the kernel's with

@@ -1,4 +1,5 @@
-/* The current task: Linux's tgid/pid are our process and thread ids. */
+/* The current task: Linux's tgid/pid are our process and thread ids, or
+ * the traced task's when a tracer runs the program (run->task). */
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
@@ -9,11 +10,15 @@
 
 HELPER_FN(get_current_pid_tgid)
 {
+	if (run->task)
+		return (uint64_t)run->task->tgid << 32 | run->task->pid;
 	return (uint64_t)(uint32_t)getpid() << 32 | (uint32_t)gettid();
 }
 
 HELPER_FN(get_current_uid_gid)
 {
+	if (run->task)
+		return run->task->uid_gid(run->task);
 	return (uint64_t)(uint32_t)getgid() << 32 | (uint32_t)getuid();
 }
 
@@ -30,7 +35,10 @@ HELPER_FN(get_current_comm)
 		    size, (unsigned long long)r1);
 	if (!size)
 		return 0;
-	prctl(PR_GET_NAME, comm);
+	if (run->task)
+		run->task->comm(run->task, comm);
+	else
+		prctl(PR_GET_NAME, comm);
 	memset((void *)(uintptr_t)r1, 0, size);
 	memcpy((void *)(uintptr_t)r1, comm, strnlen(comm, size - 1));
 	return 0;

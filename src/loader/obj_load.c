@@ -97,6 +97,10 @@ static int create_map(struct exobpf_object *obj, struct exobpf_map *m)
 	union bpf_attr attr;
 	int err;
 
+	/* libbpf sizes a perf event array without max_entries to the possible
+	 * CPUs; here that is the execution slots */
+	if (m->def.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !m->def.max_entries)
+		m->def.max_entries = (uint32_t)exobpf_num_slots();
 	if (m->pin_path && (err = reuse_pinned(obj, m)))
 		return err < 0 ? err : 0;
 	fill_attr(&attr, m);

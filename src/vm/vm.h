@@ -30,6 +30,7 @@ struct vm_insn {
 };
 
 struct vm_run;
+struct helper_task;
 
 /* A helper: five arguments as the program passed them, plus the run. */
 typedef uint64_t (*vm_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
@@ -76,7 +77,10 @@ struct vm_run {
 	const uint8_t *pkt;
 	uint32_t pkt_len;
 
-	void *hook; /* hook-specific state (skb, xdp buffer, tracee) */
+	void *hook; /* hook-specific state (skb, xdp buffer) */
+	/* Whose view the task helpers (pid, uid, comm, probe_read_user) take:
+	 * NULL is the running process itself; a tracer names its tracee. */
+	const struct helper_task *task;
 
 	bool interp; /* the interpreter even where there is machine code */
 
