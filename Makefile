@@ -90,8 +90,8 @@ format-check:
 clean:
 	rm -rf build
 
-# Fuzz targets and benchmarks keep their rules beside their sources.
--include fuzz/fuzz.mk bench/bench.mk examples/examples.mk
+# Benchmarks and examples keep their rules beside their sources.
+-include bench/bench.mk examples/examples.mk
 
 -include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 
@@ -116,23 +116,6 @@ $(OUT)/libbpf_vstats: tests/helpers/libbpf_vstats.c | $(DEPS_STAMP)
 .PHONY: progs
 progs: $(PROG_OBJS) $(OUT)/libbpf_xlated $(OUT)/libbpf_vstats
 test check: progs
-
-# libFuzzer target for the loader (clang): build/fuzz/loader_fuzz, with a
-# seed corpus from the test programs in fuzz/corpus-loader.
-FUZZ_CFLAGS := -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-Iinclude -Isrc -D_GNU_SOURCE
-# (no recipe on "fuzz" itself, so other modules' fuzz targets can join it)
-.PHONY: fuzz
-fuzz: build/fuzz/loader_fuzz fuzz/corpus-loader/.seeded
-
-fuzz/corpus-loader/.seeded: $(PROG_OBJS)
-	@mkdir -p $(dir $@)
-	cp $(PROG_OBJS) $(dir $@)
-	@touch $@
-
-build/fuzz/loader_fuzz: fuzz/loader_fuzz.c $(LIB_SRCS) $(wildcard src/*/*.h src/*/*.def include/exobpf/*.h) | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ fuzz/loader_fuzz.c $(LIB_SRCS) $(LDLIBS)
 
 # Examples (examples/*.bpf.c) build beside their sources, so the README's
 # commands name them where they are: exobpf trace examples/opensnoop.bpf.o.
@@ -165,3 +148,7 @@ all: $(OUT)/libexobpf-uprobe.so
 .PHONY: trace-targets
 trace-targets: $(OUT)/trace/opens $(OUT)/trace/uprobe_target $(OUT)/trace/sys_target
 test check: trace-targets examples
+
+# Fuzz targets keep their rules beside their sources (after PROG_OBJS,
+# which seeds them).
+include fuzz/fuzz.mk

@@ -72,35 +72,56 @@ HELPER_FN(skb_store_bytes)
 	return 0;
 }
 
-/* 32-bit ones' complement sum with end-around carry (Linux's csum_partial
- * result before folding). */
-static uint64_t csum_add_words(uint64_t acc, const uint8_t *p, uint32_t n, bool invert)
+/* Linux's csum_partial on x86-64: the words added to the seed, folded to 32
+ * bits with end-around carry (the buffers here are 4-byte multiples). */
+static uint32_t csum_partial32(const uint8_t *p, uint32_t n, uint32_t seed)
 {
+	uint64_t acc = seed;
 	for (uint32_t i = 0; i + 4 <= n; i += 4) {
 		uint32_t w;
 
 		memcpy(&w, p + i, 4);
-		acc += invert ? (uint32_t)~w : w;
+		acc += w;
 	}
-	return acc;
+	while (acc >> 32)
+		acc = (acc & 0xffffffff) + (acc >> 32);
+	return (uint32_t)acc;
 }
 
-/* bpf_csum_diff(from, from_size, to, to_size, seed) */
+/* 32-bit ones' complement addition (csum_add) */
+static uint32_t csum_add32(uint32_t a, uint32_t b)
+{
+	uint32_t r = a + b;
+	return r + (r < b);
+}
+
+/* bpf_csum_diff(from, from_size, to, to_size, seed). Since 6.13 Linux
+ * computes csum(to, seed) - csum(from) in ones' complement (for from alone,
+ * ~csum(from, ~seed)) and folds the result to 16 bits, not complemented, on
+ * every architecture; the representation of zero (0 or 0xffff) depends on
+ * that order, so it is followed step by step. */
 HELPER_FN(csum_diff)
 {
-	uint32_t from_size = (uint32_t)r2, to_size = (uint32_t)r4;
-	uint64_t acc = (uint32_t)r5;
+	uint32_t from_size = (uint32_t)r2, to_size = (uint32_t)r4, seed = (uint32_t)r5, sum;
+	const uint8_t *from = (const uint8_t *)(uintptr_t)r1, *to = (const uint8_t *)(uintptr_t)r3;
 
 	if ((from_size | to_size) & 3 || from_size + (uint64_t)to_size > 512)
 		return (uint64_t)-EINVAL;
 	if ((from_size && !mem_ok(run, r1, from_size, false, "bpf_csum_diff")) ||
 	    (to_size && !mem_ok(run, r3, to_size, false, "bpf_csum_diff")))
 		return 0;
-	acc = csum_add_words(acc, (const uint8_t *)(uintptr_t)r1, from_size, true);
-	acc = csum_add_words(acc, (const uint8_t *)(uintptr_t)r3, to_size, false);
-	while (acc >> 32)
-		acc = (acc & 0xffffffff) + (acc >> 32);
-	return acc;
+	if (from_size && to_size)
+		sum = csum_add32(csum_partial32(to, to_size, seed),
+				 ~csum_partial32(from, from_size, 0));
+	else if (to_size)
+		sum = csum_partial32(to, to_size, seed);
+	else if (from_size)
+		sum = ~csum_partial32(from, from_size, ~seed);
+	else
+		sum = seed;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
 }
 
 /* bpf_csum_update(skb, csum): only skbs with a complete checksum carry one;

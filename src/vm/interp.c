@@ -48,6 +48,17 @@ static unsigned regs_read(const struct vm_insn *pc)
 	}
 }
 
+/* What an instruction reads in a frame at depth: a subprogram's exit only
+ * hands r0 back, and Linux lets a subprogram exit with r0 unset (the
+ * caller may not read it), so only the main program's exit reads r0. */
+static unsigned regs_read_at(const struct vm_insn *pc, unsigned depth)
+{
+	unsigned r = regs_read(pc);
+	if (depth && pc->op < ISA_NR_OPS && isa_rows[pc->op].shape == ISA_SHAPE_EXIT)
+		r &= ~1u;
+	return r;
+}
+
 static unsigned regs_written(const struct vm_insn *pc)
 {
 	if (pc->op >= ISA_NR_OPS)

@@ -13,7 +13,7 @@
 
 #if INTERP_CHECK
 #define CHECK_REGS                                                                                 \
-	if (regs_read(pc) & ~init)                                                                 \
+	if (regs_read_at(pc, depth) & ~init)                                                       \
 		goto uninit_fault;                                                                 \
 	init |= regs_written(pc);
 #define MEMCHK(a, size, wr)                                                                        \
@@ -371,7 +371,8 @@ L_EXIT:
 	depth--;
 	pc = frames[depth].ret;
 	memcpy(&reg[6], frames[depth].saved, sizeof(frames[depth].saved));
-	SET_INIT((frames[depth].init & ~0x3eu) | 1u);
+	/* r0 comes back as the callee left it, written or not */
+	SET_INIT((frames[depth].init & ~0x3fu) | (init & 1u));
 	reg[10] += VM_STACK_SIZE;
 	run->stack_lo = reg[10] - VM_STACK_SIZE;
 	DISPATCH;
@@ -511,7 +512,7 @@ budget_fault:
 #endif
 #if INTERP_CHECK
 uninit_fault: {
-	unsigned bad = regs_read(pc) & ~init, r = 0;
+	unsigned bad = regs_read_at(pc, depth) & ~init, r = 0;
 	while (!(bad & 1u << r))
 		r++;
 	vm_fail(run, VM_FAULT_UNINIT, "insn %u: r%u is read before it is written",

@@ -3,18 +3,14 @@
  * open (sections, programs, maps, externs, relocations), both BTF printers,
  * and relocation including CO-RE against the object's own BTF. Nothing is
  * created in the runtime (no maps), so any crash, leak or UB is the
- * loader's. Seeds: the test programs (make fuzz copies them). */
+ * loader's. Seeds: the test programs (make fuzz). */
 #include <stdint.h>
 #include <stdio.h>
 
-#include "exobpf/exobpf.h"
+#include "common.h"
 #include "loader/obj.h"
 
-static int quiet(enum exobpf_print_level level, const char *fmt, va_list args)
-{
-	(void)level, (void)fmt, (void)args;
-	return 0;
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void dump(const struct exobpf_btf *btf)
 {
@@ -30,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int init;
 	if (!init) {
-		exobpf_set_print(quiet);
+		fuzz_init(0);
 		init = 1;
 	}
 	struct exobpf_btf *raw = exobpf_btf__new(data, size);
