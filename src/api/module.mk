@@ -11,6 +11,7 @@ ifeq ($(SAN),1)
 preload-release:
 	@$(MAKE) --no-print-directory SAN=0 build/libexobpf-preload.so
 $(PRELOAD_SO): preload-release
+	@mkdir -p $(dir $@)
 	cp build/libexobpf-preload.so $@
 else
 $(PRELOAD_SO): $(OUT)/obj/src/api/preload/preload.o $(OUT)/libexobpf.a
