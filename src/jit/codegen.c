@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "helpers/helpers.h"
 #include "jit/codegen.h"
@@ -27,6 +28,9 @@ static const uint8_t reg_of[11] = {
 };
 
 enum { TMP1 = X_R9, TMP2 = X_R10, TMP3 = X_R11, CTXR = X_R12 };
+
+/* A leaf program keeps the run pointer in rdx (its r3 is never named). */
+#define LEAF_RUN X_RDX
 
 /* The run's private context at [r12]. */
 enum { CTX_RUN = 0, CTX_RSP = 8, CTX_DEPTH = 16, CTX_SIZE = 32 };
@@ -376,7 +380,7 @@ static void alu_k(struct jit_cg *cg, struct alu_op a, int dst, int32_t imm)
 
 static void emit_ALU_K(struct jit_cg *cg, const struct vm_insn *in)
 {
-	alu_k(cg, alu_op_of(in->op), reg_of[in->dst], (int32_t)in->imm);
+	alu_k(cg, alu_op_of(in->op), cg->reg[in->dst], (int32_t)in->imm);
 }
 
 static void emit_ALU_X(struct jit_cg *cg, const struct vm_insn *in)
@@ -390,29 +394,29 @@ static void emit_ALU_X(struct jit_cg *cg, const struct vm_insn *in)
 	if (f && (f->flags & JIT_FACT_SRC_CONST) && a.bop != BPF_MOV) {
 		int64_t v = a.w ? f->src_val : (int32_t)(uint32_t)f->src_val;
 		if (v == (int32_t)v) {
-			alu_k(cg, a, reg_of[in->dst], (int32_t)v);
+			alu_k(cg, a, cg->reg[in->dst], (int32_t)v);
 			return;
 		}
 	}
-	alu_x(cg, a, reg_of[in->dst], reg_of[in->src]);
+	alu_x(cg, a, cg->reg[in->dst], cg->reg[in->src]);
 }
 
 static void emit_NEG(struct jit_cg *cg, const struct vm_insn *in)
 {
-	x86_unary(B, X_NEG, !isa_is_alu32(in->op), reg_of[in->dst]);
+	x86_unary(B, X_NEG, !isa_is_alu32(in->op), cg->reg[in->dst]);
 }
 
 static void emit_MOVSX(struct jit_cg *cg, const struct vm_insn *in)
 {
 	const struct isa_row *row = &isa_rows[in->op];
 
-	x86_movsx_rr(B, row->keyval, !isa_is_alu32(in->op), reg_of[in->dst], reg_of[in->src]);
+	x86_movsx_rr(B, row->keyval, !isa_is_alu32(in->op), cg->reg[in->dst], cg->reg[in->src]);
 }
 
 static void emit_END(struct jit_cg *cg, const struct vm_insn *in)
 {
 	const struct isa_row *row = &isa_rows[in->op];
-	int d = reg_of[in->dst], bits = row->keyval;
+	int d = cg->reg[in->dst], bits = row->keyval;
 	/* bswap (ALU64) always swaps; be swaps on this little-endian host. */
 	bool swap = isa_class(row->code) == BPF_ALU64 || (row->code & BPF_X);
 
@@ -482,7 +486,7 @@ static void cond_jump(struct jit_cg *cg, const struct vm_insn *in, int src, bool
 	const struct isa_row *row = &isa_rows[in->op];
 	bool w = !isa_is_jmp32(in->op);
 	unsigned bop = row->code & 0xf0;
-	int dst = reg_of[in->dst], cc = cond_of(bop);
+	int dst = cg->reg[in->dst], cc = cond_of(bop);
 	int32_t imm = (int32_t)in->imm;
 
 	if (cc < 0) {
@@ -528,7 +532,7 @@ static void emit_JMP_K(struct jit_cg *cg, const struct vm_insn *in)
 
 static void emit_JMP_X(struct jit_cg *cg, const struct vm_insn *in)
 {
-	cond_jump(cg, in, reg_of[in->src], false);
+	cond_jump(cg, in, cg->reg[in->src], false);
 }
 
 /* ---- calls ---- */
@@ -543,7 +547,7 @@ static void call_c(struct jit_cg *cg, uint64_t fn, int fn_reg, uint16_t save)
 
 	for (int r = 1; r <= 5; r++)
 		if (save & (1u << r))
-			regs[n++] = reg_of[r];
+			regs[n++] = cg->reg[r];
 	for (int i = 0; i < n; i++)
 		x86_push(B, regs[i]);
 	if (n & 1)
@@ -650,7 +654,7 @@ static void emit_CALLX(struct jit_cg *cg, const struct vm_insn *in)
 	unsigned local = jit_label_new(B), done = jit_label_new(B);
 
 	/* Ask the runtime what the target is; it records the fault if nothing. */
-	x86_mov_rr(B, true, TMP3, reg_of[in->dst]);
+	x86_mov_rr(B, true, TMP3, cg->reg[in->dst]);
 	push_r0_r5(cg);
 	x86_load(B, 8, false, X_RDI, x86_m(CTXR, CTX_RUN));
 	x86_mov_rr(B, true, X_RSI, TMP3);
@@ -686,8 +690,8 @@ static void emit_TAIL_CALL(struct jit_cg *cg, const struct vm_insn *in)
 	unsigned fail = jit_label_new(B), done = jit_label_new(B);
 
 	push_r0_r5(cg);
-	x86_mov_imm32(B, reg_of[4], 0);
-	x86_mov_imm32(B, reg_of[5], 0);
+	x86_mov_imm32(B, cg->reg[4], 0);
+	x86_mov_imm32(B, cg->reg[5], 0);
 	call_c(cg, (uint64_t)in->imm, -1, 0);
 	x86_test_rr(B, true, X_RAX, X_RAX);
 	jit_jmp(B, X_CC_E, fail);
@@ -709,7 +713,17 @@ static void emit_TAIL_CALL(struct jit_cg *cg, const struct vm_insn *in)
 
 static void emit_LDDW(struct jit_cg *cg, const struct vm_insn *in)
 {
-	load_const(cg, reg_of[in->dst], (uint64_t)in->imm);
+	load_const(cg, cg->reg[in->dst], (uint64_t)in->imm);
+}
+
+/* The register holding the run pointer: a leaf's, or TMP1 loaded from the
+ * trampoline's context. */
+static int run_reg(struct jit_cg *cg)
+{
+	if (cg->leaf)
+		return LEAF_RUN;
+	x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
+	return TMP1;
 }
 
 /* Big-endian value of size bytes at m into r0 (zero-extended). */
@@ -741,10 +755,11 @@ static void emit_LDABS(struct jit_cg *cg, const struct vm_insn *in)
 		jit_jmp(B, -1, cg->l_unwind0);
 		return;
 	}
-	x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
-	x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(pkt_len)), (int32_t)(uint32_t)(off + size));
+	int run = run_reg(cg);
+
+	x86_alu_mi(B, X_CMP, false, x86_m(run, RUN_OFF(pkt_len)), (int32_t)(uint32_t)(off + size));
 	jit_jmp(B, X_CC_B, cg->l_unwind0);
-	x86_load(B, 8, false, TMP2, x86_m(TMP1, RUN_OFF(pkt)));
+	x86_load(B, 8, false, TMP2, x86_m(run, RUN_OFF(pkt)));
 	x86_test_rr(B, true, TMP2, TMP2);
 	jit_jmp(B, X_CC_E, cg->l_unwind0);
 	load_be(cg, size, x86_m(TMP2, (int32_t)off));
@@ -755,19 +770,19 @@ static void emit_LDIND(struct jit_cg *cg, const struct vm_insn *in)
 	unsigned size = isa_mem_size(in->op), resume = jit_label_new(B);
 
 	/* k = (s32)(imm + src), computed in 32 bits as the interpreter does */
-	x86_mov_rr(B, false, TMP3, reg_of[in->src]);
+	x86_mov_rr(B, false, TMP3, cg->reg[in->src]);
 	x86_alu_ri(B, X_ADD, false, TMP3, (int32_t)in->imm);
 	x86_movsx_rr(B, 32, true, TMP3, TMP3);
 	x86_test_rr(B, true, TMP3, TMP3);
 	jit_jmp(B, X_CC_S,
 		add_stub(cg, (struct jit_stub){
 				 .kind = STUB_LD_SLOW, .flags = (uint8_t)size, .resume = resume}));
-	x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
-	x86_load(B, 4, false, TMP2, x86_m(TMP1, RUN_OFF(pkt_len)));
+	int run = run_reg(cg);
+	x86_load(B, 4, false, TMP2, x86_m(run, RUN_OFF(pkt_len)));
 	x86_alu_ri(B, X_SUB, true, TMP2, (int32_t)size);
 	x86_alu_rr(B, X_CMP, true, TMP3, TMP2); /* out of range when k > pkt_len - size */
 	jit_jmp(B, X_CC_G, cg->l_unwind0);
-	x86_load(B, 8, false, TMP2, x86_m(TMP1, RUN_OFF(pkt)));
+	x86_load(B, 8, false, TMP2, x86_m(run, RUN_OFF(pkt)));
 	x86_test_rr(B, true, TMP2, TMP2);
 	jit_jmp(B, X_CC_E, cg->l_unwind0);
 	load_be(cg, size, x86_mi(TMP2, TMP3, 0));
@@ -777,13 +792,13 @@ static void emit_LDIND(struct jit_cg *cg, const struct vm_insn *in)
 static void emit_LDX(struct jit_cg *cg, const struct vm_insn *in)
 {
 	x86_load(B, (int)isa_mem_size(in->op), (isa_rows[in->op].code & 0xe0) == BPF_MEMSX,
-		 reg_of[in->dst], x86_m(reg_of[in->src], in->off));
+		 cg->reg[in->dst], x86_m(cg->reg[in->src], in->off));
 }
 
 static void emit_ST(struct jit_cg *cg, const struct vm_insn *in)
 {
 	int size = (int)isa_mem_size(in->op);
-	struct x86_mem m = x86_m(reg_of[in->dst], in->off);
+	struct x86_mem m = x86_m(cg->reg[in->dst], in->off);
 
 	if (cg->blind) {
 		load_const(cg, TMP2, (uint64_t)in->imm);
@@ -795,7 +810,7 @@ static void emit_ST(struct jit_cg *cg, const struct vm_insn *in)
 
 static void emit_STX(struct jit_cg *cg, const struct vm_insn *in)
 {
-	x86_store(B, (int)isa_mem_size(in->op), x86_m(reg_of[in->dst], in->off), reg_of[in->src]);
+	x86_store(B, (int)isa_mem_size(in->op), x86_m(cg->reg[in->dst], in->off), cg->reg[in->src]);
 }
 
 /* Fetching or/and/xor have no x86 instruction: a cmpxchg loop. */
@@ -823,7 +838,7 @@ static void atomic_fetch_loop(struct jit_cg *cg, enum x86_alu op, int size, int 
 
 static void emit_ATOMIC(struct jit_cg *cg, const struct vm_insn *in)
 {
-	int size = (int)isa_mem_size(in->op), dst = reg_of[in->dst], src = reg_of[in->src];
+	int size = (int)isa_mem_size(in->op), dst = cg->reg[in->dst], src = cg->reg[in->src];
 	struct x86_mem m = x86_m(dst, in->off);
 	int32_t imm = (int32_t)in->imm;
 	enum x86_alu op;
@@ -887,7 +902,7 @@ static unsigned fuse(struct jit_cg *cg, uint32_t pc)
 	bool w = a->op == ISA_MOV64_X;
 	if ((a->op != ISA_MOV64_X && a->op != ISA_MOV32_X) || b->dst != a->dst)
 		return 0;
-	int d = reg_of[a->dst], s = reg_of[a->src];
+	int d = cg->reg[a->dst], s = cg->reg[a->src];
 	struct x86_mem m;
 
 	if (b->op == (w ? ISA_ADD64_K : ISA_ADD32_K))
@@ -895,7 +910,7 @@ static unsigned fuse(struct jit_cg *cg, uint32_t pc)
 	else if (b->op == (w ? ISA_SUB64_K : ISA_SUB32_K) && b->imm != INT32_MIN)
 		m = x86_m(s, -(int32_t)b->imm);
 	else if (b->op == (w ? ISA_ADD64_X : ISA_ADD32_X)) /* after d = s, src d reads s */
-		m = x86_mi(s, b->src == a->dst ? s : reg_of[b->src], 0);
+		m = x86_mi(s, b->src == a->dst ? s : cg->reg[b->src], 0);
 	else if (w && b->op == ISA_LSH64_K && (b->imm & 63) == 1)
 		m = x86_mi(s, s, 0);
 	else
@@ -1014,7 +1029,7 @@ static void emit_trampoline(struct jit_cg *cg)
 	 * a verified program never reads a register it did not set */
 	for (int r = 0; r <= 9 && !cg->verified; r++)
 		if (r != 1 && r != 2 && (r == 0 || (n.regs & 1u << r)))
-			x86_mov_imm32(B, reg_of[r], 0);
+			x86_mov_imm32(B, cg->reg[r], 0);
 	jit_call_label(B, 0);
 	jit_label_bind(B, cg->l_epilogue);
 	if (frame)
@@ -1031,6 +1046,56 @@ static void emit_trampoline(struct jit_cg *cg)
 	}
 }
 
+/* A leaf is a verified program that calls nothing (no helpers, subprograms
+ * or tail calls) and has no stack: it needs no frame, no call depth and no
+ * saved registers if its r6-r9 can live in caller-saved registers that its
+ * r2-r5 leave free. Then the machine code is entered directly, with no
+ * trampoline; the run pointer (LD_ABS, LD_IND, faults) stays in rdx, which
+ * is why r3 must be unnamed when the program needs it. Classic filters are
+ * leaves: per packet, the trampoline was most of their fixed cost. */
+static void plan_leaf(struct jit_cg *cg)
+{
+	const struct vm_prog *prog = cg->prog;
+	uint16_t named = 0;
+	int pool[4], npool = 0;
+
+	memcpy(cg->reg, reg_of, sizeof(reg_of));
+	cg->leaf = false;
+	if (!cg->verified)
+		return;
+	for (uint32_t i = 0; i < prog->len; i++) {
+		const struct vm_insn *in = &prog->code[i];
+		if (in->op == VM_OP_TAIL_CALL)
+			return;
+		if (in->op >= ISA_NR_OPS)
+			continue;
+		named |= (uint16_t)(1u << in->dst | 1u << in->src);
+		switch ((enum isa_shape)isa_rows[in->op].shape) {
+		case ISA_SHAPE_CALL_LOCAL:
+		case ISA_SHAPE_CALLX:
+		case ISA_SHAPE_CALL:
+		case ISA_SHAPE_CALL_KFUNC:
+			return;
+		default:
+			break;
+		}
+	}
+	/* rdx holds the run for LD_ABS/LD_IND and for any fault stub */
+	if (named & (1u << 10 | 1u << 3))
+		return;
+	for (int r = 2; r <= 5; r++)
+		if (!(named & 1u << r) && reg_of[r] != LEAF_RUN)
+			pool[npool++] = reg_of[r];
+	for (int r = 6; r <= 9; r++) {
+		if (!(named & 1u << r))
+			continue;
+		if (!npool)
+			return;
+		cg->reg[r] = (uint8_t)pool[--npool];
+	}
+	cg->leaf = true;
+}
+
 /* By value: emitting a stub may add stubs and move the array. */
 static void emit_stub(struct jit_cg *cg, struct jit_stub st)
 {
@@ -1040,6 +1105,8 @@ static void emit_stub(struct jit_cg *cg, struct jit_stub st)
 	jit_label_bind(B, s->entry);
 	switch ((enum stub_kind)s->kind) {
 	case STUB_FAULT:
+		if (cg->leaf) /* the fault tail's argument, before rdx is reused */
+			x86_mov_rr(B, true, X_RDI, LEAF_RUN);
 		x86_mov_imm32(B, X_RSI, s->a);
 		x86_movabs(B, X_RDX, (uint64_t)(uintptr_t)insn_addr(cg, s->pc));
 		jit_jmp(B, -1, cg->l_fault);
@@ -1053,15 +1120,22 @@ static void emit_stub(struct jit_cg *cg, struct jit_stub st)
 	case STUB_LD_SLOW: {
 		/* r1-r5 are not the interpreter's to lose: keep them across C */
 		static const int keep[] = {X_RDI, X_RSI, X_RDX, X_RCX, X_R8};
+		/* a leaf runs at rsp = 8 mod 16, as a C function does; instruction
+		 * 0 of a program with a trampoline at 0 mod 16 */
 		for (int i = 0; i < 5; i++)
 			x86_push(B, keep[i]);
-		x86_alu_ri(B, X_SUB, true, X_RSP, 8);
-		x86_load(B, 8, false, X_RDI, x86_m(CTXR, CTX_RUN));
+		if (!cg->leaf)
+			x86_alu_ri(B, X_SUB, true, X_RSP, 8);
+		if (cg->leaf)
+			x86_mov_rr(B, true, X_RDI, LEAF_RUN);
+		else
+			x86_load(B, 8, false, X_RDI, x86_m(CTXR, CTX_RUN));
 		x86_mov_rr(B, false, X_RSI, TMP3);
 		x86_mov_imm32(B, X_RDX, s->flags);
 		x86_movabs(B, X_RAX, (uint64_t)(uintptr_t)jit_rt_ld_pkt);
 		x86_call_r(B, X_RAX);
-		x86_alu_ri(B, X_ADD, true, X_RSP, 8);
+		if (!cg->leaf)
+			x86_alu_ri(B, X_ADD, true, X_RSP, 8);
 		for (int i = 5; i-- > 0;)
 			x86_pop(B, keep[i]);
 		x86_alu_ri(B, X_CMP, true, X_RAX, -1); /* JIT_LD_OUT_OF_RANGE */
@@ -1098,6 +1172,17 @@ static void emit_fault_tail(struct jit_cg *cg)
 {
 	jit_label_bind(B, cg->l_fault);
 	cg->tail_off = (uint32_t)B->len;
+	if (cg->leaf) { /* rdi = run already; rsp is the leaf's (8 mod 16) */
+		x86_alu_ri(B, X_SUB, true, X_RSP, 8);
+		x86_movabs(B, X_RAX, (uint64_t)(uintptr_t)jit_rt_fault);
+		x86_call_r(B, X_RAX);
+		x86_alu_ri(B, X_ADD, true, X_RSP, 8);
+		/* a leaf's run ends with r0 = 0 by returning from its frame */
+		jit_label_bind(B, cg->l_unwind0);
+		x86_mov_imm32(B, X_RAX, 0);
+		x86_ret(B);
+		return;
+	}
 	x86_alu_ri(B, X_AND, true, X_RSP, -16); /* any depth: realign for C, then unwind */
 	x86_load(B, 8, false, X_RDI, x86_m(CTXR, CTX_RUN));
 	x86_movabs(B, X_RAX, (uint64_t)(uintptr_t)jit_rt_fault);
@@ -1119,11 +1204,13 @@ void jit_cg_pass(struct jit_cg *cg)
 
 	jit_u64(B, JIT_HDR_MAGIC); /* the rest of the header is filled in at load */
 	jit_bytes(B, pad, sizeof(pad));
-	cg->entry_off = (uint32_t)B->len;
-	emit_trampoline(cg);
+	plan_leaf(cg);
+	cg->entry_off = (uint32_t)B->len; /* right after the header: jit_image_of */
+	if (!cg->leaf)
+		emit_trampoline(cg);
 	while (B->len % 16) /* int3 padding: never executed */
 		x86_int3(B);
-	cg->body_off = (uint32_t)B->len;
+	cg->body_off = cg->tcall_off = (uint32_t)B->len;
 	for (uint32_t pc = 0, merged = 0; pc <= prog->len && jit_ok(B); pc++) {
 		const struct vm_insn *in = &prog->code[pc];
 		cg->pc = pc;
@@ -1146,6 +1233,16 @@ void jit_cg_pass(struct jit_cg *cg)
 		cg->stubs[i].off = (uint32_t)B->len;
 		cg->pc = cg->stubs[i].pc;
 		emit_stub(cg, cg->stubs[i]);
+	}
+	if (cg->leaf) {
+		/* A tail call arrives with the caller's trampoline context in r12
+		 * and rsp at 0 mod 16: take the run pointer and call the leaf, so
+		 * that it runs at 8 mod 16 as when C calls it; its return (or its
+		 * early end with r0 = 0) is this frame's. */
+		cg->tcall_off = (uint32_t)B->len;
+		x86_load(B, 8, false, LEAF_RUN, x86_m(CTXR, CTX_RUN));
+		jit_call_label(B, 0);
+		x86_ret(B);
 	}
 	emit_fault_tail(cg);
 }

@@ -32,9 +32,16 @@ struct jit_cg {
 	uint64_t seed, rng; /* blinding keys: the same sequence in every pass */
 	uint32_t pc;	    /* instruction being emitted */
 	unsigned l_epilogue, l_unwind0, l_fault;
+	/* Per pass: where each eBPF register lives, and whether the program is a
+	 * leaf (see plan_leaf in codegen.c): entered without a trampoline, the
+	 * run pointer kept in rdx. */
+	uint8_t reg[11];
+	bool leaf;
 	struct jit_stub *stubs;
 	unsigned nstubs, cap_stubs;
-	uint32_t entry_off, body_off, stubs_off, tail_off; /* of the last pass */
+	/* of the last pass; tcall_off is where a tail call enters (body_off, or
+	 * a leaf's adapter after the stubs) */
+	uint32_t entry_off, body_off, stubs_off, tail_off, tcall_off;
 };
 
 /* One emission pass. Errors stay in cg->b (sticky). */

@@ -120,10 +120,13 @@ int jit_dump(const struct jit_image *img, const struct bpf_insn *insns, size_t c
 		i = next - 1;
 	}
 	block(&d, "end of program", -1, NULL, img->insn_off[img->len], img->stubs_off);
+	uint32_t stubs_end = img->tcall_off > img->body_off ? img->tcall_off : img->tail_off;
 	for (unsigned s = 0; s < img->nstubs; s++) {
-		uint32_t end = s + 1 < img->nstubs ? img->stubs[s + 1].off : img->tail_off;
+		uint32_t end = s + 1 < img->nstubs ? img->stubs[s + 1].off : stubs_end;
 		block(&d, "stub", img->stubs[s].pc, NULL, img->stubs[s].off, end);
 	}
+	if (stubs_end < img->tail_off) /* a leaf's */
+		block(&d, "tail-call entry", -1, NULL, stubs_end, img->tail_off);
 	block(&d, "fault tail", -1, NULL, img->tail_off, img->code_len);
 	if (json)
 		fprintf(out, "\n]}\n");

@@ -93,13 +93,15 @@ static int build_image(struct jit_cg *cg, const struct jit_opts *opts, unsigned 
 		img->stubs[i] = jit_cg_stub(cg, i);
 	img->entry_off = cg->entry_off;
 	img->body_off = cg->body_off;
+	img->tcall_off = cg->tcall_off;
 	img->stubs_off = cg->stubs_off;
 	img->tail_off = cg->tail_off;
 	img->code_len = (uint32_t)b->len;
 	img->len = len;
 	memset(mem, 0xcc, code); /* int3 past the end */
 	memcpy(mem, b->code, b->len);
-	uint64_t self = (uint64_t)(uintptr_t)img, body = (uint64_t)(uintptr_t)(mem + img->body_off);
+	uint64_t self = (uint64_t)(uintptr_t)img,
+		 body = (uint64_t)(uintptr_t)(mem + img->tcall_off);
 	memcpy(mem + JIT_HDR_IMG, &self, 8);
 	memcpy(mem + JIT_HDR_BODY, &body, 8);
 	if (mprotect(mem, code, PROT_READ | PROT_EXEC) ||

@@ -31,8 +31,10 @@ struct jit_stub_info {
 struct jit_image {
 	uint8_t *mem; /* mmap'ed, read+execute */
 	size_t size;
-	/* trampoline, instruction 0, out-of-line stubs, the shared fault tail, end */
-	uint32_t entry_off, body_off, stubs_off, tail_off, code_len;
+	/* trampoline, instruction 0, out-of-line stubs, the shared fault tail,
+	 * end; tail calls enter at tcall_off (body_off, or a leaf's adapter
+	 * after the stubs; a leaf has no trampoline: entry_off is body_off) */
+	uint32_t entry_off, body_off, stubs_off, tail_off, code_len, tcall_off;
 	uint32_t *
 	    insn_off; /* prog->len + 1 offsets: the code of insn i is [insn_off[i], insn_off[i+1]) */
 	uint32_t len;

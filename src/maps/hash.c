@@ -222,9 +222,19 @@ static int htab_init(struct exo_map *map)
 	return 0;
 }
 
-static uint32_t hash_of(struct exo_map *map, const void *key)
+static __attribute__((noinline)) uint32_t hash_any(struct exo_map *map, const void *key)
 {
 	return jhash_key(key, map->key_size, (uint32_t)map->hdr->seed);
+}
+
+/* The common key sizes inline, with the word count known at compile time. */
+static inline uint32_t hash_of(struct exo_map *map, const void *key)
+{
+	if (map->key_size == 4)
+		return jhash_words(key, 1, (uint32_t)map->hdr->seed);
+	if (map->key_size == 8)
+		return jhash_words(key, 2, (uint32_t)map->hdr->seed);
+	return hash_any(map, key);
 }
 
 /* Keys are compared and written a word at a time with atomic accesses, so a
@@ -233,6 +243,21 @@ static bool key_eq(struct exo_map *map, struct helem *e, const void *key)
 {
 	uint32_t n = map->key_size;
 
+	if (n <= 8) { /* one word: what most maps' keys fit in */
+		uint64_t a = __atomic_load_n(&e->key[0], __ATOMIC_RELAXED), b = 0;
+
+		if (n == 4) {
+			uint32_t k;
+			memcpy(&k, key, 4);
+			return (uint32_t)a == k;
+		}
+		if (n == 8) {
+			memcpy(&b, key, 8);
+			return a == b;
+		}
+		memcpy(&b, key, n);
+		return (a & ((1ull << (n * 8)) - 1)) == b;
+	}
 	for (uint32_t off = 0; off < n; off += 8) {
 		uint64_t a = __atomic_load_n(&e->key[off / 8], __ATOMIC_RELAXED), b = 0;
 		uint32_t len = n - off < 8 ? n - off : 8;
@@ -290,12 +315,18 @@ static struct helem *find(struct exo_map *map, uint32_t hash, const void *key)
 {
 	uint32_t b = hash & (uint32_t)(map->lay[L_NBUCKETS] - 1);
 	uint32_t nelems = (uint32_t)map->lay[L_NELEMS];
+	/* in locals: the acquire loads below would make the compiler reload
+	 * them from the map at every step */
+	uint32_t *head = &heads(map)[b];
+	uint8_t *elems = (uint8_t *)elem(map, 0);
+	uint64_t esize = map->lay[L_ELEM_SIZE];
 
 	for (;;) {
-		uint32_t link = __atomic_load_n(&heads(map)[b], __ATOMIC_ACQUIRE), steps = 0;
+		uint32_t link = __atomic_load_n(head, __ATOMIC_ACQUIRE), steps = 0;
 
 		while (link_is_elem(link) && link_idx(link) < nelems && steps++ <= nelems) {
-			struct helem *e = elem(map, link_idx(link));
+			struct helem *e =
+			    (struct helem *)(elems + (uint64_t)link_idx(link) * esize);
 
 			if (__atomic_load_n(&e->hash, __ATOMIC_RELAXED) == hash &&
 			    key_eq(map, e, key))
