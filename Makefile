@@ -110,8 +110,11 @@ $(OUT)/progs/%.bpf.o: tests/progs/%.bpf.c tests/progs/common.h | $(DEPS_STAMP)
 $(OUT)/libbpf_xlated: tests/helpers/libbpf_xlated.c | $(DEPS_STAMP)
 	$(CC) -O2 -Wall -o $@ $< -lbpf
 
+$(OUT)/libbpf_vstats: tests/helpers/libbpf_vstats.c | $(DEPS_STAMP)
+	$(CC) -O2 -Wall -o $@ $< -lbpf
+
 .PHONY: progs
-progs: $(PROG_OBJS) $(OUT)/libbpf_xlated
+progs: $(PROG_OBJS) $(OUT)/libbpf_xlated $(OUT)/libbpf_vstats
 test check: progs
 
 # Examples (examples/*.bpf.c) build beside their sources, so the README's

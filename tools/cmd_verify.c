@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd_verify.h"
 
@@ -128,16 +130,100 @@ static int verify_usage(void)
 	    stderr,
 	    "usage: exobpf verify PROGRAM [--type TYPE] [--attach ATTACH_TYPE] [--log-level N]\n"
 	    "                     [--unpriv] [--strict-align | --any-align] [--license L]\n"
+	    "       exobpf verify OBJ.o [--program NAME] [--btf FILE] [--log-level N]\n"
 	    "  Verifies PROGRAM (raw bytecode or assembly) as Linux's verifier would and\n"
 	    "  prints its log (level 2 unless --log-level). TYPE: socket_filter (default),\n"
-	    "  sched_cls, xdp, kprobe, tracepoint, ... or BPF_PROG_TYPE_*. Exit 0 when\n"
+	    "  sched_cls, xdp, kprobe, tracepoint, ... or BPF_PROG_TYPE_*. An object's\n"
+	    "  programs are loaded one at a time (as libbpf would, maps created), each\n"
+	    "  log followed by 'NAME: accepted' or 'NAME: rejected'. Exit 0 when\n"
 	    "  accepted, 1 when rejected.\n");
 	return EXIT_USAGE;
 }
 
+static bool is_elf(const char *path)
+{
+	unsigned char m[4] = {0};
+	FILE *f = fopen(path, "rb");
+	bool elf = f && fread(m, 1, 4, f) == 4 && !memcmp(m, "\177ELF", 4);
+
+	if (f)
+		fclose(f);
+	return elf;
+}
+
+/* Load program k of a freshly opened object on its own, with a log. */
+static int verify_object_prog(const char *path, const char *btf, int k, const char *only,
+			      uint32_t level, char *log, bool *seen)
+{
+	EXOBPF_OPTS(exobpf_object_open_opts, oo, .btf_custom_path = btf);
+	struct exobpf_object *obj = exobpf_object__open_file(path, &oo);
+	struct exobpf_program *p, *mine = NULL;
+	int i = 0, rc;
+
+	if (!obj)
+		return cli_fail(EXIT_INPUT, "%s", exobpf_errmsg());
+	exobpf_object__for_each_program(p, obj)
+	{
+		bool pick = i++ == k && (only ? !strcmp(exobpf_program__name(p), only)
+					      : exobpf_program__autoload(p));
+
+		if (pick)
+			mine = p;
+		exobpf_program__set_autoload(p, pick);
+	}
+	if (!mine) {
+		exobpf_object__close(obj);
+		return -1; /* nothing to do for k */
+	}
+	*seen = true;
+	log[0] = '\0';
+	exobpf_program__set_log_buf(mine, log, LOG_SIZE);
+	exobpf_program__set_log_level(mine, level ? level : 4);
+	rc = exobpf_object__load(obj) ? EXIT_FAILED : EXIT_OK;
+	if (level)
+		fputs(log, stdout);
+	if (rc)
+		printf("%s: rejected: %s\n", exobpf_program__name(mine), exobpf_errmsg());
+	else
+		printf("%s: accepted\n", exobpf_program__name(mine));
+	exobpf_object__close(obj);
+	return rc;
+}
+
+static int verify_object(const char *path, const char *only, const char *btf, uint32_t level)
+{
+	EXOBPF_OPTS(exobpf_object_open_opts, oo, .btf_custom_path = btf);
+	struct exobpf_object *obj = exobpf_object__open_file(path, &oo);
+	struct exobpf_program *p;
+	int n = 0, rc = EXIT_OK;
+	bool seen = false;
+	char *log;
+
+	if (!obj)
+		return cli_fail(EXIT_INPUT, "%s", exobpf_errmsg());
+	exobpf_object__for_each_program(p, obj) n++;
+	exobpf_object__close(obj);
+	if (!(log = malloc(LOG_SIZE)))
+		return cli_fail(EXIT_FAILED, "out of memory");
+	for (int k = 0; k < n; k++) {
+		int r = verify_object_prog(path, btf, k, only, level, log, &seen);
+
+		if (r == EXIT_INPUT) {
+			rc = r;
+			break;
+		}
+		if (r > 0)
+			rc = EXIT_FAILED;
+	}
+	free(log);
+	if (rc != EXIT_INPUT && !seen)
+		return cli_fail(EXIT_INPUT, "%s: no program %s", path, only ? only : "to load");
+	return rc;
+}
+
 int cmd_verify(int argc, char **argv)
 {
-	const char *path = NULL, *v, *license = "GPL";
+	const char *path = NULL, *v, *license = "GPL", *only = NULL, *btf = NULL;
 	int type = BPF_PROG_TYPE_SOCKET_FILTER, attach = 0;
 	uint32_t level = 2, pflags = 0, flags = 0;
 	struct bpf_insn *insns;
@@ -157,6 +243,10 @@ int cmd_verify(int argc, char **argv)
 			level = (uint32_t)strtoul(v, NULL, 0);
 		} else if ((v = cli_opt(argc, argv, &i, "--license"))) {
 			license = v;
+		} else if ((v = cli_opt(argc, argv, &i, "--program"))) {
+			only = v;
+		} else if ((v = cli_opt(argc, argv, &i, "--btf"))) {
+			btf = v;
 		} else if (!strcmp(argv[i], "--unpriv")) {
 			flags |= EXOBPF_PROG_UNPRIV;
 		} else if (!strcmp(argv[i], "--strict-align")) {
@@ -171,6 +261,8 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (!path)
 		return verify_usage();
+	if (is_elf(path))
+		return verify_object(path, only, btf, level);
 	if ((rc = cli_load_program(path, &insns, &cnt)))
 		return rc;
 	log = calloc(1, LOG_SIZE);
@@ -206,7 +298,12 @@ struct totals {
 	unsigned reject_cases, reject_msg_ok, reject_accepted_reviewed;
 	uint64_t verify_ns;
 	unsigned verified;
-	uint64_t *times; /* per program, for the median */
+	uint64_t processed, states; /* the verifier's work, from each log's statistics */
+	unsigned k_both, k_same;    /* --kernel: cases both accept, with equal counts */
+	uint64_t slowest_ns;
+	long long slowest; /* global_index of the slowest case */
+	bool k_refused;	   /* --kernel: bpf() refused here */
+	uint64_t *times;   /* per program, for the median */
 	unsigned ntimes, cap;
 	unsigned jit_compared; /* runs compared between the JIT and the interpreter */
 };
@@ -328,8 +425,68 @@ struct corpus_opts {
 	const char *filter;
 	bool verbose, unpriv;
 	bool jit, interp; /* --jit: machine code, each run compared with the interpreter */
+	bool kernel;	  /* --kernel: processed counts compared with the live kernel's */
 	const struct reviewed *reviewed;
 };
+
+static unsigned processed_of(const char *log)
+{
+	const char *p = strstr(log, "processed ");
+
+	return p ? (unsigned)strtoul(p + 10, NULL, 10) : 0;
+}
+
+/* The same case through the live kernel's verifier (maps need fds of the
+ * kernel's own, so only cases without fixups): its processed count, or -1
+ * when it rejects the case, -2 when bpf() is refused here. */
+static long kernel_processed(int type, int attach, uint32_t pflags, const struct bpf_insn *insns,
+			     size_t cnt)
+{
+	static char klog[1 << 16];
+	union bpf_attr a;
+	long fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = (uint32_t)type;
+	a.expected_attach_type = (uint32_t)attach;
+	a.prog_flags = pflags;
+	a.insns = (uintptr_t)insns;
+	a.insn_cnt = (uint32_t)cnt;
+	a.license = (uintptr_t) "GPL";
+	a.log_buf = (uintptr_t)klog;
+	a.log_size = sizeof(klog);
+	a.log_level = 4;
+	klog[0] = '\0';
+	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	if (fd < 0)
+		return errno == EPERM || errno == ENOSYS ? -2 : -1;
+	close((int)fd);
+	return processed_of(klog);
+}
+
+static void compare_kernel(const struct json *c, const struct corpus_opts *co, struct totals *t,
+			   int type, int attach, uint32_t pflags, const struct bpf_insn *insns,
+			   size_t cnt, const char *log)
+{
+	const struct json *fx = json_get(c, "fixups");
+	long k;
+
+	if (!co->kernel || co->unpriv || t->k_refused || (fx && fx->child))
+		return;
+	k = kernel_processed(type, attach, pflags, insns, cnt);
+	if (k == -2) {
+		t->k_refused = true;
+		return;
+	}
+	if (k < 0)
+		return;
+	t->k_both++;
+	if ((unsigned)k == processed_of(log))
+		t->k_same++;
+	else if (co->verbose)
+		printf("PROCESSED #%lld %s: Linux %ld, exobpf %u\n",
+		       json_int(c, "global_index", -1), json_str(c, "descr"), k, processed_of(log));
+}
 
 static enum outcome run_case(const struct json *c, const struct corpus_opts *co, struct totals *t,
 			     char *log, char *why, size_t whysz)
@@ -430,7 +587,8 @@ static enum outcome run_case(const struct json *c, const struct corpus_opts *co,
 	level = verbose_accept ? 2 : 4;
 	log[0] = '\0';
 	EXOBPF_OPTS(exobpf_prog_opts, opts, .name = "corpus", .type = (enum bpf_prog_type)type,
-		    .flags = (co->unpriv ? EXOBPF_PROG_UNPRIV : 0) | (co->interp ? EXOBPF_PROG_INTERP : 0),
+		    .flags = (co->unpriv ? EXOBPF_PROG_UNPRIV : 0) |
+			     (co->interp ? EXOBPF_PROG_INTERP : 0),
 		    .expected_attach_type = (enum bpf_attach_type)attach, .prog_flags = pflags,
 		    .license = "GPL", .log_buf = log, .log_size = LOG_SIZE, .log_level = level);
 	t0 = now_ns();
@@ -439,6 +597,21 @@ static enum outcome run_case(const struct json *c, const struct corpus_opts *co,
 	t->verify_ns += now_ns() - t0;
 	t->verified++;
 	record_time(t, now_ns() - t0);
+	if (now_ns() - t0 > t->slowest_ns) {
+		t->slowest_ns = now_ns() - t0;
+		t->slowest = json_int(c, "global_index", -1);
+	}
+	{
+		const char *st = strstr(log, "processed ");
+		const char *ts = st ? strstr(st, "total_states ") : NULL;
+
+		if (st)
+			t->processed += strtoull(st + 10, NULL, 10);
+		if (ts)
+			t->states += strtoull(ts + 13, NULL, 10);
+	}
+	if (prog)
+		compare_kernel(c, co, t, type, attach, pflags, insns, insns_v->count, log);
 	free(insns);
 	if (!strcmp(result, "REJECT")) {
 		t->reject_cases++;
@@ -510,13 +683,15 @@ static enum outcome run_case(const struct json *c, const struct corpus_opts *co,
 			if (co->jit && !run_unchecked) { /* the same run in the interpreter */
 				EXOBPF_OPTS(exobpf_run_opts, ri, .data_in = data,
 					    .data_size_in = sizeof(data), .data_out = iout,
-					    .data_size_out = sizeof(iout), .flags = EXOBPF_RUN_INTERP);
+					    .data_size_out = sizeof(iout),
+					    .flags = EXOBPF_RUN_INTERP);
 				int ierr = exobpf_prog__run(prog, &ri);
 				if (ierr != err || ri.retval != ro.retval ||
 				    ri.data_size_out != ro.data_size_out ||
 				    memcmp(iout, out, ro.data_size_out)) {
 					snprintf(why, whysz,
-						 "jit: retval 0x%llx (error %d), interpreter 0x%llx (error %d)%s",
+						 "jit: retval 0x%llx (error %d), interpreter "
+						 "0x%llx (error %d)%s",
 						 (unsigned long long)ro.retval, err,
 						 (unsigned long long)ri.retval, ierr,
 						 ri.retval == ro.retval ? ", data differs" : "");
@@ -551,12 +726,14 @@ static int corpus_usage(void)
 {
 	fprintf(stderr,
 		"usage: exobpf verify-corpus FILE.jsonl [--filter SUBSTR] [-v] [--unpriv]\n"
-		"                            [--reviewed FILE] [--jit | --interp]\n"
+		"                            [--reviewed FILE] [--jit | --interp] [--kernel]\n"
 		"  Loads every case of a Linux test_verifier corpus file with its program\n"
 		"  type and flags, compares the verdict, the expected error text and (for\n"
 		"  accepted cases) the return value of each run with Linux's. Prints one\n"
 		"  line per failing case, then totals. --reviewed names the file of REJECT\n"
 		"  cases exobpf knowingly accepts (\"file:index reason\" per line).\n"
+		"  --kernel also loads each case without fixup maps into the live kernel\n"
+		"  and counts those whose \"processed N insns\" equal Linux's.\n"
 		"  --jit requires machine code and compares every run with the\n"
 		"  interpreter's; --interp never compiles.\n");
 	return EXIT_USAGE;
@@ -591,6 +768,8 @@ int cmd_verify_corpus(int argc, char **argv)
 			co.verbose = true;
 		else if (!strcmp(argv[i], "--unpriv"))
 			co.unpriv = true;
+		else if (!strcmp(argv[i], "--kernel"))
+			co.kernel = true;
 		else if (!strcmp(argv[i], "--jit"))
 			co.jit = true;
 		else if (!strcmp(argv[i], "--interp"))
@@ -661,10 +840,19 @@ int cmd_verify_corpus(int argc, char **argv)
 	       t.reject_accepted_reviewed, t.n[FAIL_UNSAFE]);
 	if (t.ntimes)
 		qsort(t.times, t.ntimes, sizeof(*t.times), cmp_u64);
-	printf("verification time: %.3f ms for %u programs (mean %.1f us, median %.1f us, max %.1f us)\n",
+	printf("verification time: %.3f ms for %u programs (mean %.1f us, median %.1f us, max %.1f "
+	       "us)\n",
 	       t.verify_ns / 1e6, t.verified, t.verified ? t.verify_ns / 1e3 / t.verified : 0,
 	       t.ntimes ? t.times[t.ntimes / 2] / 1e3 : 0,
 	       t.ntimes ? t.times[t.ntimes - 1] / 1e3 : 0);
+	printf("verifier work: %llu instructions processed, %llu states stored (slowest: #%lld)\n",
+	       (unsigned long long)t.processed, (unsigned long long)t.states, t.slowest);
+	if (co.kernel && t.k_refused)
+		printf("kernel: not compared (bpf() refused here)\n");
+	else if (co.kernel)
+		printf("kernel: processed insns equal to the live kernel's for %u of %u cases both "
+		       "accept (without fixup maps)\n",
+		       t.k_same, t.k_both);
 	free(t.times);
 	if (co.jit)
 		printf("jit: %u runs identical to the interpreter's\n", t.jit_compared);

@@ -93,6 +93,12 @@ EXOBPF_API int exobpf_program__set_expected_attach_type(struct exobpf_program *p
 EXOBPF_API const char *exobpf_program__attach_target(const struct exobpf_program *prog);
 EXOBPF_API bool exobpf_program__autoload(const struct exobpf_program *prog);
 EXOBPF_API int exobpf_program__set_autoload(struct exobpf_program *prog, bool autoload);
+/* The verifier log of this program's load (libbpf's set_log_buf and
+ * set_log_level): level 1, 2, | 4 for statistics; a caller's buffer is
+ * filled whatever the verdict, and load then prints no log of its own. */
+EXOBPF_API int exobpf_program__set_log_buf(struct exobpf_program *prog, char *log_buf,
+					   size_t log_size);
+EXOBPF_API int exobpf_program__set_log_level(struct exobpf_program *prog, uint32_t log_level);
 /* How exobpf_object__load makes the program (enum exobpf_prog_flags in
  * exobpf/prog.h): EXOBPF_PROG_INTERP chooses the interpreter where the JIT
  * would be used, EXOBPF_PROG_JIT_BLIND blinds constants. Before load only;

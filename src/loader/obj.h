@@ -114,6 +114,9 @@ struct exobpf_program {
 	struct exobpf_prog *prog; /* after load */
 	char *pin_path;
 	char log_buf_storage;
+	char *log_buf; /* the caller's (exobpf_program__set_log_buf) */
+	size_t log_size;
+	uint32_t log_level;
 };
 
 struct exobpf_object {

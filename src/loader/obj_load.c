@@ -185,16 +185,24 @@ static int load_program(struct exobpf_object *obj, struct exobpf_program *p)
 			       "%s: program '%s': section '%s' names no program type (unknown "
 			       "SEC() name; see libbpf's section names)",
 			       obj->path, p->name, p->sec_name);
-	EXOBPF_OPTS(exobpf_prog_opts, opts, .type = p->type, .name = p->name,
-		    .license = obj->license, .expected_attach_type = p->expected_attach_type,
-		    .kern_version = obj->kern_version, .prog_flags = p->prog_flags,
-		    .prog_btf = obj->btf, .func_info = p->func_info,
-		    .func_info_cnt = p->func_info_cnt,
-		    .func_info_rec_size = p->func_info_cnt ? sizeof(*p->func_info) : 0,
-		    .line_info = p->line_info, .line_info_cnt = p->line_info_cnt,
-		    .line_info_rec_size = p->line_info_cnt ? sizeof(*p->line_info) : 0,
-		    .flags = p->load_flags);
+	EXOBPF_OPTS(
+	    exobpf_prog_opts, opts, .type = p->type, .name = p->name, .license = obj->license,
+	    .expected_attach_type = p->expected_attach_type, .kern_version = obj->kern_version,
+	    .prog_flags = p->prog_flags, .prog_btf = obj->btf, .func_info = p->func_info,
+	    .func_info_cnt = p->func_info_cnt,
+	    .func_info_rec_size = p->func_info_cnt ? sizeof(*p->func_info) : 0,
+	    .line_info = p->line_info, .line_info_cnt = p->line_info_cnt,
+	    .line_info_rec_size = p->line_info_cnt ? sizeof(*p->line_info) : 0,
+	    .flags = p->load_flags, .log_buf = p->log_level ? p->log_buf : NULL,
+	    .log_size = p->log_level ? (uint32_t)p->log_size : 0, .log_level = p->log_level);
 	p->prog = exobpf_prog__new(p->insns, p->insns_cnt, &opts);
+	if (!p->prog && p->log_level && p->log_buf) {
+		int err = errno; /* the caller has the log */
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", exobpf_errmsg());
+		return exo_err(err, "%s: program '%s': %s", obj->path, p->name, msg);
+	}
 	if (!p->prog) {
 		int err = errno;
 		char msg[1024];

@@ -574,6 +574,25 @@ EXOBPF_API int exobpf_program__set_autoload(struct exobpf_program *prog, bool au
 	return 0;
 }
 
+EXOBPF_API int exobpf_program__set_log_buf(struct exobpf_program *prog, char *log_buf,
+					   size_t log_size)
+{
+	if ((log_size && !log_buf) || (log_buf && !log_size) || log_size > UINT32_MAX)
+		return exo_err(EINVAL, "%s: log buffer and size must be given together",
+			       prog->name);
+	prog->log_buf = log_buf;
+	prog->log_size = log_size;
+	return 0;
+}
+
+EXOBPF_API int exobpf_program__set_log_level(struct exobpf_program *prog, uint32_t log_level)
+{
+	if (prog->obj->loaded)
+		return exo_err(EBUSY, "%s: already loaded", prog->name);
+	prog->log_level = log_level;
+	return 0;
+}
+
 EXOBPF_API int exobpf_program__set_load_flags(struct exobpf_program *prog, uint32_t flags)
 {
 	const uint32_t known =

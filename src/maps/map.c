@@ -152,6 +152,7 @@ int exo_map_create_ext(const union bpf_attr *attr, const struct exo_map_ext *ext
 	hdr.spin_lock_off = ext && ext->has_spin_lock ? (int32_t)ext->spin_lock_off : -1;
 	hdr.btf_key_type_id = attr->btf_key_type_id;
 	hdr.btf_value_type_id = attr->btf_value_type_id;
+	hdr.btf_id = ext ? ext->btf_id : 0;
 	memcpy(hdr.name, name, sizeof(hdr.name));
 	if ((hdr.type == BPF_MAP_TYPE_ARRAY_OF_MAPS || hdr.type == BPF_MAP_TYPE_HASH_OF_MAPS) &&
 	    (err = inner_template(&(struct exo_map){.hdr = &hdr}, attr->inner_map_fd)))
@@ -526,6 +527,7 @@ void exo_map_get_info(const struct exo_map *map, struct bpf_map_info *info)
 		return;
 	memcpy(info->name, map->hdr->name, sizeof(info->name));
 	info->name[sizeof(info->name) - 1] = '\0';
+	info->btf_id = map->hdr->btf_id;
 	info->btf_key_type_id = map->hdr->btf_key_type_id;
 	info->btf_value_type_id = map->hdr->btf_value_type_id;
 	info->map_extra = map->hdr->map_extra;

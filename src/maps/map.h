@@ -17,6 +17,7 @@ struct exo_map;
 struct exo_map_ext {
 	bool has_spin_lock;
 	uint32_t spin_lock_off;
+	uint32_t btf_id; /* the BTF object btf_fd named (bpf() layer), shown in map info */
 };
 
 /* BPF_MAP_CREATE: Linux's attribute checks and errors; returns the new fd or
@@ -108,6 +109,10 @@ void exo_map_release_used(struct exo_map **maps, uint32_t nr);
  * process-shared, and a dead holder's lock is taken over. */
 void exo_value_lock(void *lockword);
 void exo_value_unlock(void *lockword);
+
+/* A fresh id from the machine-wide counter map ids come from; the bpf()
+ * layer numbers programs, BTF objects and links from it too. */
+uint32_t exo_alloc_id(void);
 
 /* Current slot count for new maps. */
 uint32_t exo_map_default_slots(void);

@@ -366,6 +366,11 @@ uint32_t map_alloc_id(void)
 	return __atomic_fetch_add(&local_next, 1, __ATOMIC_SEQ_CST);
 }
 
+uint32_t exo_alloc_id(void)
+{
+	return map_alloc_id();
+}
+
 /* Map files under dir (depth levels down, .refs included). */
 static int scan_dir(const char *dir, int (*fn)(const struct map_hdr *hdr, int fd, void *arg),
 		    void *arg, int depth)

@@ -74,15 +74,24 @@ int vrf_release_reference(struct vrf_env *env, uint32_t ref_obj_id)
 	for (uint32_t fi = 0; fi <= st->curframe; fi++) {
 		struct vrf_func *f = st->frame[fi];
 
+		/* unprivileged: not even a number remains (no leak of the
+		 * address), as Linux's release_reg_references */
 		for (int r = 0; r < VRF_REGS; r++)
-			if (f->regs[r].ref_obj_id == ref_obj_id)
-				vrf_mark_reg_unknown(env, f->regs, (uint32_t)r);
+			if (f->regs[r].ref_obj_id == ref_obj_id) {
+				if (env->allow_ptr_leaks)
+					vrf_mark_reg_unknown(env, f->regs, (uint32_t)r);
+				else
+					vrf_mark_reg_not_init(f->regs, (uint32_t)r);
+			}
 		for (int s = 0; s < f->allocated_stack / VRF_SLOT; s++)
 			if (vrf_is_spilled_reg(&f->stack[s]) &&
 			    f->stack[s].spilled.ref_obj_id == ref_obj_id) {
 				struct vrf_reg tmp[1];
 
-				vrf_mark_reg_unknown(env, tmp, 0);
+				if (env->allow_ptr_leaks)
+					vrf_mark_reg_unknown(env, tmp, 0);
+				else
+					vrf_mark_reg_not_init(tmp, 0);
 				f->stack[s].spilled = tmp[0];
 			}
 	}
@@ -132,7 +141,7 @@ static const uint32_t *compatible_types(unsigned base)
 	static const uint32_t sock[] = {PTR_TO_SOCK_COMMON, PTR_TO_SOCKET, PTR_TO_TCP_SOCK,
 					PTR_TO_XDP_SOCK, NOT_INIT};
 	static const uint32_t fullsock[] = {PTR_TO_SOCKET, NOT_INIT};
-	static const uint32_t btf_sock[] = {PTR_TO_SOCK_COMMON, PTR_TO_SOCKET,	PTR_TO_TCP_SOCK,
+	static const uint32_t btf_sock[] = {PTR_TO_SOCK_COMMON, PTR_TO_SOCKET, PTR_TO_TCP_SOCK,
 					    PTR_TO_XDP_SOCK,	PTR_TO_BTF_ID, NOT_INIT};
 
 	switch (base) {
@@ -357,6 +366,8 @@ static int check_func_arg(struct vrf_env *env, uint32_t arg, struct call_meta *m
 			return -EACCES;
 		}
 		meta->mem_size = reg->var_off.value;
+		/* the size of the memory handed out */
+		err = vrf_mark_chain_precision(env, (int)regno);
 		break;
 	case ARG_PTR_TO_INT:
 	case ARG_PTR_TO_LONG: {
@@ -568,17 +579,21 @@ static int enter_func(struct vrf_env *env, int callsite, int subprog, bool callb
 	callee->cb_ret_max = ret_max;
 	st->frame[st->curframe + 1] = callee;
 	if (!callback) {
-		for (int i = 1; i <= 5; i++)
+		/* arguments: the callee's reads of them are the caller's */
+		for (int i = 1; i <= 5; i++) {
 			callee->regs[i] = caller->regs[i];
+			callee->reg_live[i] = caller->reg_live[i];
+		}
 	}
 	(void)insn_idx;
 	return 0;
 }
 
-static void clear_caller_saved(struct vrf_env *env, struct vrf_reg *regs)
+static void clear_caller_saved(struct vrf_env *env, struct vrf_func *f)
 {
 	for (uint32_t i = 0; i < CALLER_SAVED; i++) {
-		vrf_mark_reg_not_init(regs, i);
+		vrf_mark_reg_not_init(f->regs, i);
+		vrf_live_write(&f->reg_live[i]);
 		vrf_mark_reg_scratched(env, i);
 	}
 }
@@ -606,7 +621,7 @@ int vrf_check_func_call(struct vrf_env *env, struct bpf_insn *insn, int *insn_id
 	}
 	if ((err = enter_func(env, *insn_idx, subprog, false, 0, 0, insn_idx)))
 		return err;
-	clear_caller_saved(env, st->frame[st->curframe]->regs);
+	clear_caller_saved(env, st->frame[st->curframe]);
 	st->curframe++;
 	*insn_idx = env->subprogs[subprog].start;
 	log_call(env, st);
@@ -618,6 +633,7 @@ int vrf_prepare_func_exit(struct vrf_env *env, int *insn_idx)
 	struct vrf_state *st = env->cur;
 	struct vrf_func *callee = st->frame[st->curframe], *caller = st->frame[st->curframe - 1];
 	struct vrf_reg *r0 = &callee->regs[0];
+	int err;
 
 	if (r0->type == PTR_TO_STACK) {
 		vrf_verbose(env, "cannot return stack pointer to the caller\n");
@@ -631,6 +647,11 @@ int vrf_prepare_func_exit(struct vrf_env *env, int *insn_idx)
 			vrf_verbose(env, "R0 not a scalar value\n");
 			return -EACCES;
 		}
+		/* the range is checked: r0 is read, and a run returning another
+		 * value may not pass */
+		vrf_live_read(&callee->reg_live[0]);
+		if ((err = vrf_mark_chain_precision(env, 0)))
+			return err;
 		if (!tnum_in(range, r0->var_off)) {
 			char tn[48];
 
@@ -655,15 +676,21 @@ int vrf_prepare_func_exit(struct vrf_env *env, int *insn_idx)
 			fresh.stack = NULL;
 			fresh.allocated_stack = 0;
 			memcpy(fresh.regs, callee->cb_entry, sizeof(callee->cb_entry));
+			/* set by the helper, not read from anywhere */
+			memset(fresh.reg_live, 0, sizeof(fresh.reg_live));
 			*callee = fresh;
 			again = vrf_push_stack(env, env->subprogs[callee->subprogno].start,
 					       *insn_idx, false);
 			*callee = saved;
 			if (!again)
 				return -EFAULT;
+			vrf_widen_imprecise(env, again, env->subprogs[callee->subprogno].start,
+					    callee->callsite);
 		}
 	} else {
 		caller->regs[0] = *r0;
+		/* the caller's reads of r0 are reads of the callee's */
+		caller->reg_live[0] = callee->reg_live[0];
 	}
 	*insn_idx = callee->callsite + 1;
 	if (env->log_level & 3) {
@@ -717,7 +744,7 @@ static int enter_callback(struct vrf_env *env, int *insn_idx, const struct call_
 		callee->regs[3].map = map;
 		callee->regs[4] = caller->regs[3];
 	}
-	clear_caller_saved(env, caller->regs);
+	clear_caller_saved(env, caller);
 	/* the helper returns an integer once the callback is done */
 	vrf_mark_reg_unknown(env, caller->regs, 0);
 	memcpy(callee->cb_entry, callee->regs, sizeof(callee->cb_entry));
@@ -788,6 +815,18 @@ int vrf_check_helper_call(struct vrf_env *env, struct bpf_insn *insn, int *insn_
 	}
 	if ((err = check_map_func_compatibility(env, meta.map, func_id)))
 		return err;
+	if (func_id == BPF_FUNC_tail_call && meta.map) {
+		/* which prog array each path hands this call (Linux's
+		 * record_func_map): unprivileged, it must be only one */
+		struct vrf_aux *aux = &env->aux[insn_idx];
+
+		if (!aux->map_state) {
+			aux->call_map = meta.map;
+			aux->map_state = 1;
+		} else if (aux->call_map != meta.map) {
+			aux->map_state = 2;
+		}
+	}
 	if (func_id == BPF_FUNC_loop || func_id == BPF_FUNC_for_each_map_elem) {
 		/* The callback runs as a function entered from here; the caller
 		 * sees an unknown integer in r0 when it returns. */
@@ -795,7 +834,7 @@ int vrf_check_helper_call(struct vrf_env *env, struct bpf_insn *insn, int *insn_
 			return err;
 		return 1;
 	}
-	clear_caller_saved(env, regs);
+	clear_caller_saved(env, vrf_cur_func(env));
 	switch (fn->ret) {
 	case RET_INTEGER:
 		vrf_mark_reg_unknown(env, regs, 0);
@@ -824,7 +863,7 @@ int vrf_check_helper_call(struct vrf_env *env, struct bpf_insn *insn, int *insn_
 	case RET_PTR_TO_SOCK_COMMON_OR_NULL:
 		vrf_mark_reg_unknown(env, regs, 0);
 		vrf_mark_reg_known(&regs[0], 0);
-		regs[0].type = (fn->ret == RET_PTR_TO_SOCKET_OR_NULL	   ? PTR_TO_SOCKET
+		regs[0].type = (fn->ret == RET_PTR_TO_SOCKET_OR_NULL	 ? PTR_TO_SOCKET
 				: fn->ret == RET_PTR_TO_TCP_SOCK_OR_NULL ? PTR_TO_TCP_SOCK
 									 : PTR_TO_SOCK_COMMON) |
 			       PTR_MAYBE_NULL_T;

@@ -105,8 +105,9 @@ static int check_subprogs(struct vrf_env *env)
 			env->subprogs[cur].has_ld_abs = true;
 		if (cls == BPF_JMP || cls == BPF_JMP32) {
 			if (BPF_OP(code) != BPF_EXIT && BPF_OP(code) != BPF_CALL) {
-				int64_t off = (int64_t)i + 1 +
-					      (code == (BPF_JMP32 | BPF_JA) ? insn->imm : insn->off);
+				int64_t off =
+				    (int64_t)i + 1 +
+				    (code == (BPF_JMP32 | BPF_JA) ? insn->imm : insn->off);
 
 				if (off < start || off >= end) {
 					/* Linux prints the target as an int */
@@ -452,7 +453,8 @@ static int max_depth_from(struct vrf_env *env, int sp, int depth, int frame)
 
 	if (sp && env->subprogs[sp].has_tail_call && depth >= 256) {
 		vrf_verbose(env,
-			    "tail_calls are not allowed when call stack of previous frames is %d bytes. Too large\n",
+			    "tail_calls are not allowed when call stack of previous frames is %d "
+			    "bytes. Too large\n",
 			    depth);
 		return -EACCES;
 	}

@@ -82,7 +82,8 @@ static bool reg_is_ptr_value(struct vrf_env *env, uint32_t regno)
 
 int vrf_check_reg_arg(struct vrf_env *env, uint32_t regno, enum vrf_reg_arg t)
 {
-	struct vrf_reg *regs = vrf_cur_regs(env);
+	struct vrf_func *f = vrf_cur_func(env);
+	struct vrf_reg *regs = f->regs;
 
 	if (regno >= VRF_REGS) {
 		vrf_verbose(env, "R%u is invalid\n", regno);
@@ -94,12 +95,15 @@ int vrf_check_reg_arg(struct vrf_env *env, uint32_t regno, enum vrf_reg_arg t)
 			vrf_verbose(env, "R%u !read_ok\n", regno);
 			return -EACCES;
 		}
+		if (regno != VRF_FP)
+			vrf_live_read(&f->reg_live[regno]);
 		return 0;
 	}
 	if (regno == VRF_FP) {
 		vrf_verbose(env, "frame pointer is read only\n");
 		return -EACCES;
 	}
+	vrf_live_write(&f->reg_live[regno]);
 	if (t == DST_OP)
 		vrf_mark_reg_unknown(env, regs, regno);
 	return 0;
@@ -219,24 +223,118 @@ static bool check_reg_sane_offset(struct vrf_env *env, const struct vrf_reg *reg
 }
 
 /* Unprivileged pointer arithmetic: Linux's Spectre v1 rules, the part that
- * decides verdicts (the masking itself is not needed in user space). */
-static int sanitize_ptr_alu(struct vrf_env *env, struct bpf_insn *insn,
-			    const struct vrf_reg *ptr_reg, const struct vrf_reg *off_reg)
+ * decides verdicts (the masking itself is not needed in user space). Each
+ * instruction keeps one direction and one limit for the mask Linux would
+ * apply, so every path must agree on them; an unknown offset is also
+ * explored as if it had been masked to zero (speculatively). */
+struct sanitize_info {
+	bool mask_to_left;
+	uint8_t alu_state;
+	uint32_t alu_limit;
+};
+
+#define ALU_NEG_VALUE	 (1u << 0)
+#define ALU_IMMEDIATE	 (1u << 1)
+#define ALU_SANITIZE_SRC (1u << 2)
+#define ALU_SANITIZE_DST (1u << 3)
+
+static const char *const spec_err = "pointer arithmetic with it prohibited for !root";
+
+static int ptr_limit(const struct vrf_reg *ptr, bool mask_to_left, uint32_t *limit)
 {
-	static const char *err = "pointer arithmetic with it prohibited for !root";
+	uint32_t max, lim;
+
+	if (ptr->type == PTR_TO_STACK) {
+		/* offset 0 is out of bounds but a fine start leftwards (r10) */
+		max = VRF_STACK_SIZE + mask_to_left;
+		lim = (uint32_t) - (int32_t)(ptr->var_off.value + (uint64_t)(int64_t)ptr->off);
+	} else if (ptr->type == PTR_TO_MAP_VALUE && ptr->map) {
+		max = ptr->map->value_size;
+		lim = (uint32_t)((mask_to_left ? (uint64_t)ptr->smin : ptr->umax) +
+				 (uint64_t)(int64_t)ptr->off);
+	} else {
+		return -1;
+	}
+	if (lim >= max)
+		return -2;
+	*limit = lim;
+	return 0;
+}
+
+static int sanitize_ptr_alu(struct vrf_env *env, struct bpf_insn *insn,
+			    const struct vrf_reg *ptr_reg, const struct vrf_reg *off_reg,
+			    bool ptr_is_dst, struct sanitize_info *info, bool commit)
+{
 	uint32_t off_regno = BPF_SRC(insn->code) == BPF_X ? insn->src_reg : insn->dst_reg;
+	bool off_is_imm = tnum_is_const(off_reg->var_off), off_is_neg = off_reg->smin < 0;
+	uint8_t opcode = BPF_OP(insn->code);
+	const char *op = opcode == BPF_ADD ? "add" : "sub";
+	struct vrf_aux *aux = &env->aux[env->insn_idx];
+	uint32_t alu_limit;
+	uint8_t alu_state;
+	int r;
 
 	if (env->bypass_spec_v1 || BPF_SRC(insn->code) == BPF_K)
 		return 0;
-	if (!tnum_is_const(off_reg->var_off) && (off_reg->smin < 0) != (off_reg->smax < 0)) {
-		vrf_verbose(env, "R%u has unknown scalar with mixed signed bounds, %s\n", off_regno,
-			    err);
+	if (env->cur->speculative)
+		goto sim; /* the direction was recorded on the real path */
+	if (!commit) {
+		if (!off_is_imm && (off_reg->smin < 0) != (off_reg->smax < 0)) {
+			vrf_verbose(env, "R%u has unknown scalar with mixed signed bounds, %s\n",
+				    off_regno, spec_err);
+			return -EACCES;
+		}
+		info->mask_to_left =
+		    (opcode == BPF_ADD && off_is_neg) || (opcode == BPF_SUB && !off_is_neg);
+	}
+	r = ptr_limit(ptr_reg, info->mask_to_left, &alu_limit);
+	if (r == -1) {
+		vrf_verbose(env, "R%u has pointer with unsupported alu operation, %s\n", off_regno,
+			    spec_err);
 		return -EACCES;
 	}
-	if (ptr_reg->type != PTR_TO_STACK && ptr_reg->type != PTR_TO_MAP_VALUE) {
-		vrf_verbose(env, "R%u has pointer with unsupported alu operation, %s\n", off_regno,
-			    err);
+	if (r == -2) {
+		vrf_verbose(env, "R%u tried to %s beyond pointer bounds, %s\n", insn->dst_reg, op,
+			    spec_err);
 		return -EACCES;
+	}
+	if (commit) {
+		/* the window narrows to how far the pointer really moved */
+		alu_state = info->alu_state;
+		alu_limit = (uint32_t)abs((int32_t)(info->alu_limit - alu_limit));
+	} else {
+		alu_state = (off_is_neg ? ALU_NEG_VALUE : 0) | (off_is_imm ? ALU_IMMEDIATE : 0) |
+			    (ptr_is_dst ? ALU_SANITIZE_SRC : ALU_SANITIZE_DST);
+		info->alu_state = alu_state;
+		info->alu_limit = alu_limit;
+		if (!off_is_imm)
+			env->explore_alu_limits = true;
+		if (!commit)
+			goto sim;
+	}
+	if (aux->alu_state && (aux->alu_state != alu_state || aux->alu_limit != alu_limit)) {
+		vrf_verbose(env, "R%u tried to %s from different maps, paths or scalars, %s\n",
+			    insn->dst_reg, op, spec_err);
+		return -EACCES;
+	}
+	aux->alu_state = alu_state;
+	aux->alu_limit = alu_limit;
+	return 0;
+sim:
+	if (commit || off_is_imm)
+		return 0;
+	{
+		/* the CPU may run on with the offset masked away */
+		struct vrf_state *spec =
+		    vrf_push_stack(env, env->insn_idx + 1, env->insn_idx, true);
+
+		if (!spec) {
+			vrf_verbose(env,
+				    "R%u could not be pushed for speculative verification, %s\n",
+				    insn->dst_reg, spec_err);
+			return -EACCES;
+		}
+		spec->frame[spec->curframe]->regs[insn->dst_reg] = *ptr_reg;
 	}
 	return 0;
 }
@@ -299,6 +397,7 @@ static int adjust_ptr_min_max_vals(struct vrf_env *env, struct bpf_insn *insn,
 	bool known = tnum_is_const(off.var_off);
 	uint8_t opcode = BPF_OP(insn->code);
 	bool dst_is_off = off_reg_in == d;
+	struct sanitize_info sinfo = {0};
 	int err;
 
 	if ((known && (off.smin != off.smax || off.umin != off.umax)) || off.smin > off.smax ||
@@ -342,7 +441,7 @@ static int adjust_ptr_min_max_vals(struct vrf_env *env, struct bpf_insn *insn,
 	    !check_reg_sane_offset(env, ptr_reg, ptr.type))
 		return -EINVAL;
 	if ((opcode == BPF_ADD || opcode == BPF_SUB) &&
-	    (err = sanitize_ptr_alu(env, insn, ptr_reg, off_reg)))
+	    (err = sanitize_ptr_alu(env, insn, ptr_reg, off_reg, !dst_is_off, &sinfo, false)))
 		return err;
 
 	switch (opcode) {
@@ -428,6 +527,11 @@ static int adjust_ptr_min_max_vals(struct vrf_env *env, struct bpf_insn *insn,
 	vrf_reg_bounds_sync(d);
 	if (sanitize_check_bounds(env, dst, d) < 0)
 		return -EACCES;
+	if (opcode == BPF_ADD || opcode == BPF_SUB) {
+		struct vrf_reg moved = *d;
+
+		return sanitize_ptr_alu(env, insn, &moved, off_reg, !dst_is_off, &sinfo, true);
+	}
 	return 0;
 }
 
@@ -437,6 +541,7 @@ static int adjust_reg_min_max_vals(struct vrf_env *env, struct bpf_insn *insn)
 	struct vrf_reg *dst = &regs[insn->dst_reg], *src, off_reg;
 	uint8_t opcode = BPF_OP(insn->code);
 	bool alu32 = BPF_CLASS(insn->code) != BPF_ALU64;
+	int err;
 
 	if (dst->type == SCALAR_VALUE)
 		dst->id = 0; /* no longer equal to its former copies */
@@ -452,10 +557,19 @@ static int adjust_reg_min_max_vals(struct vrf_env *env, struct bpf_insn *insn)
 					    insn->dst_reg, alu_str[opcode >> 4]);
 				return -EACCES;
 			}
+			/* a scalar that moves a pointer is precise */
+			if ((err = vrf_mark_chain_precision(env, insn->dst_reg)))
+				return err;
 			return adjust_ptr_min_max_vals(env, insn, src, dst);
 		}
-		if (dst->type != SCALAR_VALUE)
+		if (dst->type != SCALAR_VALUE) {
+			if ((err = vrf_mark_chain_precision(env, insn->src_reg)))
+				return err;
 			return adjust_ptr_min_max_vals(env, insn, dst, src);
+		}
+		/* a precise result needs both operands precise */
+		if (dst->precise && (err = vrf_mark_chain_precision(env, insn->src_reg)))
+			return err;
 	} else {
 		memset(&off_reg, 0, sizeof(off_reg));
 		off_reg.type = SCALAR_VALUE;
@@ -976,6 +1090,16 @@ static int check_cond_jmp_op(struct vrf_env *env, struct bpf_insn *insn, int *in
 		fact.flags |= VRF_FACT_JMP_NEVER;
 	vrf_record_fact(env, *insn_idx, &fact);
 
+	if (pred >= 0) {
+		/* the scalars decided the edge: a state where they differ may not */
+		if (dst->type == SCALAR_VALUE &&
+		    (err = vrf_mark_chain_precision(env, insn->dst_reg)))
+			return err;
+		if (src && src->type == SCALAR_VALUE &&
+		    (err = vrf_mark_chain_precision(env, insn->src_reg)))
+			return err;
+	}
+
 	if (pred >= 0 && !env->bypass_spec_v1) {
 		/* Unprivileged: the CPU may still speculate down the dead edge,
 		 * so Linux checks it too, with the compared registers unknown. */
@@ -997,6 +1121,9 @@ static int check_cond_jmp_op(struct vrf_env *env, struct bpf_insn *insn, int *in
 	if (pred == 0)
 		return 0;
 
+	/* both edges refine the operands' copies: remember which they are */
+	if ((err = vrf_hist_linked(env, dst, src)))
+		return err;
 	other = vrf_push_stack(env, *insn_idx + insn->off + 1, *insn_idx, false);
 	if (!other)
 		return -EFAULT;
@@ -1115,6 +1242,9 @@ static int check_return_code(struct vrf_env *env)
 			    vrf_reg_type_str(env, reg->type));
 		return -EINVAL;
 	}
+	/* the return value is checked: states returning another may not pass */
+	if ((err = vrf_mark_chain_precision(env, 0)))
+		return err;
 	if (!tnum_in(range, reg->var_off)) {
 		vrf_verbose(env, "At program exit the register R0 ");
 		if (!tnum_is_unknown(reg->var_off)) {
@@ -1192,6 +1322,11 @@ int vrf_do_check(struct vrf_env *env)
 				goto process_bpf_exit;
 			}
 		}
+
+		/* the path backtracking walks: where this instruction was reached from */
+		if (env->prev_insn_idx != env->insn_idx - 1 &&
+		    (err = vrf_push_hist(env, env->insn_idx, env->prev_insn_idx, 0)))
+			return err;
 
 		if ((env->log_level & 2) && do_print_state) {
 			vrf_verbose(env, "\nfrom %d to %d%s:", env->prev_insn_idx, env->insn_idx,
@@ -1319,9 +1454,12 @@ int vrf_do_check(struct vrf_env *env)
 				if (insn->src_reg == BPF_PSEUDO_CALL) {
 					err = vrf_check_func_call(env, insn, &env->insn_idx);
 				} else if (insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
-					vrf_verbose(env,
-						    "calling kernel function is not supported\n");
-					err = -EINVAL;
+					/* Linux passes over a call to kfunc 0 here and
+					 * refuses it at fixup, unless it was dead code */
+					err = insn->imm ? -EINVAL : 0;
+					if (err)
+						vrf_verbose(env, "calling kernel function is not "
+								 "supported\n");
 				} else {
 					err = vrf_check_helper_call(env, insn, &env->insn_idx);
 				}
@@ -1336,7 +1474,8 @@ int vrf_do_check(struct vrf_env *env)
 						vrf_verbose(env, "BPF_JA uses reserved fields\n");
 						return -EINVAL;
 					}
-					env->insn_idx = (int)((int64_t)env->insn_idx + insn->imm + 1);
+					env->insn_idx =
+					    (int)((int64_t)env->insn_idx + insn->imm + 1);
 				} else {
 					if (BPF_SRC(insn->code) != BPF_K || insn->imm != 0 ||
 					    insn->src_reg != 0 || insn->dst_reg != 0) {

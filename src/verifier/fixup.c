@@ -1,7 +1,10 @@
 /* After a program is proved safe: rewrite its context accesses onto the
  * runtime's real context structures (Linux's convert_ctx_accesses; exobpf's
- * layouts keep every rewrite one instruction for one, so no jump moves) and
- * hand out what each instruction was proved to do, for the JIT. */
+ * layouts keep every rewrite one instruction for one, so no jump moves),
+ * replace what no path reaches by `goto -1` as Linux's sanitize_dead_code
+ * does (so a CO-RE-poisoned call behind a false guard loads; the
+ * instructions stay in place, nothing is removed) and hand out what each
+ * instruction was proved to do, for the JIT. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +45,26 @@ int vrf_fixup(struct vrf_env *env, struct vrf_result *res)
 			facts[i] = aux->fact;
 		else if (aux->seen)
 			facts[i].flags = VRF_FACT_SEEN;
+		if (!aux->seen) {
+			*insn = (struct bpf_insn){.code = BPF_JMP | BPF_JA, .off = -1};
+			continue;
+		}
+		if (insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == 0 &&
+		    insn->imm == BPF_FUNC_tail_call && aux->map_state == 2 &&
+		    !env->bypass_spec_v1) {
+			/* a speculated tail call could index the wrong array */
+			vrf_verbose(env, "tail_call abusing map_ptr\n");
+			free(out);
+			free(facts);
+			return -EINVAL;
+		}
+		if (insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
+			vrf_verbose(env, "invalid kernel function call not eliminated in verifier "
+					 "pass\n");
+			free(out);
+			free(facts);
+			return -EINVAL;
+		}
 		if (!aux->ctx_field_ok)
 			continue;
 		if (cls != BPF_LDX && cls != BPF_STX && cls != BPF_ST)

@@ -348,18 +348,23 @@ static const char *helper_name_cb(void *priv, int32_t id)
 	return helper_linux_name(id);
 }
 
-void vrf_print_insn(struct vrf_env *env, int32_t idx)
+void vrf_print_insn_text(struct vrf_env *env, int32_t idx)
 {
 	struct isa_disasm_cbs cbs = {.helper_name = helper_name_cb};
 	char text[160];
-	uint32_t start;
 
-	start = env->log_len;
-	vrf_verbose(env, "%d: ", idx);
 	if (isa_disasm(env->insns, env->len, (size_t)idx, EXOBPF_SYNTAX_LINUX, &cbs, text,
 		       sizeof(text)) < 0)
 		snprintf(text, sizeof(text), "BUG_%02x", env->insns[idx].code);
 	vrf_verbose(env, "(%02x) %s\n", env->insns[idx].code, text);
+}
+
+void vrf_print_insn(struct vrf_env *env, int32_t idx)
+{
+	uint32_t start = env->log_len;
+
+	vrf_verbose(env, "%d: ", idx);
+	vrf_print_insn_text(env, idx);
 	env->prev_insn_print_pos = env->log_len - start;
 	env->prev_log_pos = env->log_len;
 }

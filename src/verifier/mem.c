@@ -40,6 +40,17 @@ static struct vrf_func *reg_func(struct vrf_env *env, const struct vrf_reg *reg)
 	return env->cur->frame[reg->frameno];
 }
 
+/* Bytes [lo, hi) of f's stack were read: their slots are live. */
+static void mark_stack_read(struct vrf_func *f, int64_t lo, int64_t hi)
+{
+	for (int64_t i = lo; i < hi; i++) {
+		int spi = (int)((-i - 1) / VRF_SLOT);
+
+		if (spi >= 0 && spi < f->allocated_stack / VRF_SLOT)
+			vrf_live_read(&f->stack[spi].live);
+	}
+}
+
 static bool is_ptr_value_reg(struct vrf_env *env, int regno)
 {
 	return regno >= 0 && vrf_is_pointer_value(env, &vrf_cur_regs(env)[regno]);
@@ -437,7 +448,8 @@ static int check_sock_access(struct vrf_env *env, int regno, int off, int size)
 
 	if (reg->smin < 0) {
 		vrf_verbose(env,
-			    "R%d min value is negative, either use unsigned index or do a if (index >=0) check.\n",
+			    "R%d min value is negative, either use unsigned index or do a if "
+			    "(index >=0) check.\n",
 			    regno);
 		return -EACCES;
 	}
@@ -456,8 +468,8 @@ static int check_sock_access(struct vrf_env *env, int regno, int off, int size)
 		    !(off % size))
 			valid = off == (int)offsetof(struct bpf_tcp_sock, bytes_received) ||
 					off == (int)offsetof(struct bpf_tcp_sock, bytes_acked)
-				? size == 8
-				: size == 4;
+				    ? size == 8
+				    : size == 4;
 		break;
 	case PTR_TO_XDP_SOCK:
 		valid = off >= 0 && off < 4 && !(off % size) && size == 4;
@@ -592,9 +604,14 @@ static int check_stack_write_fixed_off(struct vrf_env *env, struct vrf_func *sta
 	if (value_regno >= 0)
 		reg = &cur->regs[value_regno];
 	vrf_mark_stack_scratched(env, (uint32_t)spi);
+	/* a whole slot written: what it held before is dead */
+	if (size == VRF_SLOT)
+		vrf_live_write(&state->stack[spi].live);
 	if (reg && !(off % VRF_SLOT) && reg->type == SCALAR_VALUE && !scalar_unbounded(reg) &&
 	    !register_is_null(reg) && env->allow_ptr_leaks) {
 		save_register_state(state, spi, reg, size);
+		if ((err = vrf_hist_stack(env, state->frameno, spi)))
+			return err;
 	} else if (reg && is_spillable_regtype(reg->type)) {
 		if (size != VRF_SLOT) {
 			vrf_verbose(env, "invalid size of register spill\n");
@@ -606,6 +623,8 @@ static int check_stack_write_fixed_off(struct vrf_env *env, struct vrf_func *sta
 			return -EINVAL;
 		}
 		save_register_state(state, spi, reg, size);
+		if ((err = vrf_hist_stack(env, state->frameno, spi)))
+			return err;
 	} else {
 		uint8_t type = STACK_MISC;
 
@@ -613,6 +632,11 @@ static int check_stack_write_fixed_off(struct vrf_env *env, struct vrf_func *sta
 		if (vrf_is_spilled_reg(&state->stack[spi]))
 			for (int i = 0; i < VRF_SLOT; i++)
 				scrub_slot(&state->stack[spi].type[i]);
+		/* A zero register makes the slot STACK_ZERO, which backtracking
+		 * cannot follow: its zero must stay exact where it came from. */
+		if (reg && register_is_null(reg) &&
+		    (err = vrf_mark_chain_precision(env, value_regno)))
+			return err;
 		/* a store of the constant zero (register or immediate) */
 		if ((reg && register_is_null(reg)) ||
 		    (!reg && env->insns[env->insn_idx].imm == 0 &&
@@ -697,6 +721,7 @@ static int check_stack_read_fixed_off(struct vrf_env *env, struct vrf_func *rs, 
 	struct vrf_reg *reg = &rs->stack[spi].spilled;
 
 	vrf_mark_stack_scratched(env, (uint32_t)spi);
+	mark_stack_read(rs, off, off + size);
 	if (vrf_is_spilled_reg(&rs->stack[spi])) {
 		int spill_size = 1, i;
 
@@ -714,6 +739,7 @@ static int check_stack_read_fixed_off(struct vrf_env *env, struct vrf_func *rs, 
 
 				regs[dst_regno] = *reg;
 				regs[dst_regno].subreg_def = subreg_def;
+				return vrf_hist_stack(env, rs->frameno, spi);
 			} else {
 				for (i = 0; i < size; i++) {
 					uint8_t type = stype[(slot - i) % VRF_SLOT];
@@ -733,6 +759,7 @@ static int check_stack_read_fixed_off(struct vrf_env *env, struct vrf_func *rs, 
 		}
 		if (dst_regno >= 0) {
 			regs[dst_regno] = *reg;
+			return vrf_hist_stack(env, rs->frameno, spi);
 		} else if (vrf_is_pointer(reg) && !env->allow_ptr_leaks) {
 			vrf_verbose(env, "leaking pointer from stack off %d\n", off);
 			return -EACCES;
@@ -784,6 +811,7 @@ static int check_stack_read_var_off(struct vrf_env *env, int ptr_regno, int off,
 		    ptr_regno, tn, off, size);
 		return -EACCES;
 	}
+	mark_stack_read(f, min_off, max_off + size);
 	if (dst_regno >= 0)
 		mark_reg_stack_read(env, f, min_off, max_off + size, dst_regno);
 	return 0;
@@ -1134,6 +1162,7 @@ int vrf_check_ld_abs(struct vrf_env *env, struct bpf_insn *insn)
 		return err;
 	for (unsigned i = 0; i < 6; i++) {
 		vrf_mark_reg_not_init(regs, caller_saved[i]);
+		vrf_live_write(&vrf_cur_func(env)->reg_live[caller_saved[i]]);
 		vrf_mark_reg_scratched(env, caller_saved[i]);
 	}
 	vrf_mark_reg_unknown(env, regs, 0);
@@ -1232,6 +1261,7 @@ static int check_stack_range_initialized(struct vrf_env *env, int regno, int off
 		}
 		return -EACCES;
 	}
+	mark_stack_read(f, min_off, max_off + access_size);
 	update_stack_depth(env, f, (int)min_off);
 	return 0;
 }
@@ -1304,6 +1334,9 @@ int vrf_check_mem_size_reg(struct vrf_env *env, struct vrf_reg *reg, uint32_t re
 		    regno);
 		return -EACCES;
 	}
-	return vrf_check_helper_mem_access(env, (int)regno - 1, (int)reg->umax, zero_size_allowed,
-					   write, uninit);
+	if ((err = vrf_check_helper_mem_access(env, (int)regno - 1, (int)reg->umax,
+					       zero_size_allowed, write, uninit)))
+		return err;
+	/* the size decided how much memory was checked */
+	return vrf_mark_chain_precision(env, (int)regno);
 }

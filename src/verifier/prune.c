@@ -5,9 +5,9 @@
  * heads: equal to one of them means an infinite loop (Linux's
  * is_state_visited, states_equal, regsafe, stacksafe).
  *
- * exobpf tracks no liveness or precision (yet): every register and stack
- * slot counts and every scalar is compared by its range, which prunes less
- * than Linux but never more. */
+ * Only what the explored state's paths read counts (its liveness cells),
+ * and a scalar only by its range where some path needed it precise
+ * (live.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +28,9 @@ void vrf_free_state(struct vrf_state *st, bool free_self)
 		vrf_free_func(st->frame[i]);
 		st->frame[i] = NULL;
 	}
+	free(st->hist);
+	st->hist = NULL;
+	st->nhist = st->hist_cap = 0;
 	if (free_self)
 		free(st);
 }
@@ -52,13 +55,25 @@ static int copy_func(struct vrf_func *dst, const struct vrf_func *src)
 int vrf_copy_state(struct vrf_state *dst, const struct vrf_state *src)
 {
 	struct vrf_func *frames[VRF_MAX_FRAMES];
+	struct vrf_hist *hist = dst->hist;
+	uint32_t cap = dst->hist_cap;
 
+	if (src->nhist > cap) {
+		hist = realloc(hist, src->nhist * sizeof(*hist));
+		if (!hist)
+			return -ENOMEM;
+		cap = src->nhist;
+	}
+	if (src->nhist)
+		memcpy(hist, src->hist, src->nhist * sizeof(*hist));
 	memcpy(frames, dst->frame, sizeof(frames));
 	for (uint32_t i = src->curframe + 1; i < VRF_MAX_FRAMES; i++) {
 		vrf_free_func(frames[i]);
 		frames[i] = NULL;
 	}
 	*dst = *src;
+	dst->hist = hist;
+	dst->hist_cap = cap;
 	for (uint32_t i = 0; i <= src->curframe; i++) {
 		if (!frames[i] && !(frames[i] = calloc(1, sizeof(struct vrf_func)))) {
 			memcpy(dst->frame, frames, sizeof(frames));
@@ -126,8 +141,13 @@ static bool contains(const struct vrf_reg *old, const struct vrf_reg *cur)
 	return vrf_range_within(old, cur) && tnum_in(old->var_off, cur->var_off);
 }
 
-static bool regsafe(struct vrf_env *env, const struct vrf_reg *rold, const struct vrf_reg *rcur)
+static bool regsafe(struct vrf_env *env, const struct vrf_reg *rold, const struct vrf_live *live,
+		    const struct vrf_reg *rcur)
 {
+	if (live && !(live->live & VRF_LIVE_READ) && !env->cmp_range_within)
+		return true; /* no path from the explored state read it */
+	if (rold->type == NOT_INIT && env->cmp_range_within)
+		return rcur->type == NOT_INIT;
 	if (rold->type == NOT_INIT)
 		return true; /* the explored path never read it */
 	if (rcur->type == NOT_INIT)
@@ -138,6 +158,13 @@ static bool regsafe(struct vrf_env *env, const struct vrf_reg *rold, const struc
 	case SCALAR_VALUE:
 		if (rcur->type != SCALAR_VALUE)
 			return false; /* a pointer where a number was */
+		/* masks recorded per path must see the same scalars */
+		if (env->explore_alu_limits)
+			return same_scalar(rold, rcur) && rold->id == rcur->id;
+		/* No path needed its value: any number will do. Unprivileged
+		 * programs track no precision, so every scalar counts there. */
+		if (!rold->precise && env->allow_ptr_leaks && !env->cmp_range_within)
+			return true;
 		if (!contains(rold, rcur))
 			return false;
 		/* linked copies must stay linked the same way */
@@ -185,6 +212,10 @@ static bool stacksafe(struct vrf_env *env, const struct vrf_func *old, const str
 		int spi = i / VRF_SLOT;
 		uint8_t ot = old->stack[spi].type[i % VRF_SLOT], ct;
 
+		if (!(old->stack[spi].live.live & VRF_LIVE_READ) && !env->cmp_range_within) {
+			i += VRF_SLOT - 1; /* no path from the explored state read it */
+			continue;
+		}
 		if (i >= cur->allocated_stack) {
 			if (ot == STACK_INVALID)
 				continue;
@@ -207,7 +238,7 @@ static bool stacksafe(struct vrf_env *env, const struct vrf_func *old, const str
 			continue;
 		if (!vrf_is_spilled_reg(&old->stack[spi]))
 			continue;
-		if (!regsafe(env, &old->stack[spi].spilled, &cur->stack[spi].spilled))
+		if (!regsafe(env, &old->stack[spi].spilled, NULL, &cur->stack[spi].spilled))
 			return false;
 	}
 	return true;
@@ -217,7 +248,8 @@ static bool func_states_equal(struct vrf_env *env, const struct vrf_func *old,
 			      const struct vrf_func *cur)
 {
 	for (int i = 0; i < VRF_REGS; i++)
-		if (!regsafe(env, &old->regs[i], &cur->regs[i]))
+		if (!regsafe(env, &old->regs[i], i == VRF_FP ? NULL : &old->reg_live[i],
+			     &cur->regs[i]))
 			return false;
 	return stacksafe(env, old, cur);
 }
@@ -275,6 +307,9 @@ int vrf_is_state_visited(struct vrf_env *env, int insn_idx)
 	struct vrf_state_list **pprev = &env->explored[insn_idx], *sl, *new_sl;
 	struct vrf_state *cur = env->cur;
 	bool add_new_state = env->test_state_freq;
+	const struct vrf_func *top = cur->frame[cur->curframe];
+	bool cb_entry = top->in_callback_fn && top->callback_loops &&
+			insn_idx == env->subprogs[top->subprogno].start;
 	uint32_t states_cnt = 0;
 	int err;
 
@@ -284,10 +319,24 @@ int vrf_is_state_visited(struct vrf_env *env, int insn_idx)
 	if (env->aux[insn_idx].force_checkpoint)
 		add_new_state = true;
 
+	if (cb_entry)
+		add_new_state = true; /* where a callback's runs converge */
 	while ((sl = *pprev)) {
 		states_cnt++;
 		if (sl->state.insn_idx != insn_idx)
 			goto next;
+		if (sl->state.branches && cb_entry) {
+			/* An earlier run of this callback: bpf_loop bounds the runs,
+			 * so being the same again means they converged. */
+			bool eq;
+
+			env->cmp_range_within = true;
+			eq = states_equal(env, &sl->state, cur);
+			env->cmp_range_within = false;
+			if (eq)
+				goto hit;
+			goto miss;
+		}
 		if (sl->state.branches) {
 			if (states_maybe_looping(&sl->state, cur) &&
 			    states_equal(env, &sl->state, cur)) {
@@ -302,7 +351,15 @@ int vrf_is_state_visited(struct vrf_env *env, int insn_idx)
 			goto miss;
 		}
 		if (states_equal(env, &sl->state, cur)) {
+		hit:
 			sl->hit_cnt++;
+			/* what the explored paths needed, this one needed too */
+			vrf_propagate_liveness(&sl->state, cur);
+			if (env->prev_insn_idx != insn_idx - 1 &&
+			    (err = vrf_push_hist(env, insn_idx, env->prev_insn_idx, 0)))
+				return err;
+			if ((err = vrf_propagate_precision(env, &sl->state)))
+				return err;
 			return 1;
 		}
 	miss:
@@ -343,9 +400,47 @@ int vrf_is_state_visited(struct vrf_env *env, int insn_idx)
 	new_sl->state.insn_idx = insn_idx;
 	cur->parent = &new_sl->state;
 	cur->first_insn_idx = insn_idx;
+	cur->nhist = 0; /* the path from here on is the new checkpoint's child's */
+	vrf_live_checkpoint(cur, &new_sl->state);
 	new_sl->next = env->explored[insn_idx];
 	env->explored[insn_idx] = new_sl;
 	return 0;
+}
+
+static void widen_reg(struct vrf_env *env, const struct vrf_reg *old, struct vrf_reg *cur)
+{
+	if (old->type != SCALAR_VALUE || cur->type != SCALAR_VALUE || old->precise ||
+	    cur->precise || exact(old, cur))
+		return;
+	vrf_mark_reg_unknown(env, cur, 0);
+}
+
+/* Before a callback's next run: scalars of its callers that changed since
+ * the previous run and that nothing needed exact become unknown, so the
+ * runs converge instead of counting up (Linux's widen_imprecise_scalars). */
+void vrf_widen_imprecise(struct vrf_env *env, struct vrf_state *st, int cb_start, int callsite)
+{
+	const struct vrf_state *prev = st->parent;
+
+	if (!env->allow_ptr_leaks)
+		return;
+	for (; prev; prev = prev->parent)
+		if (prev->insn_idx == cb_start && prev->curframe == st->curframe &&
+		    prev->frame[prev->curframe]->callsite == callsite)
+			break;
+	if (!prev)
+		return;
+	for (uint32_t j = 0; j < st->curframe; j++) {
+		const struct vrf_func *of = prev->frame[j];
+		struct vrf_func *cf = st->frame[j];
+
+		for (int i = 0; i < VRF_FP; i++)
+			widen_reg(env, &of->regs[i], &cf->regs[i]);
+		for (int i = 0;
+		     i < of->allocated_stack / VRF_SLOT && i < cf->allocated_stack / VRF_SLOT; i++)
+			if (vrf_is_spilled_reg(&of->stack[i]) && vrf_is_spilled_reg(&cf->stack[i]))
+				widen_reg(env, &of->stack[i].spilled, &cf->stack[i].spilled);
+	}
 }
 
 void vrf_free_explored(struct vrf_env *env)

@@ -7,6 +7,7 @@
  *   mem.c     memory accesses: stack, context, map values, packets
  *   calls.c   helper and subprogram calls, references, callbacks
  *   prune.c   state equivalence and the explored-states table
+ *   live.c    liveness marks and precision backtracking (what pruning may ignore)
  *   log.c     the verifier log in Linux's format
  *   fixup.c   context rewriting and the facts for the JIT
  * Names and messages follow Linux's verifier (kernel/bpf/verifier.c). */
@@ -73,7 +74,6 @@ static inline uint32_t base_type(uint32_t t)
 	return t & VRF_BASE_MASK;
 }
 
-
 /* One abstract register (Linux's struct bpf_reg_state). */
 struct vrf_reg {
 	uint32_t type;
@@ -98,6 +98,18 @@ struct vrf_reg {
 	int32_t subreg_def; /* insn index + 1 of the last 32-bit def (zext facts) */
 };
 
+/* Liveness (Linux's REG_LIVE_*): a cell per register and stack slot. A read
+ * walks up the parent cells (the same register in the checkpoints this
+ * state continues) until one was written in between; pruning ignores what
+ * an explored state never read. Kept apart from struct vrf_reg so that
+ * copying a register's value never copies where its reads go. */
+#define VRF_LIVE_READ	 1
+#define VRF_LIVE_WRITTEN 2
+struct vrf_live {
+	uint8_t live;
+	struct vrf_live *parent;
+};
+
 enum vrf_slot_type {
 	STACK_INVALID = 0,
 	STACK_SPILL,
@@ -107,12 +119,14 @@ enum vrf_slot_type {
 
 struct vrf_stack_slot {
 	struct vrf_reg spilled;
+	struct vrf_live live;
 	uint8_t type[VRF_SLOT]; /* Linux's order: type[7] is the lowest address */
 };
 
 /* One function's frame (Linux's struct bpf_func_state). */
 struct vrf_func {
 	struct vrf_reg regs[VRF_REGS];
+	struct vrf_live reg_live[VRF_REGS];
 	int callsite; /* insn of the call that made this frame, -1 for main */
 	uint32_t frameno;
 	uint32_t subprogno;
@@ -123,6 +137,20 @@ struct vrf_func {
 	struct vrf_reg cb_entry[VRF_REGS]; /* the callback's registers on entry */
 	int allocated_stack;		   /* bytes, a multiple of 8 */
 	struct vrf_stack_slot *stack;	   /* allocated_stack / 8 slots; slot i covers fp-(i+1)*8 */
+};
+
+/* One step of a state's path that backtracking cannot infer (Linux's
+ * jmp_history): an instruction reached from somewhere other than the one
+ * before it, a register spilled to or filled from a stack slot, or a
+ * conditional jump that refined scalars linked to its operands. */
+#define VRF_HIST_STACK	      (1u << 0) /* spill/fill of slot `spi` of frame `frame` */
+#define VRF_HIST_LINKED_OTHER (1u << 1) /* linked scalars in other frames too */
+struct vrf_hist {
+	int32_t idx, prev_idx;
+	uint32_t flags;
+	uint8_t frame, spi;
+	uint16_t linked_regs;  /* current frame's registers linked at a jump */
+	uint64_t linked_stack; /* and its spilled slots */
 };
 
 struct vrf_ref {
@@ -144,6 +172,8 @@ struct vrf_state {
 	uint32_t branches;	  /* paths from this checkpoint still being explored */
 	int32_t insn_idx;
 	int32_t first_insn_idx, last_insn_idx;
+	struct vrf_hist *hist; /* the path since first_insn_idx */
+	uint32_t nhist, hist_cap;
 };
 
 /* An explored checkpoint, kept per instruction for pruning. */
@@ -185,6 +215,8 @@ struct vrf_aux {
 	int16_t ctx_field;    /* progtypes field index for convert_ctx_access */
 	uint8_t ctx_size;     /* access size the rewrite must use */
 	int32_t call_subprog; /* local calls: the callee */
+	uint8_t alu_state;    /* unprivileged pointer arithmetic: mask direction */
+	uint32_t alu_limit;   /* and window, the same on every path */
 	struct vrf_fact fact; /* merged over every visit */
 	bool fact_init;
 };
@@ -211,6 +243,7 @@ struct vrf_env {
 	bool any_alignment;
 	bool gpl;
 	bool test_state_freq;
+	bool explore_alu_limits; /* unprivileged unknown offsets: scalars compare exactly */
 
 	/* Exploration. */
 	struct vrf_state *cur;
@@ -228,6 +261,9 @@ struct vrf_env {
 		uint32_t old, cur;
 	} idmap[600];
 	uint32_t nidmap;
+	/* Comparing with a callback's earlier run still being explored: its
+	 * liveness and precision marks are not final, so ranges decide. */
+	bool cmp_range_within;
 
 	/* Log. */
 	char *log; /* NUL-terminated, grows */
@@ -248,6 +284,7 @@ const char *vrf_reg_type_str(struct vrf_env *env, uint32_t type);
 void vrf_print_state(struct vrf_env *env, const struct vrf_func *f, bool print_all);
 void vrf_print_insn_state(struct vrf_env *env, const struct vrf_func *f);
 void vrf_print_insn(struct vrf_env *env, int32_t idx);
+void vrf_print_insn_text(struct vrf_env *env, int32_t idx); /* "(code) text\n" */
 static inline void vrf_mark_reg_scratched(struct vrf_env *env, uint32_t regno)
 {
 	env->scratched_regs |= 1ull << regno;
@@ -317,6 +354,21 @@ int vrf_grow_stack(struct vrf_func *f, int size);
 int vrf_is_state_visited(struct vrf_env *env, int insn_idx);
 void vrf_update_branch_counts(struct vrf_env *env, struct vrf_state *st);
 void vrf_free_explored(struct vrf_env *env);
+void vrf_widen_imprecise(struct vrf_env *env, struct vrf_state *st, int cb_start, int callsite);
+
+/* ---- live.c: liveness and precision ---- */
+void vrf_live_read(struct vrf_live *cell);
+static inline void vrf_live_write(struct vrf_live *cell)
+{
+	cell->live |= VRF_LIVE_WRITTEN;
+}
+void vrf_live_checkpoint(struct vrf_state *cur, struct vrf_state *ckpt);
+void vrf_propagate_liveness(const struct vrf_state *old, struct vrf_state *cur);
+int vrf_push_hist(struct vrf_env *env, int idx, int prev_idx, uint32_t flags);
+int vrf_hist_stack(struct vrf_env *env, uint32_t frameno, int spi);
+int vrf_hist_linked(struct vrf_env *env, const struct vrf_reg *a, const struct vrf_reg *b);
+int vrf_mark_chain_precision(struct vrf_env *env, int regno);
+int vrf_propagate_precision(struct vrf_env *env, const struct vrf_state *old);
 
 /* ---- mem.c ---- */
 int vrf_check_mem_access(struct vrf_env *env, int insn_idx, uint32_t regno, int off, int bpf_size,

@@ -1,0 +1,122 @@
+/* mmap() of map fds at Linux's offsets. A map's file starts with exobpf's
+ * header page, so Linux's offset 0 is one page into the file; a ring
+ * buffer's data appears twice after its producer page, which is one mapping
+ * per piece here (a file has the data once). */
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "api/kinds.h"
+#include "exobpf/bpf.h"
+#include "maps/internal.h"
+
+EXOBPF_API int exobpf_fd_is_object(int fd)
+{
+	int k = api_fd_kind(fd);
+
+	return k > 0;
+}
+
+/* Linux's offset x of a ring buffer as an offset in its file. */
+static uint64_t ring_file_off(uint64_t x, uint64_t size, uint64_t *chunk)
+{
+	if (x < 2 * MAP_PAGE) {
+		*chunk = 2 * MAP_PAGE - x;
+		return MAP_PAGE + x;
+	}
+	x -= 2 * MAP_PAGE;
+	*chunk = size - x % size;
+	return 3 * MAP_PAGE + x % size;
+}
+
+static void *map_ring(struct exo_map *m, void *addr, size_t len, int prot, int flags, off_t off)
+{
+	uint64_t size = m->max_entries, total = 2 * MAP_PAGE + 2 * size, done = 0;
+	uint8_t *area;
+
+	if ((uint64_t)off + len > total) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	if ((prot & PROT_WRITE) && (off != 0 || len != MAP_PAGE)) {
+		errno = EPERM; /* only the consumer page is writable */
+		return MAP_FAILED;
+	}
+	area = mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | (flags & MAP_FIXED), -1, 0);
+	if (area == MAP_FAILED)
+		return MAP_FAILED;
+	while (done < len) {
+		uint64_t chunk, f = ring_file_off((uint64_t)off + done, size, &chunk);
+
+		if (chunk > len - done)
+			chunk = len - done;
+		if (mmap(area + done, chunk, prot, MAP_SHARED | MAP_FIXED, m->fd, (off_t)f) ==
+		    MAP_FAILED) {
+			int err = errno;
+			munmap(area, len);
+			errno = err;
+			return MAP_FAILED;
+		}
+		done += chunk;
+	}
+	return area;
+}
+
+EXOBPF_API void *exobpf_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	struct exo_map *m;
+	void *p = MAP_FAILED;
+	int err = 0;
+
+	if (api_fd_kind(fd) != API_KIND_MAP)
+		return mmap(addr, len, prot, flags, fd, off);
+	if (!(m = exo_map_get(fd)))
+		return MAP_FAILED;
+	if (off < 0 || off % MAP_PAGE || !len)
+		err = EINVAL;
+	else if (!(flags & MAP_SHARED))
+		err = EINVAL;
+	else if (m->type == BPF_MAP_TYPE_RINGBUF || m->type == BPF_MAP_TYPE_USER_RINGBUF)
+		p = map_ring(m, addr, len, prot, flags, off), err = p == MAP_FAILED ? errno : 0;
+	else if (m->type != BPF_MAP_TYPE_ARRAY || m->spin_lock_off >= 0)
+		err = API_ENOTSUPP;
+	else if (!(m->flags & BPF_F_MMAPABLE))
+		err = EINVAL;
+	else if ((prot & PROT_WRITE) && __atomic_load_n(&m->hdr->frozen, __ATOMIC_ACQUIRE))
+		err = EPERM;
+	else if ((uint64_t)off + len > map_page_round((uint64_t)m->max_entries * m->value_stride))
+		err = EINVAL;
+	else
+		p = mmap(addr, len, prot, flags, m->fd,
+			 (off_t)(exo_map_value_area_offset(m) + (uint64_t)off));
+	if (p == MAP_FAILED && !err)
+		err = errno;
+	exo_map_put(m);
+	if (err) {
+		errno = err;
+		return MAP_FAILED;
+	}
+	return p;
+}
+
+EXOBPF_API int exobpf_munmap(void *addr, size_t len)
+{
+	return munmap(addr, len);
+}
+
+int api_map_wake_fd(int fd)
+{
+	struct exo_map *m = exo_map_get(fd);
+	int wfd = -1;
+
+	if (!m)
+		return -1;
+	if (m->type == BPF_MAP_TYPE_RINGBUF)
+		wfd = notify_reader(m);
+	exo_map_put(m);
+	return wfd;
+}
+
+void api_drain(int fd)
+{
+	notify_drain(fd);
+}

@@ -1,0 +1,928 @@
+/* bpf() command by command: each scenario runs the same calls against
+ * exobpf_bpf and, where bpf() is usable, against Linux. Every step states
+ * the result Linux documents (an fd, 0 or an errno); both must give it, and
+ * whatever the calls write back (values, sizes, tags, logs) is recorded and
+ * must be byte-identical between the two. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "exobpf/bpf.h"
+#include "exobpf/map.h"
+#include "test.h"
+#include "util.h"
+
+#define ATTR_BYTES 168	/* Linux 6.18's union bpf_attr */
+#define FD	   1000 /* "a new fd" */
+
+struct be {
+	const char *name;
+	bool kernel;
+	char pin[128]; /* where this backend pins */
+	char rec[16384];
+	size_t len;
+	char fail[512];
+};
+
+union attr {
+	union bpf_attr a;
+	unsigned char bytes[ATTR_BYTES];
+};
+
+static long call(struct be *b, int cmd, void *attr, unsigned size)
+{
+	long r;
+
+	if (!b->kernel)
+		return exobpf_bpf(cmd, attr, size);
+	r = syscall(SYS_bpf, cmd, attr, size);
+	return r < 0 ? -errno : r;
+}
+
+static void rec(struct be *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void rec(struct be *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (b->len < sizeof(b->rec))
+		b->len += (size_t)vsnprintf(b->rec + b->len, sizeof(b->rec) - b->len, fmt, ap);
+	va_end(ap);
+	if (b->len > sizeof(b->rec))
+		b->len = sizeof(b->rec);
+}
+
+static void rec_hex(struct be *b, const char *what, const void *p, size_t n)
+{
+	rec(b, " %s=", what);
+	for (size_t i = 0; i < n; i++)
+		rec(b, "%02x", ((const uint8_t *)p)[i]);
+}
+
+/* One call whose result must be want (FD: any fd >= 0). */
+static long step(struct be *b, int line, long want, int cmd, void *attr, unsigned size)
+{
+	long r = call(b, cmd, attr, size);
+	bool ok = want == FD ? r >= 0 : r == want;
+
+	rec(b, "\nL%d:%s", line, r >= 0 ? (want == FD ? "fd" : "0") : strerror((int)-r));
+	if (!ok && !b->fail[0])
+		snprintf(b->fail, sizeof(b->fail), "%s line %d: cmd %d gave %ld (%s), want %ld",
+			 b->name, line, cmd, r, r < 0 ? strerror((int)-r) : "ok", want);
+	return r;
+}
+#define E(b, want, cmd, at)	   step(b, __LINE__, want, cmd, at, sizeof(union attr))
+#define ES(b, want, cmd, at, size) step(b, __LINE__, want, cmd, at, size)
+
+static void run(struct be *b, void (*sc)(struct be *b), bool kernel)
+{
+	memset(b, 0, sizeof(*b));
+	b->kernel = kernel;
+	b->name = kernel ? "linux" : "exobpf";
+	if (kernel)
+		snprintf(b->pin, sizeof(b->pin), "/sys/fs/bpf/exobpf-api-test-%d", getpid());
+	else
+		snprintf(b->pin, sizeof(b->pin), "%s/api-test-%d", exobpf_pin_dir(), getpid());
+	sc(b);
+}
+
+/* Run sc on exobpf and on Linux; each must meet the expectations, and
+ * record the same bytes. */
+static int both(void (*sc)(struct be *b), char *why, size_t whylen)
+{
+	static struct be e, k;
+
+	run(&e, sc, false);
+	if (e.fail[0]) {
+		snprintf(why, whylen, "%s", e.fail);
+		return -1;
+	}
+	if (!kbpf_available())
+		return 1;
+	run(&k, sc, true);
+	if (k.fail[0]) {
+		snprintf(why, whylen, "%s", k.fail);
+		return -1;
+	}
+	if (strcmp(e.rec, k.rec)) {
+		size_t i = 0;
+
+		while (e.rec[i] && e.rec[i] == k.rec[i])
+			i++;
+		while (i && e.rec[i - 1] != '\n')
+			i--;
+		snprintf(why, whylen, "records differ:\nexobpf: %.200s\nlinux:  %.200s", e.rec + i,
+			 k.rec + i);
+		return -1;
+	}
+	return 0;
+}
+
+#define BOTH(sc)                                                                                 \
+	do {                                                                                     \
+		char why_[1024];                                                                 \
+		int r_ = both(sc, why_, sizeof(why_));                                           \
+		CHECK_MSG(r_ >= 0, "%s", why_);                                                  \
+		if (r_ > 0)                                                                      \
+			SKIP("bpf() is refused here: exobpf checked against the stated results " \
+			     "only");                                                            \
+	} while (0)
+
+static int map_create(struct be *b, uint32_t type, uint32_t ks, uint32_t vs, uint32_t n,
+		      uint32_t flags)
+{
+	union attr a = {0};
+
+	a.a.map_type = type;
+	a.a.key_size = ks;
+	a.a.value_size = vs;
+	a.a.max_entries = n;
+	a.a.map_flags = flags;
+	return (int)E(b, FD, BPF_MAP_CREATE, &a);
+}
+
+static void elem(union attr *a, int fd, const void *key, const void *val, uint64_t flags)
+{
+	memset(a, 0, sizeof(*a));
+	a->a.map_fd = (uint32_t)fd;
+	a->a.key = (uintptr_t)key;
+	a->a.value = (uintptr_t)val;
+	a->a.flags = flags;
+}
+
+/* ---- the attribute itself ---- */
+
+static void sc_attr(struct be *b)
+{
+	static unsigned char big[8192];
+	union attr a = {0};
+	int fd = map_create(b, BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0);
+	uint32_t key = 1;
+	uint64_t val = 0;
+
+	memset(big, 0, sizeof(big));
+	memcpy(big, &(union attr){0}, 0);
+	/* larger than Linux knows: fine when zero, E2BIG otherwise */
+	elem((union attr *)big, fd, &key, &val, 0);
+	ES(b, 0, BPF_MAP_LOOKUP_ELEM, big, 4096);
+	big[200] = 1;
+	ES(b, -E2BIG, BPF_MAP_LOOKUP_ELEM, big, 4096);
+	big[200] = 0;
+	ES(b, -E2BIG, BPF_MAP_LOOKUP_ELEM, big, 4097); /* more than a page */
+	/* a field past the command's last one */
+	elem(&a, fd, &key, &val, 0);
+	a.a.batch.elem_flags = 0;
+	a.bytes[40] = 1;
+	E(b, -EINVAL, BPF_MAP_LOOKUP_ELEM, &a);
+	/* shorter than the command: missing fields are zero */
+	elem(&a, fd, &key, &val, 0);
+	ES(b, 0, BPF_MAP_LOOKUP_ELEM, &a, 24);
+	ES(b, -EFAULT, BPF_MAP_LOOKUP_ELEM, &a, 8); /* key NULL */
+	E(b, -EINVAL, 999, &a);
+	E(b, -EINVAL, -1, &a);
+	ES(b, -EFAULT, BPF_MAP_LOOKUP_ELEM, (void *)16, 32);
+	close(fd);
+}
+
+TEST(bpf_api_attr)
+{
+	BOTH(sc_attr);
+}
+
+/* ---- map commands ---- */
+
+static void sc_map_elem(struct be *b)
+{
+	union attr a;
+	uint32_t k = 7, k2 = 8, nk = 0, big = 99;
+	uint64_t v = 0x1122334455667788ull, out = 0;
+	int nul = open("/dev/null", O_RDONLY);
+	int h = map_create(b, BPF_MAP_TYPE_HASH, 4, 8, 2, 0);
+	int ar = map_create(b, BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0);
+
+	elem(&a, h, &k, &out, 0);
+	E(b, -ENOENT, BPF_MAP_LOOKUP_ELEM, &a);
+	elem(&a, h, &k, &v, BPF_NOEXIST);
+	E(b, 0, BPF_MAP_UPDATE_ELEM, &a);
+	E(b, -EEXIST, BPF_MAP_UPDATE_ELEM, &a);
+	elem(&a, h, &k, &v, BPF_EXIST);
+	E(b, 0, BPF_MAP_UPDATE_ELEM, &a);
+	elem(&a, h, &k2, &v, BPF_EXIST);
+	E(b, -ENOENT, BPF_MAP_UPDATE_ELEM, &a);
+	elem(&a, h, &k2, &v, 4);
+	E(b, -EINVAL, BPF_MAP_UPDATE_ELEM, &a);
+	elem(&a, h, &k, &out, 0);
+	E(b, 0, BPF_MAP_LOOKUP_ELEM, &a);
+	rec_hex(b, "value", &out, 8);
+	elem(&a, h, &k, &out, 2);
+	E(b, -EINVAL, BPF_MAP_LOOKUP_ELEM, &a);
+	elem(&a, h, &k, &out, BPF_F_LOCK);
+	E(b, -EINVAL, BPF_MAP_LOOKUP_ELEM, &a);
+	/* bad fds and bad pointers */
+	elem(&a, 9999, &k, &out, 0);
+	E(b, -EBADF, BPF_MAP_LOOKUP_ELEM, &a);
+	E(b, -EBADF, BPF_MAP_UPDATE_ELEM, &a);
+	elem(&a, nul, &k, &out, 0);
+	E(b, -EINVAL, BPF_MAP_LOOKUP_ELEM, &a);
+	E(b, -EINVAL, BPF_MAP_DELETE_ELEM, &a);
+	elem(&a, h, NULL, &out, 0);
+	E(b, -EFAULT, BPF_MAP_LOOKUP_ELEM, &a);
+	elem(&a, h, (void *)16, &out, 0);
+	E(b, -EFAULT, BPF_MAP_UPDATE_ELEM, &a);
+	elem(&a, h, &k, (void *)16, 0);
+	E(b, -EFAULT, BPF_MAP_LOOKUP_ELEM, &a);
+	E(b, -EFAULT, BPF_MAP_UPDATE_ELEM, &a);
+	/* next key */
+	elem(&a, h, NULL, &nk, 0);
+	E(b, 0, BPF_MAP_GET_NEXT_KEY, &a);
+	rec(b, " next=%u", nk);
+	elem(&a, h, &k, &nk, 0);
+	E(b, -ENOENT, BPF_MAP_GET_NEXT_KEY, &a);
+	elem(&a, h, &k2, &nk, 0);
+	E(b, 0, BPF_MAP_GET_NEXT_KEY, &a); /* a missing key: the first */
+	rec(b, " next=%u", nk);
+	elem(&a, h, &k, (void *)16, 0);
+	a.a.flags = 0;
+	E(b, -ENOENT, BPF_MAP_GET_NEXT_KEY, &a);
+	/* full */
+	elem(&a, h, &k2, &v, 0);
+	E(b, 0, BPF_MAP_UPDATE_ELEM, &a);
+	elem(&a, h, &big, &v, 0);
+	E(b, -E2BIG, BPF_MAP_UPDATE_ELEM, &a);
+	/* lookup and delete */
+	elem(&a, h, &k2, &out, 0);
+	E(b, 0, BPF_MAP_LOOKUP_AND_DELETE_ELEM, &a);
+	E(b, -ENOENT, BPF_MAP_LOOKUP_AND_DELETE_ELEM, &a);
+	elem(&a, h, &k, NULL, 0);
+	E(b, 0, BPF_MAP_DELETE_ELEM, &a);
+	E(b, -ENOENT, BPF_MAP_DELETE_ELEM, &a);
+	/* arrays */
+	elem(&a, ar, &big, &v, 0);
+	E(b, -E2BIG, BPF_MAP_UPDATE_ELEM, &a);
+	elem(&a, ar, &big, &out, 0);
+	E(b, -ENOENT, BPF_MAP_LOOKUP_ELEM, &a);
+	elem(&a, ar, &nk, &v, BPF_NOEXIST); /* nk is 7 or 8 here: use index 1 */
+	nk = 1;
+	E(b, -EEXIST, BPF_MAP_UPDATE_ELEM, &a);
+	elem(&a, ar, &k, NULL, 0);
+	E(b, -EINVAL, BPF_MAP_DELETE_ELEM, &a);
+	elem(&a, ar, &big, &nk, 0);
+	E(b, 0, BPF_MAP_GET_NEXT_KEY, &a);
+	rec(b, " next=%u", nk);
+	/* freeze */
+	elem(&a, ar, NULL, NULL, 0);
+	E(b, 0, BPF_MAP_FREEZE, &a);
+	E(b, -EPERM, BPF_MAP_FREEZE, &a); /* frozen: no longer writable */
+	elem(&a, ar, &k, &v, 0);
+	E(b, -EPERM, BPF_MAP_UPDATE_ELEM, &a);
+	elem(&a, ar, &nk, &out, 0);
+	E(b, 0, BPF_MAP_LOOKUP_ELEM, &a);
+	close(h), close(ar), close(nul);
+}
+
+TEST(bpf_api_map_elem)
+{
+	BOTH(sc_map_elem);
+}
+
+static void sc_map_create(struct be *b)
+{
+	union attr a = {0};
+	int fd;
+
+	a.a.map_type = 9999;
+	a.a.key_size = 4, a.a.value_size = 4, a.a.max_entries = 1;
+	E(b, -EINVAL, BPF_MAP_CREATE, &a);
+	a.a.map_type = BPF_MAP_TYPE_HASH;
+	a.a.key_size = 0;
+	E(b, -EINVAL, BPF_MAP_CREATE, &a);
+	a.a.key_size = 4;
+	a.a.max_entries = 0;
+	E(b, -EINVAL, BPF_MAP_CREATE, &a);
+	a.a.max_entries = 1;
+	memcpy(a.a.map_name, "bad-name", 9);
+	E(b, -EINVAL, BPF_MAP_CREATE, &a);
+	memcpy(a.a.map_name, "good_name.1", 12);
+	a.a.map_flags = 1u << 30;
+	E(b, -EINVAL, BPF_MAP_CREATE, &a);
+	a.a.map_flags = 0;
+	a.a.map_extra = 1;
+	E(b, -EINVAL, BPF_MAP_CREATE, &a);
+	a.a.map_extra = 0;
+	a.a.btf_fd = 9999;
+	a.a.btf_value_type_id = 1;
+	E(b, -EBADF, BPF_MAP_CREATE, &a);
+	a.a.btf_fd = 0;
+	a.a.btf_value_type_id = 0;
+	fd = (int)E(b, FD, BPF_MAP_CREATE, &a);
+	{
+		struct bpf_map_info info;
+		union attr ia = {0};
+
+		memset(&info, 0, sizeof(info));
+		ia.a.info.bpf_fd = (uint32_t)fd;
+		ia.a.info.info = (uintptr_t)&info;
+		ia.a.info.info_len = sizeof(info);
+		E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &ia);
+		rec(b, " type=%u ks=%u vs=%u max=%u flags=%u name=%s len=%u", info.type,
+		    info.key_size, info.value_size, info.max_entries, info.map_flags, info.name,
+		    ia.a.info.info_len);
+		ia.a.info.info_len = 8;
+		E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &ia);
+		rec(b, " len=%u", ia.a.info.info_len);
+		{
+			unsigned char bigger[sizeof(info) + 16] = {0};
+
+			bigger[sizeof(info) + 13] = 1; /* past Linux 6.18's hash_size */
+			ia.a.info.info = (uintptr_t)bigger;
+			ia.a.info.info_len = sizeof(bigger);
+			E(b, -E2BIG, BPF_OBJ_GET_INFO_BY_FD, &ia);
+			bigger[sizeof(info) + 13] = 0;
+			E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &ia);
+			rec(b, " len=%u", ia.a.info.info_len);
+		}
+		ia.a.info.info = 16;
+		E(b, -EFAULT, BPF_OBJ_GET_INFO_BY_FD, &ia);
+		ia.a.info.bpf_fd = 9999;
+		E(b, -EBADFD, BPF_OBJ_GET_INFO_BY_FD, &ia); /* sic: Linux says EBADFD here */
+	}
+	close(fd);
+}
+
+TEST(bpf_api_map_create_info)
+{
+	BOTH(sc_map_create);
+}
+
+static void sc_batch(struct be *b)
+{
+	int h = map_create(b, BPF_MAP_TYPE_HASH, 4, 8, 16, 0);
+	uint32_t keys[16], out_keys[16], count, tok = 0;
+	uint64_t vals[16], out_vals[16];
+	union attr a;
+
+	for (uint32_t i = 0; i < 5; i++)
+		keys[i] = i * 3 + 1, vals[i] = 100 + i;
+	memset(&a, 0, sizeof(a));
+	a.a.batch.map_fd = (uint32_t)h;
+	a.a.batch.keys = (uintptr_t)keys;
+	a.a.batch.values = (uintptr_t)vals;
+	a.a.batch.count = 5;
+	E(b, 0, BPF_MAP_UPDATE_BATCH, &a);
+	rec(b, " count=%u", a.a.batch.count);
+	a.a.batch.elem_flags = 8;
+	E(b, -EINVAL, BPF_MAP_UPDATE_BATCH, &a);
+	memset(&a, 0, sizeof(a));
+	a.a.batch.map_fd = (uint32_t)h;
+	a.a.batch.keys = (uintptr_t)out_keys;
+	a.a.batch.values = (uintptr_t)out_vals;
+	a.a.batch.out_batch = (uintptr_t)&tok;
+	a.a.batch.count = 16;
+	E(b, -ENOENT, BPF_MAP_LOOKUP_BATCH, &a); /* all of it in one go: ENOENT */
+	count = a.a.batch.count;
+	rec(b, " count=%u", count);
+	/* order is the hash's: compare as a set */
+	{
+		uint64_t sum = 0;
+		for (uint32_t i = 0; i < count && i < 16; i++)
+			sum += out_keys[i] * 1000 + out_vals[i];
+		rec(b, " sum=%" PRIu64, sum);
+	}
+	memset(&a, 0, sizeof(a));
+	a.a.batch.map_fd = (uint32_t)h;
+	a.a.batch.keys = (uintptr_t)keys;
+	a.a.batch.count = 2;
+	E(b, 0, BPF_MAP_DELETE_BATCH, &a);
+	rec(b, " count=%u", a.a.batch.count);
+	E(b, -ENOENT, BPF_MAP_DELETE_BATCH, &a);
+	rec(b, " count=%u", a.a.batch.count);
+	a.a.batch.map_fd = 9999;
+	E(b, -EBADF, BPF_MAP_DELETE_BATCH, &a);
+	close(h);
+}
+
+TEST(bpf_api_map_batch)
+{
+	BOTH(sc_batch);
+}
+
+/* ---- programs ---- */
+
+static const struct bpf_insn ret7[] = {
+    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 7},
+    {.code = BPF_JMP | BPF_EXIT},
+};
+
+static const struct bpf_insn bad_r0[] = {
+    {.code = BPF_JMP | BPF_EXIT},
+};
+
+/* log_true_size (Linux 6.4+; this system's header is older): right after
+ * core_relo_rec_size. */
+static uint32_t true_size(const union attr *a)
+{
+	uint32_t v;
+
+	memcpy(&v, a->bytes + offsetof(union bpf_attr, core_relo_rec_size) + 4, 4);
+	return v;
+}
+
+static void load_attr(union attr *a, uint32_t type, const struct bpf_insn *insns, uint32_t cnt)
+{
+	memset(a, 0, sizeof(*a));
+	a->a.prog_type = type;
+	a->a.insns = (uintptr_t)insns;
+	a->a.insn_cnt = cnt;
+	a->a.license = (uintptr_t) "GPL";
+}
+
+static void sc_prog_load(struct be *b)
+{
+	static char log[4096];
+	union attr a;
+	int fd;
+
+	load_attr(&a, BPF_PROG_TYPE_SOCKET_FILTER, ret7, 2);
+	memcpy(a.a.prog_name, "ret7", 5);
+	fd = (int)E(b, FD, BPF_PROG_LOAD, &a);
+	close(fd);
+	a.a.insn_cnt = 0;
+	E(b, -E2BIG, BPF_PROG_LOAD, &a);
+	a.a.insn_cnt = 2;
+	a.a.insns = 16;
+	E(b, -EFAULT, BPF_PROG_LOAD, &a);
+	a.a.insns = (uintptr_t)ret7;
+	a.a.license = 16;
+	E(b, -EFAULT, BPF_PROG_LOAD, &a);
+	a.a.license = (uintptr_t) "GPL";
+	a.a.prog_type = 9999;
+	E(b, -EINVAL, BPF_PROG_LOAD, &a);
+	a.a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.a.prog_flags = 1u << 20;
+	E(b, -EINVAL, BPF_PROG_LOAD, &a);
+	a.a.prog_flags = 0;
+	memcpy(a.a.prog_name, "no-dash", 8);
+	E(b, -EINVAL, BPF_PROG_LOAD, &a);
+	memset(a.a.prog_name, 0, sizeof(a.a.prog_name));
+	/* the verifier: rejected, with Linux's log */
+	load_attr(&a, BPF_PROG_TYPE_SOCKET_FILTER, bad_r0, 1);
+	E(b, -EACCES, BPF_PROG_LOAD, &a);
+	memset(log, 0, sizeof(log));
+	a.a.log_buf = (uintptr_t)log;
+	a.a.log_size = sizeof(log);
+	a.a.log_level = 1;
+	E(b, -EACCES, BPF_PROG_LOAD, &a);
+	rec(b, " log=[%s] true=%u", log, true_size(&a));
+	/* a short log rotates: the end survives, ENOSPC */
+	memset(log, 'x', sizeof(log));
+	a.a.log_size = 12;
+	E(b, -ENOSPC, BPF_PROG_LOAD, &a);
+	rec(b, " log=[%s] true=%u", log, true_size(&a));
+	a.a.log_level = 1 | 8; /* BPF_LOG_FIXED: the start */
+	E(b, -ENOSPC, BPF_PROG_LOAD, &a);
+	rec(b, " log=[%s] true=%u", log, true_size(&a));
+	a.a.log_level = 0;
+	E(b, -EINVAL, BPF_PROG_LOAD, &a); /* a buffer without a level */
+	a.a.log_level = 1;
+	a.a.log_buf = 0;
+	E(b, -EINVAL, BPF_PROG_LOAD, &a); /* a size without a buffer */
+	a.a.log_size = 0;
+	E(b, -EACCES, BPF_PROG_LOAD, &a); /* a level alone: only the size */
+	rec(b, " true=%u", true_size(&a));
+	a.a.log_level = 64;
+	E(b, -EINVAL, BPF_PROG_LOAD, &a);
+	a.a.log_level = 1;
+	a.a.log_buf = 16;
+	a.a.log_size = 100;
+	E(b, -EFAULT, BPF_PROG_LOAD, &a);
+	/* an accepted program with a level-1 log */
+	load_attr(&a, BPF_PROG_TYPE_SOCKET_FILTER, ret7, 2);
+	memset(log, 0, sizeof(log));
+	a.a.log_buf = (uintptr_t)log;
+	a.a.log_size = sizeof(log);
+	a.a.log_level = 1;
+	fd = (int)E(b, FD, BPF_PROG_LOAD, &a);
+	rec(b, " true=%u", true_size(&a));
+	close(fd);
+}
+
+TEST(bpf_api_prog_load)
+{
+	BOTH(sc_prog_load);
+}
+
+static void sc_test_run(struct be *b)
+{
+	/* r0 = skb->len; the packet is 64 bytes */
+	static const struct bpf_insn len_prog[] = {
+	    {.code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 0, .src_reg = 1, .off = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	uint8_t pkt[64], out[128];
+	union attr a, t;
+	int fd, mfd = map_create(b, BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0);
+
+	for (int i = 0; i < 64; i++)
+		pkt[i] = (uint8_t)i;
+	load_attr(&a, BPF_PROG_TYPE_SCHED_CLS, len_prog, 2);
+	fd = (int)E(b, FD, BPF_PROG_LOAD, &a);
+	memset(&t, 0, sizeof(t));
+	t.a.test.prog_fd = (uint32_t)fd;
+	t.a.test.data_in = (uintptr_t)pkt;
+	t.a.test.data_size_in = sizeof(pkt);
+	t.a.test.data_out = (uintptr_t)out;
+	t.a.test.data_size_out = sizeof(out);
+	t.a.test.repeat = 3;
+	E(b, 0, BPF_PROG_TEST_RUN, &t);
+	rec(b, " retval=%u size_out=%u", t.a.test.retval, t.a.test.data_size_out);
+	rec_hex(b, "out", out, 64);
+	t.a.test.data_size_out = 10;
+	memset(out, 0, sizeof(out));
+	E(b, -ENOSPC, BPF_PROG_TEST_RUN, &t);
+	rec(b, " size_out=%u", t.a.test.data_size_out);
+	rec_hex(b, "out", out, 12);
+	t.a.test.data_size_out = sizeof(out);
+	t.a.test.ctx_size_in = 4;
+	E(b, -EINVAL, BPF_PROG_TEST_RUN, &t);
+	t.a.test.ctx_size_in = 0;
+	t.a.test.ctx_out = (uintptr_t)out;
+	E(b, -EINVAL, BPF_PROG_TEST_RUN, &t);
+	t.a.test.ctx_out = 0;
+	t.a.test.data_in = 16;
+	E(b, -EFAULT, BPF_PROG_TEST_RUN, &t);
+	t.a.test.data_in = (uintptr_t)pkt;
+	t.a.test.prog_fd = 9999;
+	E(b, -EBADF, BPF_PROG_TEST_RUN, &t);
+	t.a.test.prog_fd = (uint32_t)mfd;
+	E(b, -EINVAL, BPF_PROG_TEST_RUN, &t);
+	t.a.test.prog_fd = (uint32_t)fd;
+	t.a.test.data_out = 16;
+	E(b, -EFAULT, BPF_PROG_TEST_RUN, &t);
+	close(fd), close(mfd);
+}
+
+TEST(bpf_api_test_run)
+{
+	BOTH(sc_test_run);
+}
+
+/* A program using a map, its info (tag, xlated, map ids), ids and fds. */
+static void sc_prog_info(struct be *b)
+{
+	int mfd = map_create(b, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
+	struct bpf_insn prog[] = {
+	    /* r0 = *(u64 *)(&map[0]) via a map value pointer */
+	    {.code = BPF_LD | BPF_IMM | BPF_DW,
+	     .dst_reg = 1,
+	     .src_reg = BPF_PSEUDO_MAP_VALUE,
+	     .imm = mfd},
+	    {.imm = 0},
+	    {.code = BPF_LDX | BPF_MEM | BPF_DW, .dst_reg = 0, .src_reg = 1},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	struct bpf_prog_info info;
+	struct bpf_insn xl[8];
+	uint32_t map_ids[4] = {0}, map_id, next = 0;
+	union attr a, ia;
+	int fd, fd2;
+
+	load_attr(&a, BPF_PROG_TYPE_SOCKET_FILTER, prog, 4);
+	memcpy(a.a.prog_name, "info_prog", 10);
+	fd = (int)E(b, FD, BPF_PROG_LOAD, &a);
+	{
+		struct bpf_map_info mi;
+
+		memset(&ia, 0, sizeof(ia));
+		memset(&mi, 0, sizeof(mi));
+		ia.a.info.bpf_fd = (uint32_t)mfd;
+		ia.a.info.info = (uintptr_t)&mi;
+		ia.a.info.info_len = sizeof(mi);
+		E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &ia);
+		map_id = mi.id;
+	}
+	memset(&info, 0, sizeof(info));
+	memset(xl, 0, sizeof(xl));
+	info.xlated_prog_insns = (uintptr_t)xl;
+	info.xlated_prog_len = sizeof(xl);
+	info.map_ids = (uintptr_t)map_ids;
+	info.nr_map_ids = 4;
+	memset(&ia, 0, sizeof(ia));
+	ia.a.info.bpf_fd = (uint32_t)fd;
+	ia.a.info.info = (uintptr_t)&info;
+	ia.a.info.info_len = sizeof(info);
+	E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &ia);
+	rec(b, " type=%u name=%s gpl=%u xlated=%u nr_maps=%u map_is_ours=%d", info.type, info.name,
+	    info.gpl_compatible, info.xlated_prog_len, info.nr_map_ids, map_ids[0] == map_id);
+	rec_hex(b, "tag", info.tag, 8);
+	/* the xlated lddw names the map by id */
+	rec(b, " ld_src=%u ld_is_id=%d", xl[0].src_reg, (uint32_t)xl[0].imm == map_id);
+	rec_hex(b, "xlated_tail", &xl[2], 16);
+	/* ids: the program is found by id, and another fd of it gives the same id */
+	memset(&ia, 0, sizeof(ia));
+	ia.a.start_id = info.id - 1;
+	E(b, 0, BPF_PROG_GET_NEXT_ID, &ia);
+	rec(b, " next_is_ours=%d", ia.a.next_id == info.id);
+	memset(&ia, 0, sizeof(ia));
+	ia.a.prog_id = info.id;
+	fd2 = (int)E(b, FD, BPF_PROG_GET_FD_BY_ID, &ia);
+	{
+		struct bpf_prog_info i2;
+
+		memset(&i2, 0, sizeof(i2));
+		memset(&ia, 0, sizeof(ia));
+		ia.a.info.bpf_fd = (uint32_t)fd2;
+		ia.a.info.info = (uintptr_t)&i2;
+		ia.a.info.info_len = sizeof(i2);
+		E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &ia);
+		rec(b, " same_id=%d", i2.id == info.id);
+	}
+	memset(&ia, 0, sizeof(ia));
+	ia.a.prog_id = 0x7ffffff0;
+	E(b, -ENOENT, BPF_PROG_GET_FD_BY_ID, &ia);
+	ia.a.map_id = 0x7ffffff0;
+	E(b, -ENOENT, BPF_MAP_GET_FD_BY_ID, &ia);
+	memset(&ia, 0, sizeof(ia));
+	ia.a.start_id = map_id - 1;
+	E(b, 0, BPF_MAP_GET_NEXT_ID, &ia);
+	next = ia.a.next_id;
+	rec(b, " map_next_ok=%d", next <= map_id);
+	memset(&ia, 0, sizeof(ia));
+	ia.a.map_id = map_id;
+	ia.a.open_flags = BPF_F_RDONLY | BPF_F_WRONLY;
+	E(b, -EINVAL, BPF_MAP_GET_FD_BY_ID, &ia);
+	close(fd2), close(fd), close(mfd);
+}
+
+TEST(bpf_api_prog_info_ids)
+{
+	BOTH(sc_prog_info);
+}
+
+/* Tail calls through a PROG_ARRAY filled with a prog fd from user space. */
+static void sc_prog_array(struct be *b)
+{
+	int pa = map_create(b, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 2, 0);
+	struct bpf_insn caller[] = {
+	    {.code = BPF_LD | BPF_IMM | BPF_DW,
+	     .dst_reg = 2,
+	     .src_reg = BPF_PSEUDO_MAP_FD,
+	     .imm = pa},
+	    {.imm = 0},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 3, .imm = 0},
+	    {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_tail_call},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	uint8_t pkt[64] = {0};
+	uint32_t k = 0, id = 0, bad = 5;
+	int callee, fd;
+	union attr a, t;
+
+	load_attr(&a, BPF_PROG_TYPE_SCHED_CLS, ret7, 2);
+	callee = (int)E(b, FD, BPF_PROG_LOAD, &a);
+	load_attr(&a, BPF_PROG_TYPE_SCHED_CLS, caller, 6);
+	fd = (int)E(b, FD, BPF_PROG_LOAD, &a);
+	memset(&t, 0, sizeof(t));
+	t.a.test.prog_fd = (uint32_t)fd;
+	t.a.test.data_in = (uintptr_t)pkt;
+	t.a.test.data_size_in = sizeof(pkt);
+	E(b, 0, BPF_PROG_TEST_RUN, &t);
+	rec(b, " retval=%u", t.a.test.retval); /* empty slot: falls through */
+	elem(&a, pa, &k, &callee, 0);
+	E(b, 0, BPF_MAP_UPDATE_ELEM, &a);
+	elem(&a, pa, &k, &pa, 0);
+	E(b, -EINVAL, BPF_MAP_UPDATE_ELEM, &a); /* a map fd is no program */
+	elem(&a, pa, &k, &bad, 0);
+	a.a.value = (uintptr_t)&bad;
+	bad = 9999;
+	E(b, -EBADF, BPF_MAP_UPDATE_ELEM, &a);
+	E(b, 0, BPF_PROG_TEST_RUN, &t);
+	rec(b, " retval=%u", t.a.test.retval);
+	/* user space reads back the program's id */
+	elem(&a, pa, &k, &id, 0);
+	E(b, 0, BPF_MAP_LOOKUP_ELEM, &a);
+	{
+		struct bpf_prog_info pi;
+		union attr ia = {0};
+
+		memset(&pi, 0, sizeof(pi));
+		ia.a.info.bpf_fd = (uint32_t)callee;
+		ia.a.info.info = (uintptr_t)&pi;
+		ia.a.info.info_len = sizeof(pi);
+		E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &ia);
+		rec(b, " id_is_callee=%d", id == pi.id);
+	}
+	close(callee), close(fd), close(pa);
+}
+
+TEST(bpf_api_prog_array)
+{
+	BOTH(sc_prog_array);
+}
+
+/* ---- BTF ---- */
+
+/* One type: int, 4 bytes, signed (hand-assembled from the BTF spec). */
+static const uint8_t btf_int[] = {
+    0x9f, 0xeb, 1,   0,	  24, 0, 0, 0, /* magic, version, flags, hdr_len */
+    0,	  0,	0,   0,	  16, 0, 0, 0, /* type_off, type_len */
+    16,	  0,	0,   0,	  5,  0, 0, 0, /* str_off, str_len */
+    1,	  0,	0,   0,	  0,  0, 0, 1, /* name_off 1, info: kind INT */
+    4,	  0,	0,   0,	  32, 0, 0, 1, /* size 4; encoding signed, 32 bits */
+    0,	  'i',	'n', 't', 0,
+};
+
+static void sc_btf(struct be *b)
+{
+	uint8_t junk[40], out[64];
+	union attr a, ia;
+	struct bpf_btf_info info;
+	int fd, fd2;
+
+	memset(&a, 0, sizeof(a));
+	a.a.btf = (uintptr_t)btf_int;
+	a.a.btf_size = sizeof(btf_int);
+	fd = (int)E(b, FD, BPF_BTF_LOAD, &a);
+	memset(junk, 0xab, sizeof(junk));
+	a.a.btf = (uintptr_t)junk;
+	a.a.btf_size = sizeof(junk);
+	E(b, -EINVAL, BPF_BTF_LOAD, &a);
+	a.a.btf = 16;
+	E(b, -EFAULT, BPF_BTF_LOAD, &a);
+	a.a.btf = (uintptr_t)btf_int;
+	a.a.btf_size = 1u << 30;
+	E(b, -E2BIG, BPF_BTF_LOAD, &a);
+	a.a.btf_size = sizeof(btf_int);
+	a.a.btf_log_size = 100;
+	E(b, -EINVAL, BPF_BTF_LOAD, &a);
+	memset(&info, 0, sizeof(info));
+	info.btf = (uintptr_t)out;
+	info.btf_size = sizeof(out);
+	memset(&ia, 0, sizeof(ia));
+	ia.a.info.bpf_fd = (uint32_t)fd;
+	ia.a.info.info = (uintptr_t)&info;
+	ia.a.info.info_len = sizeof(info);
+	E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &ia);
+	rec(b, " size=%u same=%d kernel=%u", info.btf_size, !memcmp(out, btf_int, sizeof(btf_int)),
+	    info.kernel_btf);
+	memset(&ia, 0, sizeof(ia));
+	ia.a.btf_id = info.id;
+	fd2 = (int)E(b, FD, BPF_BTF_GET_FD_BY_ID, &ia);
+	memset(&ia, 0, sizeof(ia));
+	ia.a.start_id = info.id - 1;
+	E(b, 0, BPF_BTF_GET_NEXT_ID, &ia);
+	rec(b, " next_ok=%d", ia.a.next_id <= info.id);
+	/* a map typed by the BTF: int key, int value */
+	memset(&a, 0, sizeof(a));
+	a.a.map_type = BPF_MAP_TYPE_HASH;
+	a.a.key_size = 4, a.a.value_size = 4, a.a.max_entries = 1;
+	a.a.btf_fd = (uint32_t)fd;
+	a.a.btf_key_type_id = 1;
+	a.a.btf_value_type_id = 1;
+	{
+		int m = (int)E(b, FD, BPF_MAP_CREATE, &a);
+		struct bpf_map_info mi;
+
+		memset(&mi, 0, sizeof(mi));
+		memset(&ia, 0, sizeof(ia));
+		ia.a.info.bpf_fd = (uint32_t)m;
+		ia.a.info.info = (uintptr_t)&mi;
+		ia.a.info.info_len = sizeof(mi);
+		E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &ia);
+		rec(b, " map_btf_ok=%d k=%u v=%u", mi.btf_id == info.id, mi.btf_key_type_id,
+		    mi.btf_value_type_id);
+		close(m);
+	}
+	a.a.value_size = 8; /* not the size of int */
+	E(b, -EINVAL, BPF_MAP_CREATE, &a);
+	close(fd2), close(fd);
+}
+
+TEST(bpf_api_btf)
+{
+	BOTH(sc_btf);
+}
+
+/* ---- pinning ---- */
+
+static void sc_pin(struct be *b)
+{
+	int m = map_create(b, BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0), p, g;
+	char path[256], ppath[256];
+	union attr a;
+	uint32_t k = 0, v = 42, out = 0;
+
+	load_attr(&a, BPF_PROG_TYPE_SOCKET_FILTER, ret7, 2);
+	p = (int)E(b, FD, BPF_PROG_LOAD, &a);
+	snprintf(path, sizeof(path), "%s-map", b->pin);
+	snprintf(ppath, sizeof(ppath), "%s-prog", b->pin);
+	memset(&a, 0, sizeof(a));
+	a.a.pathname = (uintptr_t)path;
+	a.a.bpf_fd = (uint32_t)m;
+	E(b, 0, BPF_OBJ_PIN, &a);
+	E(b, -EEXIST, BPF_OBJ_PIN, &a);
+	a.a.bpf_fd = 9999;
+	E(b, -EINVAL, BPF_OBJ_PIN, &a); /* any fd that is no object */
+	a.a.bpf_fd = (uint32_t)p;
+	a.a.pathname = (uintptr_t)ppath;
+	E(b, 0, BPF_OBJ_PIN, &a);
+	a.a.pathname = (uintptr_t) "/tmp/exobpf-not-bpffs";
+	E(b, -EPERM, BPF_OBJ_PIN, &a);
+	a.a.pathname = 16;
+	E(b, -EFAULT, BPF_OBJ_PIN, &a);
+	a.a.pathname = (uintptr_t)path;
+	a.a.file_flags = 1;
+	E(b, -EINVAL, BPF_OBJ_PIN, &a);
+	elem(&a, m, &k, &v, 0);
+	E(b, 0, BPF_MAP_UPDATE_ELEM, &a);
+	/* get: the same map through a new fd */
+	memset(&a, 0, sizeof(a));
+	a.a.pathname = (uintptr_t)path;
+	g = (int)E(b, FD, BPF_OBJ_GET, &a);
+	elem(&a, g, &k, &out, 0);
+	E(b, 0, BPF_MAP_LOOKUP_ELEM, &a);
+	rec(b, " v=%u", out);
+	close(g);
+	memset(&a, 0, sizeof(a));
+	a.a.pathname = (uintptr_t)path;
+	a.a.file_flags = BPF_F_RDONLY;
+	g = (int)E(b, FD, BPF_OBJ_GET, &a);
+	elem(&a, g, &k, &v, 0);
+	E(b, -EPERM, BPF_MAP_UPDATE_ELEM, &a);
+	close(g);
+	memset(&a, 0, sizeof(a));
+	a.a.pathname = (uintptr_t)path;
+	a.a.bpf_fd = 1;
+	E(b, -EINVAL, BPF_OBJ_GET, &a);
+	a.a.bpf_fd = 0;
+	a.a.file_flags = BPF_F_RDONLY | BPF_F_WRONLY;
+	E(b, -EINVAL, BPF_OBJ_GET, &a);
+	a.a.file_flags = 0;
+	a.a.pathname = (uintptr_t)ppath;
+	g = (int)E(b, FD, BPF_OBJ_GET, &a);
+	close(g);
+	a.a.file_flags = BPF_F_RDONLY;
+	g = (int)E(b, FD, BPF_OBJ_GET, &a); /* a program's fd ignores the mode */
+	close(g);
+	a.a.file_flags = 0;
+	snprintf(path + strlen(path), 8, "-none");
+	a.a.pathname = (uintptr_t)path;
+	E(b, -ENOENT, BPF_OBJ_GET, &a);
+	unlink(ppath);
+	path[strlen(path) - 5] = '\0';
+	unlink(path);
+	close(m), close(p);
+}
+
+TEST(bpf_api_pin)
+{
+	BOTH(sc_pin);
+}
+
+/* ---- the rest ---- */
+
+static void sc_misc(struct be *b)
+{
+	int m = map_create(b, BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0), s;
+	union attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.a.enable_stats.type = 7;
+	E(b, -EINVAL, BPF_ENABLE_STATS, &a);
+	a.a.enable_stats.type = BPF_STATS_RUN_TIME;
+	s = (int)E(b, FD, BPF_ENABLE_STATS, &a);
+	close(s);
+	memset(&a, 0, sizeof(a));
+	a.a.link_detach.link_fd = 9999;
+	E(b, -EBADF, BPF_LINK_DETACH, &a);
+	a.a.link_detach.link_fd = (uint32_t)m;
+	E(b, -EINVAL, BPF_LINK_DETACH, &a);
+	memset(&a, 0, sizeof(a));
+	a.a.link_id = 0x7ffffff0;
+	E(b, -ENOENT, BPF_LINK_GET_FD_BY_ID, &a);
+	memset(&a, 0, sizeof(a));
+	a.a.link_create.prog_fd = 9999;
+	E(b, -EBADF, BPF_LINK_CREATE, &a);
+	a.a.link_create.prog_fd = (uint32_t)m;
+	E(b, -EINVAL, BPF_LINK_CREATE, &a);
+	memset(&a, 0, sizeof(a));
+	a.a.attach_type = 9999;
+	E(b, -EINVAL, BPF_PROG_ATTACH, &a);
+	a.a.attach_type = BPF_CGROUP_INET_INGRESS;
+	a.a.attach_bpf_fd = 9999;
+	E(b, -EBADF, BPF_PROG_ATTACH, &a);
+	a.a.attach_bpf_fd = (uint32_t)m;
+	E(b, -EINVAL, BPF_PROG_ATTACH, &a);
+	close(m);
+}
+
+TEST(bpf_api_misc)
+{
+	BOTH(sc_misc);
+}
