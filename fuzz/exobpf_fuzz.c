@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "exobpf/capture.h"
+#include "attr_seeds.h"
 #include "exobpf/exobpf.h"
 #include "oracle.h"
 #include "progen.h"
@@ -346,6 +347,11 @@ static int copy_seed(const char *dir, const char *sub, const char *path)
 	return write_file(dir, sub, base_name(path), buf, n, NULL, 0);
 }
 
+static int attr_seed_write(const char *name, const void *buf, size_t len, void *dir)
+{
+	return write_file(dir, "attr", name, buf, len, NULL, 0);
+}
+
 struct verifier_seeds {
 	const char *dir;
 	unsigned n;
@@ -490,6 +496,10 @@ static int seeds(int argc, char **argv)
 			free(text);
 		}
 		free(f);
+	}
+	if (attr_seeds(attr_seed_write, (void *)dir)) {
+		fprintf(stderr, "exobpf-fuzz: could not write the attr seeds in %s\n", dir);
+		return 3;
 	}
 	printf("seeds in %s: %u verifier corpus programs, %d objects\n", dir, vs.n, argc - 1);
 	return 0;

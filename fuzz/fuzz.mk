@@ -10,7 +10,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Isrc -Itests/u
 	-D_GNU_SOURCE -MMD -MP $(FUZZ_SAN)
 
 # Every target, named after fuzz/<name with - as _>.c.
-FUZZ_TARGETS := elf btf verifier cbpf asm pcap jit-diff soundness
+FUZZ_TARGETS := elf btf verifier cbpf asm pcap jit-diff soundness attr
 # Code the targets share: the program generator and the oracles, the JIT's
 # generator, and the tests' kernel helpers.
 FUZZ_SUPPORT := fuzz/progen.c fuzz/oracle.c tests/unit/test_jit_gen.c tests/unit/test_jit_util.c \
@@ -56,7 +56,7 @@ fuzz-smoke: fuzz $(OUT)/exobpf
 
 # The generator and oracle tool, built like the other programs (sanitized
 # under SAN=1).
-FUZZ_TOOL_SRCS := fuzz/exobpf_fuzz.c $(FUZZ_SUPPORT)
+FUZZ_TOOL_SRCS := fuzz/exobpf_fuzz.c fuzz/attr_seeds.c $(FUZZ_SUPPORT)
 FUZZ_TOOL_OBJS := $(FUZZ_TOOL_SRCS:%.c=$(OUT)/obj/%.o)
 $(FUZZ_TOOL_OBJS): CPPFLAGS += -Itests/unit -Ifuzz
 $(OUT)/exobpf-fuzz: $(FUZZ_TOOL_OBJS) $(OUT)/libexobpf.a

@@ -24,7 +24,7 @@ for t in "$@"; do
 	else
 		fail=$((fail + 1))
 		echo "FAIL $t"
-		grep -E '^(elf|btf|verifier|cbpf|asm|pcap|jit-diff|soundness):|ERROR|SUMMARY|runtime error' \
+		grep -E '^(elf|btf|verifier|cbpf|asm|pcap|jit-diff|soundness|attr):|ERROR|SUMMARY|runtime error' \
 			"$tmp/$t.log" | head -n 20
 	fi
 done

@@ -292,6 +292,12 @@ int api_cmd_map_freeze(union api_attr *attr, const struct api_call *c)
 
 enum batch_kind { B_LOOKUP, B_LOOKUP_DELETE, B_UPDATE, B_DELETE };
 
+/* Staging limits: a lookup returns at most this many bytes of keys and
+ * values per call (callers loop on out_batch until ENOENT anyway); updates
+ * and deletes go through in pieces of this many elements. */
+#define BATCH_STAGE_BYTES (64u << 20)
+#define BATCH_WRITE_CHUNK 256u
+
 static int do_batch(union api_attr *attr, const struct api_call *c, enum batch_kind k)
 {
 	static const char *const names[] = {"MAP_LOOKUP_BATCH", "MAP_LOOKUP_AND_DELETE_BATCH",
@@ -319,10 +325,17 @@ static int do_batch(union api_attr *attr, const struct api_call *c, enum batch_k
 		      t == BPF_MAP_TYPE_HASH_OF_MAPS
 		  ? 4
 		  : ks;
-	/* no more elements can come back than the map holds */
+	/* No more elements can come back than the map holds, and a batch is
+	 * staged in bounded pieces: count is the caller's, up to 2^32 - 1. */
 	n = count;
 	if (k <= B_LOOKUP_DELETE && n > exo_map_max_entries(m) + 1)
 		n = exo_map_max_entries(m) + 1;
+	if ((uint64_t)n * (ks + vs) > BATCH_STAGE_BYTES)
+		n = (uint32_t)(BATCH_STAGE_BYTES / (ks + vs ? ks + vs : 1));
+	if (k >= B_UPDATE && n > BATCH_WRITE_CHUNK)
+		n = BATCH_WRITE_CHUNK;
+	if (!n)
+		n = 1;
 	if (!(keys = calloc((size_t)n + 1, ks ? ks : 1)) ||
 	    !(vals = calloc((size_t)n + 1, vs ? vs : 1)) || !(inb = calloc(1, tok + 4)) ||
 	    !(outb = calloc(1, tok + 4))) {
@@ -330,15 +343,36 @@ static int do_batch(union api_attr *attr, const struct api_call *c, enum batch_k
 		goto out;
 	}
 	if (k >= B_UPDATE && count) {
-		if (api_copy_from_user(keys, b->keys, (size_t)count * ks) ||
-		    (k == B_UPDATE && api_copy_from_user(vals, b->values, (size_t)count * vs))) {
-			err = exo_err(EFAULT, "%s: keys or values are not readable", cmd);
-			goto out;
+		/* As Linux: element by element in order, so a fault or a
+		 * failed update stops the batch with count = elements done. */
+		uint32_t done = 0;
+		bool fault = false;
+
+		while (done < count && !err && !fault) {
+			uint32_t got = 0, want = count - done < n ? count - done : n;
+
+			for (; got < want; got++) {
+				uint64_t at = (uint64_t)done + got;
+				if (api_copy_from_user(keys + (size_t)got * ks, b->keys + at * ks,
+						       ks) ||
+				    (k == B_UPDATE &&
+				     api_copy_from_user(vals + (size_t)got * vs,
+							b->values + at * vs, vs))) {
+					fault = true;
+					break;
+				}
+			}
+			uint32_t part = got;
+			if (got)
+				err = k == B_UPDATE ? exobpf_map_update_batch((int)b->map_fd, keys,
+									      vals, &part, &o)
+						    : exobpf_map_delete_batch((int)b->map_fd, keys,
+									      &part, &o);
+			done += part;
 		}
-		err = k == B_UPDATE
-			  ? exobpf_map_update_batch((int)b->map_fd, keys, vals, &count, &o)
-			  : exobpf_map_delete_batch((int)b->map_fd, keys, &count, &o);
-		if (API_PUT(c, batch.count, count))
+		if (!err && fault)
+			err = exo_err(EFAULT, "%s: key or value %u is not readable", cmd, done);
+		if (API_PUT(c, batch.count, done))
 			err = exo_err(EFAULT, "%s: the attribute is not writable", cmd);
 		goto out;
 	}

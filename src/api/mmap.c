@@ -66,8 +66,13 @@ EXOBPF_API void *exobpf_mmap(void *addr, size_t len, int prot, int flags, int fd
 	struct exo_map *m;
 	void *p = MAP_FAILED;
 	int err = 0;
+	int kind = api_fd_kind(fd);
 
-	if (api_fd_kind(fd) != API_KIND_MAP)
+	if (kind > 0 && kind != API_KIND_MAP) {
+		errno = ENODEV; /* programs, BTF and links have no mmap in Linux */
+		return MAP_FAILED;
+	}
+	if (kind != API_KIND_MAP)
 		return mmap(addr, len, prot, flags, fd, off);
 	if (!(m = exo_map_get(fd)))
 		return MAP_FAILED;

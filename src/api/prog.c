@@ -525,6 +525,11 @@ const struct api_kind_ops api_prog_ops = {"program", prog_open, prog_release};
 
 /* ---- PROG_TEST_RUN ---- */
 
+#define API_TEST_RUN_MAX (1u << 20)
+/* what Linux copies of an XDP test packet before it runs out of frags: a
+ * page less headroom and tailroom, then MAX_SKB_FRAGS (17) pages */
+#define API_XDP_TEST_MAX (4096u - 256u - 320u + 17u * 4096u)
+
 int api_cmd_test_run(union api_attr *attr, const struct api_call *c)
 {
 	struct api_attr_test *t = &attr->test;
@@ -549,6 +554,27 @@ int api_cmd_test_run(union api_attr *attr, const struct api_call *c)
 	}
 	if (t->flags || t->cpu || t->batch_size) {
 		err = exo_err(EINVAL, "PROG_TEST_RUN: flags, cpu and batch_size must be 0");
+		goto out;
+	}
+	/* Checked before anything is copied, so a huge size costs nothing.
+	 * Linux refuses such data as it goes: skb programs at once (EINVAL),
+	 * XDP after the page and the frags it can hold, so EFAULT if those
+	 * bytes are not readable, else ENOMEM. A context past its struct must
+	 * be zeros (E2BIG unless it is). */
+	if (t->data_size_in > API_TEST_RUN_MAX) {
+		err = -EINVAL;
+		if (prog->type == BPF_PROG_TYPE_XDP) {
+			void *probe = api_memdup_user(t->data_in, API_XDP_TEST_MAX, &err);
+			err = probe ? -ENOMEM : -EFAULT;
+			free(probe);
+		}
+		exo_err(-err, "PROG_TEST_RUN: data_size_in %u is larger than any packet",
+			t->data_size_in);
+		goto out;
+	}
+	if (t->ctx_size_in > API_TEST_RUN_MAX) {
+		err = exo_err(E2BIG, "PROG_TEST_RUN: ctx_size_in %u is larger than any context",
+			      t->ctx_size_in);
 		goto out;
 	}
 	dcap = t->data_size_in + 65536;

@@ -2,9 +2,12 @@
  * docs/reliability.md names each one). Expected values are worked out by
  * hand from the documented semantics, and compared with Linux where bpf()
  * works. */
+#include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include "exobpf/bpf.h"
 #include "exobpf/exobpf.h"
 #include "test.h"
 #include "util.h"
@@ -68,8 +71,8 @@ TEST(finding_csum_diff_folds_to_16_bits)
 	CHECK_EQ(csum_diff_of(0, 0xffffffb8, false, &err), 0xffb8);
 	if (!kbpf_available())
 		SKIP("bpf() is refused here: not compared with Linux");
-	static const uint32_t words[][2] = {{0, 0x3dedc4d4}, {1, 3}, {0, 0xffffffb8},
-					    {0x12345678, 0x9abcdef0}, {0xffffffff, 0}};
+	static const uint32_t words[][2] = {
+	    {0, 0x3dedc4d4}, {1, 3}, {0, 0xffffffb8}, {0x12345678, 0x9abcdef0}, {0xffffffff, 0}};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		int e1, e2;
 		uint64_t ours = csum_diff_of(words[i][0], words[i][1], false, &e1);
@@ -97,15 +100,19 @@ TEST(finding_csum_diff_zero_representation)
 	CHECK_EQ(csum_diff_sized(0, 0, 0xffff0000, 4, 0xffff, false, &err), 0xffff);
 	if (!kbpf_available())
 		SKIP("bpf() is refused here: not compared with Linux");
-	static const uint32_t cases[][5] = {
-	    {1, 4, 0, 0, 1},	      {0, 0, 0, 0, 0x12345678}, {0, 0, 0xffff0000, 4, 0xffff},
-	    {0xffffffff, 4, 0, 4, 0}, {0x80000000, 4, 0x7fffffff, 4, 1}, {0, 4, 0, 4, 0},
-	    {0xffff, 4, 0, 0, 0xffff}};
+	static const uint32_t cases[][5] = {{1, 4, 0, 0, 1},
+					    {0, 0, 0, 0, 0x12345678},
+					    {0, 0, 0xffff0000, 4, 0xffff},
+					    {0xffffffff, 4, 0, 4, 0},
+					    {0x80000000, 4, 0x7fffffff, 4, 1},
+					    {0, 4, 0, 4, 0},
+					    {0xffff, 4, 0, 0, 0xffff}};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const uint32_t *c = cases[i];
 		int e1, e2;
 		uint64_t ours = csum_diff_sized(c[0], (int)c[1], c[2], (int)c[3], c[4], false, &e1);
-		uint64_t linux_ = csum_diff_sized(c[0], (int)c[1], c[2], (int)c[3], c[4], true, &e2);
+		uint64_t linux_ =
+		    csum_diff_sized(c[0], (int)c[1], c[2], (int)c[3], c[4], true, &e2);
 		CHECK_EQ(e1, 0);
 		CHECK_EQ(e2, 0);
 		CHECK_MSG(ours == linux_, "case %zu: exobpf %#llx, Linux %#llx", i,
@@ -121,7 +128,7 @@ TEST(finding_csum_diff_zero_representation)
 TEST(finding_subprog_exit_with_r0_unset)
 {
 	const struct bpf_insn prog[] = {
-	    {BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 3},	      /* call 4 */
+	    {BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 3}, /* call 4 */
 	    {BPF_ST | BPF_MEM | BPF_B, BPF_REG_10, 0, -32, 0},
 	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 7},
 	    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
@@ -148,11 +155,130 @@ TEST(finding_subprog_exit_with_r0_unset)
 	struct bpf_insn bad[6];
 	memcpy(bad, prog, sizeof(bad));
 	bad[2] = (struct bpf_insn){BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_0, 0, 0, 7};
-	EXOBPF_OPTS(exobpf_prog_opts, nv, .type = EXOBPF_PROG_TYPE_RAW, .flags = EXOBPF_PROG_NO_VERIFY);
+	EXOBPF_OPTS(exobpf_prog_opts, nv, .type = EXOBPF_PROG_TYPE_RAW,
+		    .flags = EXOBPF_PROG_NO_VERIFY);
 	p = exobpf_prog__new(bad, 6, &nv);
 	CHECK(p);
 	EXOBPF_OPTS(exobpf_run_opts, rc, .flags = EXOBPF_RUN_CHECKED | EXOBPF_RUN_INTERP);
 	CHECK_EQ(exobpf_prog__run(p, &rc), -EFAULT);
 	CHECK_CONTAINS(exobpf_errmsg(), "insn 2: r0 is read before it is written");
 	exobpf_prog__free(p);
+}
+
+/* Both bpf() implementations, for the attr target's findings: exobpf's, and
+ * Linux's where it answers. */
+static long both_bpf(bool kernel, int cmd, union bpf_attr *a)
+{
+	if (kernel)
+		return kbpf_sys(cmd, a) < 0 ? -errno : 0;
+	return exobpf_bpf(cmd, a, sizeof(*a));
+}
+
+/* Finding 5 (attr target): MAP_UPDATE_BATCH staged all count elements
+ * before updating, so count = 2^32 - 1 asked for 48 GiB. Linux goes element
+ * by element: the batch stops at the first unreadable key with count = the
+ * elements done, and those stay updated. */
+TEST(finding_update_batch_huge_count_stops_at_fault)
+{
+	/* pages: keys | none | values | none */
+	uint8_t *pg =
+	    mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(pg != MAP_FAILED);
+	if (pg == MAP_FAILED)
+		return;
+	CHECK(mprotect(pg + 4096, 4096, PROT_NONE) == 0);
+	CHECK(mprotect(pg + 3 * 4096, 4096, PROT_NONE) == 0);
+	/* two keys and two values, each pair at the end of a readable page */
+	uint32_t *keys = (uint32_t *)(pg + 4096 - 8);
+	uint64_t *vals = (uint64_t *)(pg + 3 * 4096 - 16);
+	keys[0] = 1, keys[1] = 3;
+	vals[0] = 111, vals[1] = 333;
+	for (int kernel = 0; kernel < 2; kernel++) {
+		if (kernel && !kbpf_available())
+			break;
+		union bpf_attr a;
+		memset(&a, 0, sizeof(a));
+		a.map_type = BPF_MAP_TYPE_ARRAY, a.key_size = 4, a.value_size = 8;
+		a.max_entries = 4;
+		int fd = kernel ? (int)kbpf_sys(BPF_MAP_CREATE, &a)
+				: exobpf_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+		CHECK_MSG(fd >= 0, "%s map: %d", kernel ? "Linux" : "exobpf", fd);
+		if (fd < 0)
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.batch.map_fd = (uint32_t)fd;
+		a.batch.keys = (uint64_t)(uintptr_t)keys;
+		a.batch.values = (uint64_t)(uintptr_t)vals;
+		a.batch.count = UINT32_MAX;
+		long r = both_bpf(kernel, BPF_MAP_UPDATE_BATCH, &a);
+		CHECK_MSG(r == -EFAULT, "%s: %ld %s", kernel ? "Linux" : "exobpf", r,
+			  exobpf_errmsg());
+		CHECK_EQ(a.batch.count, 2);
+		for (uint32_t k = 0; k < 4; k++) {
+			uint64_t v = 0;
+			union bpf_attr l;
+			memset(&l, 0, sizeof(l));
+			l.map_fd = (uint32_t)fd;
+			l.key = (uint64_t)(uintptr_t)&k;
+			l.value = (uint64_t)(uintptr_t)&v;
+			CHECK_EQ(both_bpf(kernel, BPF_MAP_LOOKUP_ELEM, &l), 0);
+			CHECK_EQ(v, k == 1 ? 111u : k == 3 ? 333u : 0u);
+		}
+		close(fd);
+	}
+	munmap(pg, 4 * 4096);
+}
+
+/* Finding 6 (attr target): PROG_TEST_RUN copied data_in of any size before
+ * anything checked it (4 GiB asked: out of memory). Linux refuses an skb
+ * program's oversized packet at once (EINVAL) and an XDP program's once its
+ * frags run out, reading as it goes: EFAULT here, where the bytes after the
+ * 64-byte buffer are not readable. */
+TEST(finding_test_run_huge_data_is_refused)
+{
+	static const struct bpf_insn prog[] = {
+	    {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 2},
+	    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+	};
+	static const char license[] = "GPL";
+	uint8_t *pg =
+	    mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(pg != MAP_FAILED);
+	if (pg == MAP_FAILED)
+		return;
+	CHECK(mprotect(pg + 4096, 4096, PROT_NONE) == 0);
+	uint8_t *pkt = pg + 4096 - 64;
+	for (int kernel = 0; kernel < 4; kernel++) {
+		bool k = kernel & 1, xdp = kernel < 2;
+		if (k && !kbpf_available())
+			continue;
+		union bpf_attr a;
+		memset(&a, 0, sizeof(a));
+		a.prog_type = xdp ? BPF_PROG_TYPE_XDP : BPF_PROG_TYPE_SOCKET_FILTER;
+		a.insn_cnt = 2;
+		a.insns = (uint64_t)(uintptr_t)prog, a.license = (uint64_t)(uintptr_t)license;
+		int fd =
+		    k ? (int)kbpf_sys(BPF_PROG_LOAD, &a) : exobpf_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+		CHECK_MSG(fd >= 0, "%s prog: %d", k ? "Linux" : "exobpf", fd);
+		if (fd < 0)
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.test.prog_fd = (uint32_t)fd;
+		a.test.data_in = (uint64_t)(uintptr_t)pkt;
+		a.test.data_size_in = 0xffffff00u; /* far past the 64 readable bytes */
+		long r = both_bpf(k, BPF_PROG_TEST_RUN, &a);
+		CHECK_MSG(r == (xdp ? -EFAULT : -EINVAL), "%s %s: %ld", k ? "Linux" : "exobpf",
+			  xdp ? "XDP" : "socket filter", r);
+		/* and mmap of a program fd is refused as Linux refuses it
+		 * (finding 7: it mapped the fd's file, which a touch past its
+		 * end turned into SIGBUS) */
+		void *m = k ? mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0)
+			    : exobpf_mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+		CHECK(m == MAP_FAILED);
+		CHECK_EQ(errno, ENODEV);
+		if (m != MAP_FAILED)
+			munmap(m, 4096);
+		close(fd);
+	}
+	munmap(pg, 2 * 4096);
 }
