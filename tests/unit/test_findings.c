@@ -282,3 +282,51 @@ TEST(finding_test_run_huge_data_is_refused)
 	}
 	munmap(pg, 2 * 4096);
 }
+
+/* Finding 4 (exobpf-fuzz jit, seed 20000997): the JIT left out the
+ * divide-by-zero fix-up of `r3 %= r2` because every visit the verifier made
+ * saw r2 nonzero; the path with r2 = 0 had been pruned, since nothing had
+ * marked r2 precise. The JIT's `div` then raised SIGFPE. A divisor of 0
+ * must leave the dividend (RFC 9669), on every engine. */
+TEST(finding_div_fact_survives_imprecise_pruning)
+{
+	const struct bpf_insn prog[] = {
+	    {BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1, 0, 0},   /* r2 = data */
+	    {BPF_LDX | BPF_MEM | BPF_W, BPF_REG_3, BPF_REG_1, 4, 0},   /* r3 = data_end */
+	    {BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_2, 0, 0}, /* r4 = r2 */
+	    {BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_4, 0, 0, 1},	       /* r4 += 1 */
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},	       /* r0 = 0 */
+	    {BPF_JMP | BPF_JGT | BPF_X, BPF_REG_4, BPF_REG_3, 8, 0},   /* if r4 > r3 goto 14 */
+	    {BPF_LDX | BPF_MEM | BPF_B, BPF_REG_0, BPF_REG_2, 0, 0},   /* r0 = pkt[0] */
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, 0},	       /* r2 = 0 */
+	    {BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 1, 0},	       /* if r0 == 0 goto 10 */
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, 5},	       /* r2 = 5 */
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 7},	       /* 10: r3 = 7 */
+	    {BPF_ALU64 | BPF_MOD | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0}, /* r3 %= r2 */
+	    {BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_0, BPF_REG_3, 0, 0}, /* r0 = r3 */
+	    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+	    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0}, /* 14 */
+	};
+	const size_t n = sizeof(prog) / sizeof(prog[0]);
+	/* a checkpoint at every prune point, so the path with r2 = 0 is
+	 * pruned at insn 10 against the explored one with r2 = 5 */
+	EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP,
+		    .prog_flags = BPF_F_TEST_STATE_FREQ);
+	struct exobpf_prog *p = exobpf_prog__new(prog, n, &po);
+	CHECK_MSG(p, "%s", exobpf_errmsg());
+	if (!p)
+		return;
+	static const uint32_t engines[] = {0, EXOBPF_RUN_INTERP,
+					   EXOBPF_RUN_INTERP | EXOBPF_RUN_CHECKED};
+	for (size_t e = 0; e < sizeof(engines) / sizeof(engines[0]); e++) {
+		for (uint8_t b = 0; b < 2; b++) {
+			uint8_t pkt[64] = {b};
+			EXOBPF_OPTS(exobpf_run_opts, ro, .data_in = pkt,
+				    .data_size_in = sizeof(pkt), .flags = engines[e]);
+			CHECK_MSG(exobpf_prog__run(p, &ro) == 0, "%s", exobpf_errmsg());
+			/* 7 % 0 leaves 7; 7 % 5 is 2 */
+			CHECK_EQ(ro.retval, b ? 2u : 7u);
+		}
+	}
+	exobpf_prog__free(p);
+}
