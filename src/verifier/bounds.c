@@ -552,15 +552,15 @@ void vrf_scalar_alu(struct vrf_reg *dst, const struct vrf_reg *src, uint8_t opco
 		src_known = tnum_subreg_is_const(src->var_off);
 		if ((src_known && (src->s32_min != src->s32_max || src->u32_min != src->u32_max)) ||
 		    src->s32_min > src->s32_max || src->u32_min > src->u32_max)
-			goto unknown; /* bounds from a dead branch */
+			goto untracked; /* bounds from a dead branch */
 	} else {
 		src_known = tnum_is_const(src->var_off);
 		if ((src_known && (src->smin != src->smax || src->umin != src->umax)) ||
 		    src->smin > src->smax || src->umin > src->umax)
-			goto unknown;
+			goto untracked;
 	}
 	if (!src_known && opcode != BPF_ADD && opcode != BPF_SUB && opcode != BPF_AND)
-		goto unknown;
+		goto untracked;
 
 	switch (opcode) {
 	case BPF_ADD:
@@ -671,6 +671,12 @@ unknown:
 		vrf_zext_32_to_64(dst);
 		vrf_reg_bounds_sync(dst);
 	}
+	return;
+untracked:
+	/* Linux 6.1 gives up before it looks at the operation, so even a
+	 * 32-bit result keeps no zero upper half: all 64 bits unknown.
+	 * Knowing more here would accept programs Linux rejects. */
+	vrf_mark_reg_unknown_bounds(dst);
 }
 
 /* ---- conditional jumps ---- */

@@ -330,3 +330,42 @@ TEST(finding_div_fact_survives_imprecise_pruning)
 	}
 	exobpf_prog__free(p);
 }
+
+/* Verdict disagreement triaged as an exobpf bug (Linux differential, seeds
+ * 1289 and 30091682): for a 32-bit div, mod or shift by an unknown
+ * register, exobpf kept the result's upper half zero, while Linux gives up
+ * before the operation and leaves all 64 bits unknown. exobpf then proved
+ * the path below dead and accepted what Linux rejects. */
+TEST(finding_alu32_by_unknown_leaves_64_bits_unknown)
+{
+	static const uint8_t ops[] = {BPF_DIV, BPF_MOD, BPF_LSH, BPF_RSH, BPF_ARSH};
+	for (size_t i = 0; i < sizeof(ops); i++) {
+		const struct bpf_insn prog[] = {
+		    {BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32},
+		    {BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_0, 0, 0},
+		    {BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_0, 0, 0},
+		    {BPF_ALU | ops[i] | BPF_X, BPF_REG_1, BPF_REG_2, 0, 0},  /* w1 op= w2 */
+		    {BPF_ALU | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, -1},	     /* r4 = 0xffffffff */
+		    {BPF_JMP | BPF_JLE | BPF_X, BPF_REG_1, BPF_REG_4, 1, 0}, /* r1 <= r4: skip */
+		    {BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_10, 0, 0},
+		    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
+		    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+		};
+		const size_t n = sizeof(prog) / sizeof(prog[0]);
+		char log[4096] = "";
+		EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP, .log_buf = log,
+			    .log_size = sizeof(log), .log_level = 1);
+		struct exobpf_prog *p = exobpf_prog__new(prog, n, &po);
+		CHECK_MSG(!p, "op 0x%x: accepted; Linux rejects the read at insn 6", ops[i]);
+		exobpf_prog__free(p);
+		CHECK_CONTAINS(log, "invalid read from stack R10 off=0 size=8");
+		if (kbpf_available()) {
+			char klog[4096] = "";
+			int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, prog, n, klog, sizeof(klog), 1);
+			CHECK_MSG(fd < 0, "op 0x%x: Linux accepts", ops[i]);
+			if (fd >= 0)
+				close(fd);
+			CHECK_CONTAINS(klog, "invalid read from stack R10 off=0 size=8");
+		}
+	}
+}
