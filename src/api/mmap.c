@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "api/kinds.h"
+#include "api/perf_event.h"
 #include "exobpf/bpf.h"
 #include "maps/internal.h"
 
@@ -67,6 +68,12 @@ EXOBPF_API void *exobpf_mmap(void *addr, size_t len, int prot, int flags, int fd
 	void *p = MAP_FAILED;
 	int err = 0;
 
+	/* a BPF output perf event becomes its ring at its first mmap */
+	if ((err = api_perf_output_ring(fd, len)) < 0) {
+		errno = -err;
+		return MAP_FAILED;
+	}
+	err = 0;
 	if (api_fd_kind(fd) != API_KIND_MAP)
 		return mmap(addr, len, prot, flags, fd, off);
 	if (!(m = exo_map_get(fd)))
@@ -77,6 +84,10 @@ EXOBPF_API void *exobpf_mmap(void *addr, size_t len, int prot, int flags, int fd
 		err = EINVAL;
 	else if (m->type == BPF_MAP_TYPE_RINGBUF || m->type == BPF_MAP_TYPE_USER_RINGBUF)
 		p = map_ring(m, addr, len, prot, flags, off), err = p == MAP_FAILED ? errno : 0;
+	else if (m->type == EXO_MAP_TYPE_PERF_RING) /* Linux's layout: control page, data */
+		p = off || len != MAP_PAGE + m->max_entries
+			? (err = EINVAL, MAP_FAILED)
+			: mmap(addr, len, prot, flags, m->fd, (off_t)MAP_PAGE);
 	else if (m->type != BPF_MAP_TYPE_ARRAY || m->spin_lock_off >= 0)
 		err = API_ENOTSUPP;
 	else if (!(m->flags & BPF_F_MMAPABLE))
@@ -110,7 +121,7 @@ int api_map_wake_fd(int fd)
 
 	if (!m)
 		return -1;
-	if (m->type == BPF_MAP_TYPE_RINGBUF)
+	if (m->type == BPF_MAP_TYPE_RINGBUF || m->type == EXO_MAP_TYPE_PERF_RING)
 		wfd = notify_reader(m);
 	exo_map_put(m);
 	return wfd;

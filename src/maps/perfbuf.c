@@ -10,11 +10,16 @@
 #include "maps/internal.h"
 #include "maps/ringbuf.h"
 
+/* The control page is Linux's perf_event_mmap_page (data_head: bytes
+ * written, data_tail: bytes read), so an unmodified perf buffer consumer
+ * (libbpf's, through the preload) reads the ring as it reads the kernel's.
+ * Lost records are counted after it (Linux writes PERF_RECORD_LOST records
+ * instead). */
 struct perf_ctl {
-	uint64_t head; /* producer: bytes written */
-	uint64_t tail; /* consumer: bytes read */
+	struct perf_event_mmap_page pg;
 	uint64_t lost;
 };
+_Static_assert(sizeof(struct perf_ctl) <= MAP_PAGE, "the control page is one page");
 
 static int perf_ring_check(const union bpf_attr *attr)
 {
@@ -63,17 +68,23 @@ void perf_ring_read(struct exo_map *ring, uint64_t pos, void *dst, size_t len)
 
 uint64_t perf_ring_head(struct exo_map *ring)
 {
-	return __atomic_load_n(&ctl(ring)->head, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&ctl(ring)->pg.data_head, __ATOMIC_ACQUIRE);
 }
 
 uint64_t perf_ring_tail(struct exo_map *ring)
 {
-	return __atomic_load_n(&ctl(ring)->tail, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&ctl(ring)->pg.data_tail, __ATOMIC_ACQUIRE);
 }
 
 void perf_ring_set_tail(struct exo_map *ring, uint64_t tail)
 {
-	__atomic_store_n(&ctl(ring)->tail, tail, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&ctl(ring)->pg.data_tail, tail, __ATOMIC_SEQ_CST);
+}
+
+void perf_ring_describe(struct exo_map *ring)
+{
+	ctl(ring)->pg.data_offset = MAP_PAGE;
+	ctl(ring)->pg.data_size = ring->max_entries;
 }
 
 uint64_t perf_ring_lost(struct exo_map *ring)
@@ -106,8 +117,8 @@ long exo_perf_output(struct exo_map *array, uint64_t flags, const void *data, ui
 	h.size = (uint16_t)total;
 	raw32 = (uint32_t)raw;
 	shm_lock(ring, &ring->hdr->lock);
-	head = ctl(ring)->head;
-	tail = __atomic_load_n(&ctl(ring)->tail, __ATOMIC_SEQ_CST);
+	head = ctl(ring)->pg.data_head;
+	tail = __atomic_load_n(&ctl(ring)->pg.data_tail, __ATOMIC_SEQ_CST);
 	if (head + total - tail > ring->max_entries) {
 		__atomic_fetch_add(&ctl(ring)->lost, 1, __ATOMIC_RELAXED);
 		shm_unlock(&ring->hdr->lock);
@@ -117,7 +128,7 @@ long exo_perf_output(struct exo_map *array, uint64_t flags, const void *data, ui
 	ring_write(ring, head + sizeof(h), &raw32, 4);
 	ring_write(ring, head + sizeof(h) + 4, data, size);
 	ring_write(ring, head + sizeof(h) + 4 + size, zero, raw - size);
-	__atomic_store_n(&ctl(ring)->head, head + total, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&ctl(ring)->pg.data_head, head + total, __ATOMIC_SEQ_CST);
 	shm_unlock(&ring->hdr->lock);
 	if (tail == head) /* the consumer had read everything: it may be asleep */
 		notify_wake(ring);

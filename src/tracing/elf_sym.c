@@ -4,6 +4,7 @@
  * (PIE executables and shared objects). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <string.h>
@@ -87,6 +88,82 @@ int trc_elf_func_offset(const char *path, const char *func, uint64_t off, uint64
 			err = 0;
 			break;
 		}
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
+/* The function symbol (.symtab or .dynsym) covering vaddr: its name and
+ * the bytes from vaddr to its end. */
+static bool covering_sym(Elf *elf, uint64_t vaddr, char *name, size_t name_size, uint64_t *left)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			int type;
+			const char *n;
+
+			if (!gelf_getsym(data, (int)i, &sym))
+				break;
+			type = GELF_ST_TYPE(sym.st_info);
+			if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
+			    sym.st_shndx == SHN_UNDEF || vaddr < sym.st_value ||
+			    vaddr >= sym.st_value + sym.st_size)
+				continue;
+			n = elf_strptr(elf, sh.sh_link, sym.st_name);
+			snprintf(name, name_size, "%s+0x%llx", n ? n : "?",
+				 (unsigned long long)(vaddr - sym.st_value));
+			*left = sym.st_value + sym.st_size - vaddr;
+			return true;
+		}
+	}
+	return false;
+}
+
+int trc_elf_offset_func(const char *path, uint64_t file_off, char *name, size_t name_size,
+			uint64_t *left)
+{
+	size_t nph;
+	Elf *elf;
+	int fd, err;
+
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return exo_err(errno, "%s: %s", path, strerror(errno));
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	err = exo_err(ENOEXEC, "%s: not an ELF file", path);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nph))
+		goto out;
+	err = exo_err(EINVAL, "%s: offset 0x%llx is in no executable segment", path,
+		      (unsigned long long)file_off);
+	for (size_t i = 0; i < nph; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    !(ph.p_flags & PF_X) || file_off < ph.p_offset ||
+		    file_off >= ph.p_offset + ph.p_filesz)
+			continue;
+		if (covering_sym(elf, file_off - ph.p_offset + ph.p_vaddr, name, name_size, left))
+			err = 0;
+		else
+			err = exo_err(EOPNOTSUPP,
+				      "%s: offset 0x%llx is in no function symbol (exobpf patches "
+				      "only functions whose size it knows)",
+				      path, (unsigned long long)file_off);
+		break;
 	}
 out:
 	if (elf)
