@@ -45,7 +45,7 @@ EXOBPF_API int exobpf_perf_event_owned(const struct perf_event_attr *attr);
 /* perf_event_open(2) for exobpf's events: an fd or -errno. A uprobe probes
  * the calling process (pid 0, -1 or its own; another pid is -EOPNOTSUPP);
  * its program runs when attached (PERF_EVENT_IOC_SET_BPF or LINK_CREATE
- * with BPF_PERF_EVENT) and enabled. A BPF output event becomes a perf ring
+ * with BPF_PERF_EVENT), enabled or not, as in Linux. A BPF output event becomes a perf ring
  * at its first exobpf_mmap, (1 + 2^n) pages as Linux. */
 EXOBPF_API int exobpf_perf_event_open(const struct perf_event_attr *attr, pid_t pid, int cpu,
 				      int group_fd, unsigned long flags);

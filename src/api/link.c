@@ -83,9 +83,18 @@ int api_cmd_link_detach(union api_attr *attr, const struct api_call *c)
 	if (!(o = api_obj_get((int)attr->link_detach.link_fd, API_KIND_LINK,
 			      "LINK_DETACH: link_fd")))
 		return -errno;
+	/* Linux's perf event links have no detach: they end with their last
+	 * fd (checked against the kernel) */
+	if (rec(o)->type == BPF_LINK_TYPE_PERF_EVENT) {
+		uint32_t id = o->id;
+
+		api_obj_put(o);
+		return exo_err(EOPNOTSUPP,
+			       "LINK_DETACH: link %u is a perf event link; closing its "
+			       "last fd detaches it",
+			       id);
+	}
 	__atomic_store_n(&rec(o)->detached, 1, __ATOMIC_RELEASE);
-	if (rec(o)->type == BPF_LINK_TYPE_PERF_EVENT)
-		api_perf_link_detach(o);
 	api_obj_put(o);
 	return 0;
 }

@@ -49,7 +49,7 @@ struct pe {
 	dev_t dev;
 	ino_t ino;
 	enum pe_kind kind;
-	bool ret, enabled;
+	bool ret;
 	bool ring;	     /* an output event mapped: fd is its ring map now */
 	char path[PATH_MAX]; /* resolved */
 	uint64_t off, addr;
@@ -105,10 +105,13 @@ static const uint32_t *gate_of(const struct pe *e)
 	return e->link ? &((const struct api_link_rec *)api_obj_rec(e->link))->detached : NULL;
 }
 
-/* Patch the program in or out to match the event's state. */
+/* Patch the program in or out to match the event's state. Linux runs a
+ * uprobe event's program whether or not the event is enabled (the probe is
+ * registered when the event is made, the program runs before perf's own
+ * enabled check; checked against the kernel), so only the program counts. */
 static int sync_locked(struct pe *e)
 {
-	bool want = e->kind == PE_UPROBE && e->prog && e->enabled && api_prog_of(e->prog);
+	bool want = e->kind == PE_UPROBE && e->prog && api_prog_of(e->prog);
 	int err;
 
 	if (want && !e->site) {
@@ -180,7 +183,6 @@ static int open_uprobe(struct pe *e, const struct perf_event_attr *a, pid_t pid)
 		return exo_err(errno, "perf_event_open: uprobe path %s: %s", raw, strerror(errno));
 	e->off = a->config2;
 	e->ret = a->config & 1; /* format/retprobe: config:0 */
-	e->enabled = !a->disabled;
 	if ((err = trc_elf_offset_func(e->path, e->off, func, sizeof(func), &e->pt.left)))
 		return err;
 	e->pt.path = strdup(e->path);
@@ -275,8 +277,7 @@ EXOBPF_API int exobpf_perf_event_ioctl(int fd, unsigned long req, unsigned long 
 	if (!(e = find_locked(fd))) {
 		err = exo_err(EBADF, "perf event ioctl: fd %d is not an exobpf perf event", fd);
 	} else if (req == PERF_EVENT_IOC_ENABLE || req == PERF_EVENT_IOC_DISABLE) {
-		e->enabled = req == PERF_EVENT_IOC_ENABLE;
-		err = sync_locked(e);
+		err = 0; /* no counting: a program runs either way (see sync_locked) */
 	} else if (req == PERF_EVENT_IOC_SET_BPF) {
 		if (!(prog = api_obj_get((int)arg, API_KIND_PROG, "PERF_EVENT_IOC_SET_BPF")))
 			err = -errno;
@@ -319,7 +320,7 @@ static bool link_alive(struct api_obj *link, int closing)
 	return alive;
 }
 
-/* The link's program leaves (LINK_DETACH, or the link's last fd closed). */
+/* The link's program leaves (the link's last fd closed). */
 static void drop_link_prog_locked(struct pe *e)
 {
 	if (e->site && e->prog)
@@ -446,15 +447,6 @@ int api_perf_link_create(struct api_obj *prog, const struct api_attr_link_create
 	}
 	pthread_mutex_unlock(&mu);
 	return fd;
-}
-
-void api_perf_link_detach(struct api_obj *link)
-{
-	pthread_mutex_lock(&mu);
-	for (struct pe *e = events; e; e = e->next)
-		if (e->link == link)
-			drop_link_prog_locked(e);
-	pthread_mutex_unlock(&mu);
 }
 
 /* Linux 6.18's bpf_link_info.perf_event.uprobe, at offset 16 of the info. */

@@ -11,8 +11,6 @@ struct api_obj;
 /* LINK_CREATE with attach_type BPF_PERF_EVENT: prog (a reference the
  * caller keeps) on the perf event target_fd. A link fd or -errno. */
 int api_perf_link_create(struct api_obj *prog, const struct api_attr_link_create *a);
-/* LINK_DETACH of a link: if this process runs its program, stop. */
-void api_perf_link_detach(struct api_obj *link);
 /* A perf event link's part of bpf_link_info (Linux 6.18's perf_event
  * member, at offset 16 of the info): *size bytes are filled in info. */
 int api_perf_link_info(struct api_obj *link, uint8_t *info, uint32_t len);

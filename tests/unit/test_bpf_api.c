@@ -11,11 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dlfcn.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "exobpf/bpf.h"
 #include "exobpf/map.h"
 #include "test.h"
+#include "tracing/tracing.h"
 #include "util.h"
 
 #define ATTR_BYTES 168	/* Linux 6.18's union bpf_attr */
@@ -925,4 +930,270 @@ static void sc_misc(struct be *b)
 TEST(bpf_api_misc)
 {
 	BOTH(sc_misc);
+}
+
+/* ---- perf events: libbpf's uprobe attach path ---- */
+
+/* A counter: the array's value 0 goes up by one per run. */
+static void counter_prog(struct bpf_insn *p, int map)
+{
+	const struct bpf_insn insns[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1, .imm = 0},
+	    {.code = BPF_STX | BPF_MEM | BPF_W, .dst_reg = 10, .src_reg = 1, .off = -4},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 2, .src_reg = 10},
+	    {.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 2, .imm = -4},
+	    {.code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = 1, .src_reg = 1, .imm = map},
+	    {0},
+	    {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem},
+	    {.code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = 0, .off = 2},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1, .imm = 1},
+	    {.code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = 0, .src_reg = 1, .imm = BPF_ADD},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	memcpy(p, insns, sizeof(insns));
+}
+#define COUNTER_LEN 12
+
+static struct {
+	int type;      /* the uprobe PMU's */
+	char lib[512]; /* the probed library */
+	uint64_t off;  /* lib_mix's file offset */
+	long (*mix)(long, long, long, long, long, long);
+} up;
+
+static int pe_open(struct be *b, bool ret, pid_t pid)
+{
+	struct perf_event_attr pa;
+	long r;
+
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = (uint32_t)up.type;
+	pa.config = ret; /* format/retprobe: config:0 */
+	pa.config1 = (uintptr_t)up.lib;
+	pa.config2 = up.off;
+	if (!b->kernel)
+		return exobpf_perf_event_open(&pa, pid, pid == -1 ? 0 : -1, -1,
+					      PERF_FLAG_FD_CLOEXEC);
+	r = syscall(SYS_perf_event_open, &pa, pid, pid == -1 ? 0 : -1, -1, PERF_FLAG_FD_CLOEXEC);
+	return r < 0 ? -errno : (int)r;
+}
+
+static int pe_ioctl(struct be *b, int fd, unsigned long req, unsigned long arg)
+{
+	if (!b->kernel)
+		return exobpf_perf_event_ioctl(fd, req, arg);
+	return ioctl(fd, req, arg) < 0 ? -errno : 0;
+}
+
+static void pe_close(struct be *b, int fd)
+{
+	if (!b->kernel)
+		exobpf_fd_closing(fd);
+	close(fd);
+}
+
+static uint64_t count(struct be *b, int map)
+{
+	union attr a = {0};
+	uint32_t k = 0;
+	uint64_t v = 0;
+
+	a.a.map_fd = (uint32_t)map;
+	a.a.key = (uintptr_t)&k;
+	a.a.value = (uintptr_t)&v;
+	call(b, BPF_MAP_LOOKUP_ELEM, &a, sizeof(a));
+	return v;
+}
+
+#define RESULT(b, what, r) rec(b, "\nL%d:%s %s", __LINE__, what, (r) >= 0 ? "ok" : strerror(-(r)))
+
+static void sc_perf_uprobe(struct be *b)
+{
+	struct bpf_insn insns[COUNTER_LEN];
+	int map = map_create(b, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0), prog, tp, pe, pe2, link;
+	uint8_t info[64];
+	char name[512];
+	uint64_t ptr;
+	uint32_t u32;
+	union attr a;
+
+	counter_prog(insns, map);
+	load_attr(&a, BPF_PROG_TYPE_KPROBE, insns, COUNTER_LEN);
+	prog = (int)E(b, FD, BPF_PROG_LOAD, &a);
+	load_attr(&a, BPF_PROG_TYPE_TRACEPOINT, ret7, 2);
+	tp = (int)E(b, FD, BPF_PROG_LOAD, &a);
+	/* LINK_CREATE's perf event checks (libbpf probes links this way) */
+	memset(&a, 0, sizeof(a));
+	a.a.link_create.prog_fd = (uint32_t)tp;
+	a.a.link_create.target_fd = (uint32_t)-1;
+	a.a.link_create.attach_type = BPF_PERF_EVENT;
+	E(b, -EBADF, BPF_LINK_CREATE, &a);
+	a.a.link_create.target_fd = (uint32_t)map; /* an fd, not a perf event */
+	E(b, -EBADF, BPF_LINK_CREATE, &a);
+	a.a.link_create.flags = 1;
+	E(b, -EINVAL, BPF_LINK_CREATE, &a);
+	a.a.link_create.flags = 0;
+	a.a.link_create.prog_fd = (uint32_t)prog;
+	a.a.link_create.target_fd = (uint32_t)-1;
+	E(b, -EBADF, BPF_LINK_CREATE, &a);
+
+	/* the ioctl path: SET_BPF, ENABLE, DISABLE, close */
+	pe = pe_open(b, false, 0);
+	RESULT(b, "uprobe open", pe);
+	if (pe < 0) {
+		snprintf(b->fail, sizeof(b->fail), "%s: uprobe perf_event_open: %s", b->name,
+			 strerror(-pe));
+		return;
+	}
+	RESULT(b, "SET_BPF tracepoint prog", pe_ioctl(b, pe, PERF_EVENT_IOC_SET_BPF, (unsigned)tp));
+	RESULT(b, "SET_BPF", pe_ioctl(b, pe, PERF_EVENT_IOC_SET_BPF, (unsigned)prog));
+	RESULT(b, "SET_BPF again", pe_ioctl(b, pe, PERF_EVENT_IOC_SET_BPF, (unsigned)prog));
+	RESULT(b, "ENABLE", pe_ioctl(b, pe, PERF_EVENT_IOC_ENABLE, 0));
+	rec(b, "\nmix %ld", up.mix(1, 2, 3, 4, 5, 6) + up.mix(1, 1, 1, 1, 1, 1));
+	rec(b, "\nruns %" PRIu64, count(b, map));
+	RESULT(b, "DISABLE", pe_ioctl(b, pe, PERF_EVENT_IOC_DISABLE, 0));
+	up.mix(1, 2, 3, 4, 5, 6);
+	rec(b, "\nruns while disabled %" PRIu64, count(b, map));
+	RESULT(b, "ENABLE", pe_ioctl(b, pe, PERF_EVENT_IOC_ENABLE, 0));
+	up.mix(1, 2, 3, 4, 5, 6);
+	pe_close(b, pe);
+	up.mix(1, 2, 3, 4, 5, 6);
+	rec(b, "\nruns after close %" PRIu64, count(b, map));
+
+	/* the link path, on a return probe */
+	pe2 = pe_open(b, true, -1);
+	RESULT(b, "uretprobe open", pe2);
+	memset(&a, 0, sizeof(a));
+	a.a.link_create.prog_fd = (uint32_t)prog;
+	a.a.link_create.target_fd = (uint32_t)pe2;
+	a.a.link_create.attach_type = BPF_PERF_EVENT;
+	link = (int)E(b, FD, BPF_LINK_CREATE, &a);
+	E(b, -EEXIST, BPF_LINK_CREATE, &a);
+	RESULT(b, "ENABLE", pe_ioctl(b, pe2, PERF_EVENT_IOC_ENABLE, 0));
+	up.mix(1, 2, 3, 4, 5, 6);
+	rec(b, "\nruns with the link %" PRIu64, count(b, map));
+	/* bpf_link_info: Linux 6.18's perf_event.uprobe at 16 */
+	memset(info, 0, sizeof(info));
+	memset(name, 0, sizeof(name));
+	ptr = (uintptr_t)name;
+	memcpy(info + 24, &ptr, 8);
+	u32 = sizeof(name);
+	memcpy(info + 32, &u32, 4);
+	memset(&a, 0, sizeof(a));
+	a.a.info.bpf_fd = (uint32_t)link;
+	a.a.info.info_len = sizeof(info);
+	a.a.info.info = (uintptr_t)info;
+	E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &a);
+	rec(b, " info_len %u name %s", a.a.info.info_len, name);
+	memset(info + 4, 0, 8); /* id and prog_id differ between the two */
+	memset(info + 24, 0, 8);
+	rec_hex(b, "info", info, sizeof(info));
+	u32 = 4; /* a short name buffer */
+	memcpy(info + 32, &u32, 4);
+	memcpy(info + 24, &ptr, 8);
+	E(b, -ENOSPC, BPF_OBJ_GET_INFO_BY_FD, &a);
+	memset(info + 24, 0, 8); /* a length without a buffer */
+	E(b, -EINVAL, BPF_OBJ_GET_INFO_BY_FD, &a);
+	/* the link holds the event: closing the perf fd keeps it running */
+	pe_close(b, pe2);
+	up.mix(1, 2, 3, 4, 5, 6);
+	rec(b, "\nruns after the event's close %" PRIu64, count(b, map));
+	/* a perf event link has no LINK_DETACH: it ends with its last fd */
+	memset(&a, 0, sizeof(a));
+	a.a.link_detach.link_fd = (uint32_t)link;
+	E(b, -EOPNOTSUPP, BPF_LINK_DETACH, &a);
+	up.mix(1, 2, 3, 4, 5, 6);
+	rec(b, "\nruns after LINK_DETACH %" PRIu64, count(b, map));
+	pe_close(b, link);
+	up.mix(1, 2, 3, 4, 5, 6);
+	rec(b, "\nruns after the link's close %" PRIu64, count(b, map));
+	close(tp), close(prog), close(map);
+}
+
+/* The uprobe PMU's type and lib_mix of the test library (dlopen'ed: *lib).
+ * 0, or -1 when the kernel has no uprobe PMU (exobpf takes its number from
+ * there). */
+static int up_init(void **lib)
+{
+	FILE *f = fopen("/sys/bus/event_source/devices/uprobe/type", "re");
+	uint64_t left;
+	int ok = f && fscanf(f, "%d", &up.type) == 1;
+
+	if (f)
+		fclose(f);
+	if (!ok)
+		return -1;
+	if (!realpath(test_build_path("trace/libexotarget.so"), up.lib) ||
+	    !(*lib = dlopen(up.lib, RTLD_NOW)))
+		return -2;
+	up.mix = (long (*)(long, long, long, long, long, long))dlsym(*lib, "lib_mix");
+	if (!up.mix || trc_elf_func_offset(up.lib, "lib_mix", 0, &up.off, &left))
+		return -2;
+	return 0;
+}
+
+TEST(bpf_api_perf_uprobe)
+{
+	void *lib = NULL;
+	int r = up_init(&lib);
+
+	if (r == -1)
+		SKIP("no uprobe PMU: exobpf takes its type from the kernel's sysfs");
+	CHECK_MSG(r == 0, "the test library: %s", dlerror() ? dlerror() : exobpf_errmsg());
+	BOTH(sc_perf_uprobe);
+	dlclose(lib);
+}
+
+/* What exobpf refuses, with Linux's errno where Linux has one. */
+TEST(bpf_api_perf_refusals)
+{
+	struct perf_event_attr pa;
+	struct be b = {.name = "exobpf"};
+	void *lib = NULL;
+	int fd;
+
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = PERF_TYPE_TRACEPOINT;
+	pa.config = 1;
+	CHECK_EQ(exobpf_perf_event_owned(&pa), -EOPNOTSUPP);
+	CHECK_CONTAINS(exobpf_errmsg(), "tracepoint 1 is the kernel's");
+	CHECK_CONTAINS(exobpf_errmsg(), "legacy tracefs probes included");
+	pa.type = PERF_TYPE_SOFTWARE;
+	pa.config = PERF_COUNT_SW_CPU_CLOCK;
+	CHECK_EQ(exobpf_perf_event_owned(&pa), 0); /* the kernel's, untouched */
+	pa.config = PERF_COUNT_SW_BPF_OUTPUT;
+	CHECK_EQ(exobpf_perf_event_owned(&pa), 1);
+	CHECK_EQ(exobpf_perf_event_owned((void *)16), -EFAULT);
+	/* an output event is a ring only once mapped: no program, no other ioctl */
+	fd = exobpf_perf_event_open(&pa, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK_EQ(exobpf_perf_event_fd(fd), 1);
+	CHECK_EQ(exobpf_perf_event_ioctl(fd, PERF_EVENT_IOC_ENABLE, 0), 0);
+	CHECK_EQ(exobpf_perf_event_ioctl(fd, PERF_EVENT_IOC_ID, 0), -ENOTTY);
+	CHECK(exobpf_mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED);
+	CHECK_EQ(errno, EINVAL); /* 1 + 3 pages: not 1 + 2^n */
+	CHECK_CONTAINS(exobpf_errmsg(), "a perf ring is 1 + 2^n pages");
+	exobpf_fd_closing(fd);
+	close(fd);
+	CHECK_EQ(exobpf_perf_event_fd(fd), 0);
+	CHECK_EQ(exobpf_perf_event_open(&pa, -1, 0, 5, 0), -EINVAL); /* no groups */
+	CHECK_EQ(exobpf_perf_event_open(&pa, -1, -1, -1, 0), -EINVAL);
+	if (up_init(&lib) == -1)
+		SKIP("no uprobe PMU: exobpf takes its type from the kernel's sysfs");
+	CHECK(lib != NULL);
+	/* a uprobe of another process */
+	CHECK_EQ(pe_open(&b, false, getppid()), -EOPNOTSUPP);
+	CHECK_CONTAINS(exobpf_errmsg(), "exobpf probes only the calling process");
+	/* a file offset in no function: exobpf patches only sized functions */
+	up.off = 0;
+	CHECK_EQ(pe_open(&b, false, 0), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(), "offset 0x0 is in no executable segment");
+	/* a path that does not exist */
+	snprintf(up.lib, sizeof(up.lib), "/nonexistent/lib.so");
+	CHECK_EQ(pe_open(&b, false, 0), -ENOENT);
+	CHECK_CONTAINS(exobpf_errmsg(), "uprobe path /nonexistent/lib.so");
+	dlclose(lib);
 }

@@ -10,7 +10,8 @@
 #include <bpf/bpf_tracing.h>
 
 struct hit {
-	__u32 what; /* 1 add entry, 2 add return, 3 sub entry, 4 sub return, 5 lib entry, 6 lib return */
+	__u32
+	    what; /* 1 add entry, 2 add return, 3 sub entry, 4 sub return, 5 lib entry, 6 lib return */
 	__u32 pad;
 	__s64 a, b; /* arguments, or the return value in a */
 };
