@@ -68,6 +68,9 @@ bool api_stats_enabled(void);
  * it after a wakeup. */
 int api_map_wake_fd(int map_fd);
 void api_drain(int fd);
+/* Is any writable mmap of the map's values alive, in any process (Linux's
+ * bpf_map_write_active)? */
+bool api_map_mapped_writable(int map_fd);
 /* Register the prog-array resolver (once, before the first command). */
 void api_prog_init(void);
 

@@ -2,8 +2,14 @@
  * header page, so Linux's offset 0 is one page into the file; a ring
  * buffer's data appears twice after its producer page, which is one mapping
  * per piece here (a file has the data once). */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "api/kinds.h"
 #include "api/perf_event.h"
@@ -130,4 +136,53 @@ int api_map_wake_fd(int fd)
 void api_drain(int fd)
 {
 	notify_drain(fd);
+}
+
+/* Does pid map file (dev, ino) shared and writable past offset 0? */
+static bool pid_maps_writable(const char *pid, dev_t dev, ino_t ino)
+{
+	char path[64], line[512];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/maps", pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long pgoff, inode;
+		unsigned int maj, min;
+		char perms[8];
+
+		if (sscanf(line, "%*x-%*x %7s %llx %x:%x %llu", perms, &pgoff, &maj, &min,
+			   &inode) == 5)
+			found = perms[1] == 'w' && perms[3] == 's' && pgoff && inode == ino &&
+				makedev(maj, min) == dev;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Linux's bpf_map_write_active: is any writable mmap of the map's values
+ * alive? Mappings are not counted (a process that ends without munmap
+ * would leave a count behind); they are found in every process's
+ * /proc/PID/maps: shared, writable, of the map's file, past offset 0
+ * (exobpf's own view of a map maps the whole file from 0; user mmaps
+ * start at the values). */
+bool api_map_mapped_writable(int map_fd)
+{
+	struct stat st;
+	struct dirent *d;
+	bool found;
+	DIR *dir;
+
+	if (fstat(map_fd, &st))
+		return false;
+	found = pid_maps_writable("self", st.st_dev, st.st_ino);
+	if (found || !(dir = opendir("/proc")))
+		return found;
+	while (!found && (d = readdir(dir)))
+		if (d->d_name[0] >= '1' && d->d_name[0] <= '9' && atoi(d->d_name) != getpid())
+			found = pid_maps_writable(d->d_name, st.st_dev, st.st_ino);
+	closedir(dir);
+	return found;
 }

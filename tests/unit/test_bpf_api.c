@@ -296,6 +296,45 @@ TEST(bpf_api_map_elem)
 	BOTH(sc_map_elem);
 }
 
+static void *map_mmap(struct be *b, int fd, int prot)
+{
+	void *p = b->kernel ? mmap(NULL, 4096, prot, MAP_SHARED, fd, 0)
+			    : exobpf_mmap(NULL, 4096, prot, MAP_SHARED, fd, 0);
+
+	rec(b, "\nmmap %s: %s", prot & PROT_WRITE ? "rw" : "ro",
+	    p == MAP_FAILED ? strerror(errno) : "ok");
+	return p;
+}
+
+/* Freezing and writable mappings exclude each other (Linux's writecnt). */
+static void sc_map_freeze_mmap(struct be *b)
+{
+	int ar = map_create(b, BPF_MAP_TYPE_ARRAY, 4, 8, 4, BPF_F_MMAPABLE);
+	union attr a;
+	void *rw, *ro;
+
+	memset(&a, 0, sizeof(a));
+	a.a.map_fd = (uint32_t)ar;
+	rw = map_mmap(b, ar, PROT_READ | PROT_WRITE);
+	if (rw == MAP_FAILED)
+		return;
+	memcpy(rw, "abcdefgh", 8);
+	E(b, -EBUSY, BPF_MAP_FREEZE, &a);
+	munmap(rw, 4096);
+	ro = map_mmap(b, ar, PROT_READ); /* a read-only mapping does not stop it */
+	E(b, 0, BPF_MAP_FREEZE, &a);
+	rec(b, " values %.8s", ro == MAP_FAILED ? "-" : (const char *)ro);
+	map_mmap(b, ar, PROT_READ | PROT_WRITE); /* frozen: EPERM */
+	if (ro != MAP_FAILED)
+		munmap(ro, 4096);
+	close(ar);
+}
+
+TEST(bpf_api_map_freeze_mmap)
+{
+	BOTH(sc_map_freeze_mmap);
+}
+
 static void sc_map_create(struct be *b)
 {
 	union attr a = {0};
