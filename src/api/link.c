@@ -5,6 +5,8 @@
  * attach to. */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <linux/if_link.h>
 #include <string.h>
 
 #include "api/kinds.h"
@@ -32,6 +34,7 @@ int api_cmd_link_create(union api_attr *attr, const struct api_call *c)
 {
 	struct api_attr_link_create *a = &attr->link_create;
 	struct api_obj *o;
+	char ifname[IF_NAMESIZE];
 	uint32_t type;
 	int kind;
 
@@ -52,6 +55,16 @@ int api_cmd_link_create(union api_attr *attr, const struct api_call *c)
 		return fd;
 	}
 	api_obj_put(o);
+	/* An XDP link Linux would make: the interface's packets are the
+	 * kernel's, which a program in user space can neither drop nor change.
+	 * Linux's own refusals (no such interface, bad flags) stay EINVAL. */
+	if (type == BPF_PROG_TYPE_XDP && a->attach_type == BPF_XDP &&
+	    !(a->flags & ~(uint32_t)XDP_FLAGS_MODES) && if_indextoname(a->target_fd, ifname))
+		return exo_err(EOPNOTSUPP,
+			       "LINK_CREATE: XDP on %s (ifindex %u): the kernel's packets cannot "
+			       "pass through a program in user space; run it on the interface with "
+			       "`exobpf xdp OBJ --dev %s`",
+			       ifname, a->target_fd, ifname);
 	return exo_err(EINVAL,
 		       "LINK_CREATE: exobpf has no target for attach_type %u of this program "
 		       "(programs attach to exobpf's hooks: see `exobpf` hook commands)",

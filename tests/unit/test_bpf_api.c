@@ -971,6 +971,37 @@ TEST(bpf_api_misc)
 	BOTH(sc_misc);
 }
 
+/* XDP links: Linux's refusals are EINVAL on both; an interface Linux would
+ * attach to is EOPNOTSUPP here (the kernel's packets cannot go through
+ * user space), with a message saying what to run instead. */
+TEST(bpf_api_xdp_link)
+{
+	static const struct bpf_insn pass[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 2},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	union attr a;
+	int p;
+
+	load_attr(&a, BPF_PROG_TYPE_XDP, pass, 2);
+	a.a.expected_attach_type = BPF_XDP;
+	p = exobpf_bpf(BPF_PROG_LOAD, &a.a, sizeof(a));
+	CHECK_MSG(p >= 0, "%s", exobpf_errmsg());
+	memset(&a, 0, sizeof(a));
+	a.a.link_create.prog_fd = (uint32_t)p;
+	a.a.link_create.attach_type = BPF_XDP;
+	a.a.link_create.target_ifindex = 0; /* Linux: EINVAL (checked against 6.18) */
+	CHECK_EQ(exobpf_bpf(BPF_LINK_CREATE, &a.a, sizeof(a)), -EINVAL);
+	a.a.link_create.target_ifindex = 1; /* lo */
+	a.a.link_create.flags = 0x100;
+	CHECK_EQ(exobpf_bpf(BPF_LINK_CREATE, &a.a, sizeof(a)), -EINVAL);
+	a.a.link_create.flags = 0;
+	CHECK_EQ(exobpf_bpf(BPF_LINK_CREATE, &a.a, sizeof(a)), -EOPNOTSUPP);
+	CHECK_CONTAINS(exobpf_errmsg(), "XDP on lo (ifindex 1)");
+	CHECK_CONTAINS(exobpf_errmsg(), "exobpf xdp OBJ --dev lo");
+	close(p);
+}
+
 /* ---- perf events: libbpf's uprobe attach path ---- */
 
 /* A counter: the array's value 0 goes up by one per run. */
