@@ -9,9 +9,10 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+/* what: 1 add entry, 2 add return, 3 sub entry, 4 sub return, 5 library
+ * entry, 6 library return */
 struct hit {
-	__u32
-	    what; /* 1 add entry, 2 add return, 3 sub entry, 4 sub return, 5 lib entry, 6 lib return */
+	__u32 what;
 	__u32 pad;
 	__s64 a, b; /* arguments, or the return value in a */
 };
