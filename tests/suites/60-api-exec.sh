@@ -86,6 +86,21 @@ else
 	fi
 fi
 
+# what exec refuses on the perf event path: an errno and a reason on stderr
+if gcc -g -o "$uapp/refused" "$usrc/refused.c"; then
+	off=$(readelf -sW "$uapp/refused" | awk '$8 == "main" {print "0x" $2}')
+	out=$("$exo" exec "$uapp/refused" "$off" 2>"$tmp/refused.err")
+	check "refused: what exec answers" "tracepoint: Operation not supported
+software dummy: ok
+uprobe on pid 1: Operation not supported" "$out"
+	check "refused: the tracepoint's reason" yes \
+		"$(grep -q 'exobpf exec: perf_event_open: tracepoint 1 is the kernel.s; exobpf cannot attach programs to it (libbpf.s legacy tracefs probes included' "$tmp/refused.err" && echo yes)"
+	check "refused: the other process's reason" yes \
+		"$(grep -q 'uprobe for pid 1: exobpf probes only the calling process' "$tmp/refused.err" && echo yes)"
+else
+	fail=$((fail + 1))
+fi
+
 # ---- bpftool ----
 # The same bpftool command on exobpf (under exec: /sys/fs/bpf is exobpf's
 # pin directory) and on Linux, ids and times normalised.
