@@ -39,12 +39,17 @@ struct hit {
 };
 
 static const char *const names[] = {"?", "add", "add ret", "sub", "sub ret", "lib", "lib ret"};
+static int quiet, counted; /* the overflow phase counts hits instead of printing them */
 
 static void on_hit(void *ctx, int cpu, void *data, unsigned int size)
 {
 	const struct hit *h = data;
 
 	(void)ctx, (void)cpu;
+	if (quiet) {
+		counted++;
+		return;
+	}
 	if (h->what % 2)
 		printf("hit %s(%lld, %lld) size %u\n", names[h->what % 7], h->a, h->b, size);
 	else
@@ -162,6 +167,24 @@ int main(void)
 		;
 	printf("after detach: sum %d entries %llu returns %llu\n", sum,
 	       (unsigned long long)skel->bss->entries, (unsigned long long)skel->bss->returns);
+	perf_buffer__free(pb);
+	/* overflow: one page per CPU, 300 samples of 40 bytes before a poll;
+	 * the lost count comes as a PERF_RECORD_LOST before the next sample */
+	pb = perf_buffer__new(bpf_map__fd(skel->maps.hits), 1, on_hit, on_lost, NULL, NULL);
+	if (!pb) {
+		printf("perf_buffer__new (1 page): %s\n", strerror(errno));
+		return 1;
+	}
+	quiet = 1;
+	for (int i = 0; i < 300; i++)
+		probed_sub(i, 1); /* only sub's return probe is attached */
+	while (perf_buffer__poll(pb, 100) > 0)
+		;
+	printf("overflow: %d samples read\n", counted);
+	probed_sub(1, 1);
+	while (perf_buffer__poll(pb, 100) > 0)
+		;
+	printf("after the overflow: %d samples read\n", counted);
 	perf_buffer__free(pb);
 	probed_bpf__destroy(skel);
 	return 0;
