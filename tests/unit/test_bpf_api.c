@@ -1082,7 +1082,7 @@ static uint64_t count(struct be *b, int map)
 static void sc_perf_uprobe(struct be *b)
 {
 	struct bpf_insn insns[COUNTER_LEN];
-	int map = map_create(b, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0), prog, tp, pe, pe2, link;
+	int map = map_create(b, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0), prog, tp, pe, pe2, link, by_id;
 	uint8_t info[64];
 	char name[512];
 	uint64_t ptr;
@@ -1176,9 +1176,29 @@ static void sc_perf_uprobe(struct be *b)
 	E(b, -EOPNOTSUPP, BPF_LINK_DETACH, &a);
 	up.mix(1, 2, 3, 4, 5, 6);
 	rec(b, "\nruns after LINK_DETACH %" PRIu64, count(b, map));
+	/* a second fd by id keeps the link after the first is closed */
+	memset(info, 0, sizeof(info));
+	memset(&a, 0, sizeof(a));
+	a.a.info.bpf_fd = (uint32_t)link;
+	a.a.info.info_len = sizeof(info);
+	a.a.info.info = (uintptr_t)info;
+	E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &a);
+	memset(&a, 0, sizeof(a));
+	memcpy(&a.a.link_id, info + 4, 4);
+	by_id = (int)E(b, FD, BPF_LINK_GET_FD_BY_ID, &a);
 	pe_close(b, link);
 	up.mix(1, 2, 3, 4, 5, 6);
-	rec(b, "\nruns after the link's close %" PRIu64, count(b, map));
+	rec(b, "\nruns with the fd by id %" PRIu64, count(b, map));
+	memset(&a, 0, sizeof(a));
+	a.a.info.bpf_fd = (uint32_t)by_id;
+	a.a.info.info_len = 16;
+	a.a.info.info = (uintptr_t)info;
+	E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &a);
+	memcpy(&u32, info, 4);
+	rec(b, " type %u", u32);
+	pe_close(b, by_id);
+	up.mix(1, 2, 3, 4, 5, 6);
+	rec(b, "\nruns after the link's last close %" PRIu64, count(b, map));
 	close(tp), close(prog), close(map);
 }
 
