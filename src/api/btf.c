@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <linux/btf.h>
 
 #include "api/kinds.h"
 #include "api/uaccess.h"
@@ -58,12 +60,47 @@ static int fill_btf(uint8_t *base, uint32_t id, void *arg)
 	return 0;
 }
 
+/* Linux's btf_parse_hdr: the log's header lines (into out) and its verdict
+ * on the header, with Linux's message in *why. 0 when parsing goes on. */
+static int linux_header(const uint8_t *d, uint32_t size, char *out, size_t outsz, const char **why)
+{
+	struct btf_header h;
+
+	*out = '\0';
+	if (size < offsetof(struct btf_header, hdr_len) + 4)
+		return *why = "hdr_len not found", -EINVAL;
+	memset(&h, 0, sizeof(h));
+	memcpy(&h, d, offsetof(struct btf_header, hdr_len) + 4);
+	if (size < h.hdr_len)
+		return *why = "btf_header not found", -EINVAL;
+	for (uint32_t i = sizeof(h); i < h.hdr_len; i++)
+		if (d[i])
+			return *why = "Unsupported btf_header", -E2BIG;
+	memcpy(&h, d, h.hdr_len < sizeof(h) ? h.hdr_len : sizeof(h));
+	snprintf(out, outsz,
+		 "magic: 0x%x\nversion: %u\nflags: 0x%x\nhdr_len: %u\ntype_off: %u\n"
+		 "type_len: %u\nstr_off: %u\nstr_len: %u\nbtf_total_size: %u\n",
+		 h.magic, h.version, h.flags, h.hdr_len, h.type_off, h.type_len, h.str_off,
+		 h.str_len, size);
+	if (h.magic != BTF_MAGIC)
+		return *why = "Invalid magic", -EINVAL;
+	if (h.version != BTF_VERSION)
+		return *why = "Unsupported version", -API_ENOTSUPP;
+	if (h.flags)
+		return *why = "Unsupported flags", -API_ENOTSUPP;
+	if (size == h.hdr_len)
+		return *why = "No data", -EINVAL;
+	return 0;
+}
+
 int api_cmd_btf_load(union api_attr *attr, const struct api_call *c)
 {
 	struct api_attr_btf_load *a = &attr->btf_load;
 	struct api_log log = {a->btf_log_buf, a->btf_log_size, a->btf_log_level};
-	struct exobpf_btf *btf;
+	struct exobpf_btf *btf = NULL;
 	uint32_t true_size = 0;
+	char head[512], why[512];
+	const char *hwhy = NULL;
 	void *data;
 	int err, lerr, fd;
 
@@ -77,14 +114,18 @@ int api_cmd_btf_load(union api_attr *attr, const struct api_call *c)
 	if (!(data = api_memdup_user(a->btf, a->btf_size, &err)))
 		return exo_err(EFAULT, "BTF_LOAD: btf at 0x%llx is not readable",
 			       (unsigned long long)a->btf);
-	btf = a->btf_size ? exobpf_btf__new(data, a->btf_size) : NULL;
-	err = btf ? 0 : -EINVAL;
+	/* the header as Linux checks and logs it; then exobpf's parser, whose
+	 * message stands in for Linux's type-by-type log (not reproduced) */
+	err = linux_header(data, a->btf_size, head, sizeof(head), &hwhy);
+	if (!err && !(btf = exobpf_btf__new(data, a->btf_size)))
+		err = -EINVAL;
+	snprintf(why, sizeof(why), "%s", hwhy ? hwhy : err ? exobpf_errmsg() : "");
 	if (log.level) {
-		const char *msg = btf ? "" : exobpf_errmsg();
-		char *text = malloc(strlen(msg) + 2);
+		char *text = malloc(strlen(head) + strlen(why) + 2);
 
 		if (text) {
-			sprintf(text, "%s%s", msg, *msg ? "\n" : "");
+			/* Linux ends its header messages without a newline */
+			sprintf(text, "%s%s%s", head, why, *why && !hwhy ? "\n" : "");
 			lerr = api_log_finish(&log, text, strlen(text), &true_size);
 			if (lerr && (!err || lerr == -EFAULT))
 				err = lerr;
@@ -95,13 +136,12 @@ int api_cmd_btf_load(union api_attr *attr, const struct api_call *c)
 	    API_PUT(c, btf_load.btf_log_true_size, true_size))
 		err = -EFAULT;
 	if (err) {
-		if (err == -EINVAL)
-			exo_err(EINVAL, "BTF_LOAD: %s",
-				a->btf_size ? exobpf_errmsg() : "btf_size is 0");
-		else
+		if (err == -ENOSPC || err == -EFAULT)
 			exo_err(-err, "BTF_LOAD: %s",
 				err == -ENOSPC ? "the log did not fit in btf_log_size"
 					       : "the log or the attribute is not writable");
+		else
+			exo_err(-err, "BTF_LOAD: %s", why);
 		exobpf_btf__free(btf);
 		free(data);
 		return err;

@@ -23,8 +23,9 @@
 #include "tracing/tracing.h"
 #include "util.h"
 
-#define ATTR_BYTES 168	/* Linux 6.18's union bpf_attr */
-#define FD	   1000 /* "a new fd" */
+#define ATTR_BYTES    168  /* Linux 6.18's union bpf_attr */
+#define FD	      1000 /* "a new fd" */
+#define API_ENOTSUPP_ 524  /* Linux's ENOTSUPP, which bpf() returns */
 
 struct be {
 	const char *name;
@@ -781,6 +782,57 @@ static const uint8_t btf_int[] = {
     4,	  0,	0,   0,	  32, 0, 0, 1, /* size 4; encoding signed, 32 bits */
     0,	  'i',	'n', 't', 0,
 };
+
+/* BTF_LOAD's log for a bad header: Linux's lines, word for word. */
+static void btf_log_case(struct be *b, int line, long want, const char *what, uint8_t *data,
+			 uint32_t size)
+{
+	static char log[4096];
+	union attr a;
+
+	memset(&a, 0, sizeof(a));
+	memset(log, 0, sizeof(log));
+	a.a.btf = (uintptr_t)data;
+	a.a.btf_size = size;
+	a.a.btf_log_buf = (uintptr_t)log;
+	a.a.btf_log_size = sizeof(log);
+	a.a.btf_log_level = 1;
+	step(b, line, want, BPF_BTF_LOAD, &a, sizeof(a));
+	rec(b, " %s log:\n%s", what, log);
+}
+
+static void sc_btf_log(struct be *b)
+{
+	uint8_t d[sizeof(btf_int) + 8];
+	uint32_t v;
+
+#define CASE(want, what, size) btf_log_case(b, __LINE__, want, what, d, size)
+	memcpy(d, btf_int, sizeof(btf_int));
+	CASE(-EINVAL, "4 bytes", 4);
+	v = 64; /* hdr_len past the data */
+	memcpy(d + 4, &v, 4);
+	CASE(-EINVAL, "hdr_len 64", sizeof(btf_int));
+	memcpy(d, btf_int, sizeof(btf_int));
+	d[0] = 0x12;
+	CASE(-EINVAL, "magic", sizeof(btf_int));
+	memcpy(d, btf_int, sizeof(btf_int));
+	d[2] = 2;
+	CASE(-API_ENOTSUPP_, "version", sizeof(btf_int));
+	memcpy(d, btf_int, sizeof(btf_int));
+	d[3] = 1;
+	CASE(-API_ENOTSUPP_, "flags", sizeof(btf_int));
+	memcpy(d, btf_int, sizeof(btf_int));
+	CASE(-EINVAL, "header only", 24);
+	v = 28; /* a longer header with a non-zero byte past Linux's */
+	memcpy(d + 4, &v, 4);
+	CASE(-E2BIG, "unknown header bytes", sizeof(btf_int));
+#undef CASE
+}
+
+TEST(bpf_api_btf_log_header)
+{
+	BOTH(sc_btf_log);
+}
 
 static void sc_btf(struct be *b)
 {
