@@ -7,6 +7,7 @@
 #include <string.h>
 #include <linux/btf.h>
 
+#include "api/btf_log.h"
 #include "api/kinds.h"
 #include "api/uaccess.h"
 #include "exobpf/btf.h"
@@ -114,23 +115,27 @@ int api_cmd_btf_load(union api_attr *attr, const struct api_call *c)
 	if (!(data = api_memdup_user(a->btf, a->btf_size, &err)))
 		return exo_err(EFAULT, "BTF_LOAD: btf at 0x%llx is not readable",
 			       (unsigned long long)a->btf);
-	/* the header as Linux checks and logs it; then exobpf's parser, whose
-	 * message stands in for Linux's type-by-type log (not reproduced) */
+	/* the header as Linux checks and logs it; then exobpf's parser: an
+	 * accepted BTF logs Linux's type lines, a refused one exobpf's message
+	 * (Linux's type-by-type checks and words are not reproduced) */
 	err = linux_header(data, a->btf_size, head, sizeof(head), &hwhy);
 	if (!err && !(btf = exobpf_btf__new(data, a->btf_size)))
 		err = -EINVAL;
 	snprintf(why, sizeof(why), "%s", hwhy ? hwhy : err ? exobpf_errmsg() : "");
 	if (log.level) {
-		char *text = malloc(strlen(head) + strlen(why) + 2);
+		char *types = btf ? api_btf_log_types(btf) : NULL;
+		char *text = malloc(strlen(head) + (types ? strlen(types) : 0) + strlen(why) + 2);
 
 		if (text) {
 			/* Linux ends its header messages without a newline */
-			sprintf(text, "%s%s%s", head, why, *why && !hwhy ? "\n" : "");
+			sprintf(text, "%s%s%s%s", head, types ? types : "", why,
+				*why && !hwhy ? "\n" : "");
 			lerr = api_log_finish(&log, text, strlen(text), &true_size);
 			if (lerr && (!err || lerr == -EFAULT))
 				err = lerr;
 			free(text);
 		}
+		free(types);
 	}
 	if (c->size >= API_ATTR_END(btf_load.btf_log_true_size) &&
 	    API_PUT(c, btf_load.btf_log_true_size, true_size))

@@ -19,6 +19,7 @@
 
 #include "exobpf/bpf.h"
 #include "exobpf/map.h"
+#include "exobpf/exobpf.h"
 #include "test.h"
 #include "tracing/tracing.h"
 #include "util.h"
@@ -31,7 +32,7 @@ struct be {
 	const char *name;
 	bool kernel;
 	char pin[128]; /* where this backend pins */
-	char rec[16384];
+	char rec[131072];
 	size_t len;
 	char fail[512];
 };
@@ -787,7 +788,7 @@ static const uint8_t btf_int[] = {
 static void btf_log_case(struct be *b, int line, long want, const char *what, uint8_t *data,
 			 uint32_t size)
 {
-	static char log[4096];
+	static char log[65536];
 	union attr a;
 
 	memset(&a, 0, sizeof(a));
@@ -829,9 +830,36 @@ static void sc_btf_log(struct be *b)
 #undef CASE
 }
 
+/* A whole object's BTF (as the loader fixed it up: data sections sized),
+ * accepted: Linux logs every type, one line each. */
+static uint8_t obj_btf[65536];
+static uint32_t obj_btf_size;
+
+static void sc_btf_log_types(struct be *b)
+{
+	btf_log_case(b, __LINE__, FD, "an object's BTF", obj_btf, obj_btf_size);
+	btf_log_case(b, __LINE__, FD, "one int", (uint8_t *)btf_int, sizeof(btf_int));
+}
+
 TEST(bpf_api_btf_log_header)
 {
+	/* between them: INT PTR ARRAY STRUCT UNION FWD TYPEDEF CONST VAR FUNC
+	 * FUNC_PROTO DATASEC */
+	static const char *const objs[] = {"progs/trace_uprobe.bpf.o", "progs/tc_mark.bpf.o"};
+
 	BOTH(sc_btf_log);
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+		struct exobpf_object *obj =
+		    exobpf_object__open_file(test_build_path(objs[i]), NULL);
+		const void *raw;
+
+		CHECK_MSG(obj && !exobpf_object__load(obj), "%s", exobpf_errmsg());
+		raw = exobpf_btf__raw_data(exobpf_object__btf(obj), &obj_btf_size);
+		CHECK(raw && obj_btf_size <= sizeof(obj_btf));
+		memcpy(obj_btf, raw, obj_btf_size);
+		exobpf_object__close(obj);
+		BOTH(sc_btf_log_types);
+	}
 }
 
 static void sc_btf(struct be *b)
