@@ -75,20 +75,17 @@ static void log_details(struct out *o, const struct exobpf_btf *btf, const struc
 {
 	uint32_t vlen = btf_vlen(t), u;
 
+	/* references: Linux's btf_ref_type_log */
+	if (btf_is_mod(t) || btf_kind(t) == BTF_KIND_PTR || btf_kind(t) == BTF_KIND_TYPEDEF ||
+	    btf_kind(t) == BTF_KIND_FUNC) {
+		put(o, " type_id=%u", t->type);
+		return;
+	}
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT:
 		memcpy(&u, btf_payload(t), 4);
 		put(o, " size=%u bits_offset=%u nr_bits=%u encoding=%s", t->size, BTF_INT_OFFSET(u),
 		    BTF_INT_BITS(u), int_encoding((uint8_t)BTF_INT_ENCODING(u)));
-		break;
-	case BTF_KIND_PTR:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_TYPE_TAG:
-	case BTF_KIND_FUNC:
-		put(o, " type_id=%u", t->type);
 		break;
 	case BTF_KIND_ARRAY: {
 		const struct btf_array *a = btf_payload(t);
