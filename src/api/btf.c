@@ -62,8 +62,10 @@ static int fill_btf(uint8_t *base, uint32_t id, void *arg)
 }
 
 /* Linux's btf_parse_hdr: the log's header lines (into out) and its verdict
- * on the header, with Linux's message in *why. 0 when parsing goes on. */
-static int linux_header(const uint8_t *d, uint32_t size, char *out, size_t outsz, const char **why)
+ * on the header, with Linux's message in *why. 0 when parsing goes on
+ * (*hout then has the header). */
+static int linux_header(const uint8_t *d, uint32_t size, char *out, size_t outsz, const char **why,
+			struct btf_header *hout)
 {
 	struct btf_header h;
 
@@ -91,7 +93,27 @@ static int linux_header(const uint8_t *d, uint32_t size, char *out, size_t outsz
 		return *why = "Unsupported flags", -API_ENOTSUPP;
 	if (size == h.hdr_len)
 		return *why = "No data", -EINVAL;
+	*hout = h;
 	return 0;
+}
+
+/* The last line of text, without its newline, into out. */
+static void last_line(const char *text, char *out, size_t size)
+{
+	size_t n;
+	const char *start;
+
+	if (!text) {
+		snprintf(out, size, "%s", "refused (out of memory for the log)");
+		return;
+	}
+	n = strlen(text);
+	if (n && text[n - 1] == '\n')
+		n--;
+	start = text + n;
+	while (start > text && start[-1] != '\n')
+		start--;
+	snprintf(out, size, "%.*s", (int)(text + n - start), start);
 }
 
 int api_cmd_btf_load(union api_attr *attr, const struct api_call *c)
@@ -100,8 +122,11 @@ int api_cmd_btf_load(union api_attr *attr, const struct api_call *c)
 	struct api_log log = {a->btf_log_buf, a->btf_log_size, a->btf_log_level};
 	struct exobpf_btf *btf = NULL;
 	uint32_t true_size = 0;
-	char head[512], why[512];
+	char head[512], why[512] = "";
 	const char *hwhy = NULL;
+	char *types = NULL;
+	struct btf_header hdr;
+	bool linux_known = false;
 	void *data;
 	int err, lerr, fd;
 
@@ -115,28 +140,35 @@ int api_cmd_btf_load(union api_attr *attr, const struct api_call *c)
 	if (!(data = api_memdup_user(a->btf, a->btf_size, &err)))
 		return exo_err(EFAULT, "BTF_LOAD: btf at 0x%llx is not readable",
 			       (unsigned long long)a->btf);
-	/* the header as Linux checks and logs it; then exobpf's parser: an
-	 * accepted BTF logs Linux's type lines, a refused one exobpf's message
-	 * (Linux's type-by-type checks and words are not reproduced) */
-	err = linux_header(data, a->btf_size, head, sizeof(head), &hwhy);
-	if (!err && !(btf = exobpf_btf__new(data, a->btf_size)))
+	/* the header as Linux checks and logs it; then the types as Linux
+	 * logs them, refused where Linux's checks that btf_log.c knows refuse
+	 * them; then exobpf's parser, whose message ends the log where it
+	 * refuses what those checks passed */
+	err = linux_header(data, a->btf_size, head, sizeof(head), &hwhy, &hdr);
+	if (!err && (err = api_btf_log_check(data, a->btf_size, &hdr, &types)))
+		linux_known = true; /* refused as Linux refuses it, with its errno */
+	else if (!err && !(btf = exobpf_btf__new(data, a->btf_size)))
 		err = -EINVAL;
-	snprintf(why, sizeof(why), "%s", hwhy ? hwhy : err ? exobpf_errmsg() : "");
+	if (linux_known) /* Linux's message: the log's last line */
+		last_line(types, why, sizeof(why));
+	else if (err)
+		snprintf(why, sizeof(why), "%s", hwhy ? hwhy : exobpf_errmsg());
 	if (log.level) {
-		char *types = btf ? api_btf_log_types(btf) : NULL;
-		char *text = malloc(strlen(head) + (types ? strlen(types) : 0) + strlen(why) + 2);
+		/* Linux's own messages end as Linux ends them (in types, or the
+		 * header's without a newline); exobpf's get a newline */
+		const char *tail = hwhy ? hwhy : linux_known ? "" : why;
+		char *text = malloc(strlen(head) + (types ? strlen(types) : 0) + strlen(tail) + 2);
 
 		if (text) {
-			/* Linux ends its header messages without a newline */
-			sprintf(text, "%s%s%s%s", head, types ? types : "", why,
-				*why && !hwhy ? "\n" : "");
+			sprintf(text, "%s%s%s%s", head, types ? types : "", tail,
+				*tail && !hwhy ? "\n" : "");
 			lerr = api_log_finish(&log, text, strlen(text), &true_size);
 			if (lerr && (!err || lerr == -EFAULT))
 				err = lerr;
 			free(text);
 		}
-		free(types);
 	}
+	free(types);
 	if (c->size >= API_ATTR_END(btf_load.btf_log_true_size) &&
 	    API_PUT(c, btf_load.btf_log_true_size, true_size))
 		err = -EFAULT;

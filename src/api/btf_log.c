@@ -1,14 +1,16 @@
 /* The type lines of Linux's BTF verifier log (btf_check_all_metas at log
  * level 1): one line per type, "[id] KIND name details", with the members
- * of structs, unions, enums and data sections on tab-indented lines below.
- * Written for BTF exobpf has parsed and accepted, so every id and string
- * offset is in range. */
+ * of structs, unions, enums and data sections on tab-indented lines below,
+ * and the checks of Linux's that end such a log early. The BTF is raw user
+ * input: every read is bounded by the type section. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "api/btf_log.h"
 #include "loader/btf.h"
 
@@ -197,23 +199,152 @@ static void log_members(struct out *o, const struct exobpf_btf *btf, const struc
 	}
 }
 
-char *api_btf_log_types(const struct exobpf_btf *btf)
+/* "[id] KIND name details", then msg (if any), then the newline. */
+static void log_type(struct out *o, const struct exobpf_btf *btf, uint32_t id,
+		     const struct btf_type *t, const char *msg)
 {
-	struct out o = {0};
+	put(o, "[%u] %s %s", id, btf_kind_name(btf_kind(t)), name_or_anon(btf, t->name_off));
+	log_details(o, btf, t);
+	put(o, "%s%s\n", msg ? " " : "", msg ? msg : "");
+}
 
-	put(&o, "%s", "");
-	for (uint32_t id = 1; id < btf->nr; id++) {
-		const struct btf_type *t = btf->types[id];
-
-		put(&o, "[%u] %s %s", id, btf_kind_name(btf_kind(t)),
-		    name_or_anon(btf, t->name_off));
-		log_details(&o, btf, t);
-		put(&o, "\n");
-		log_members(&o, btf, t);
-	}
-	if (o.oom) {
-		free(o.buf);
+static char *finish(struct out *o)
+{
+	if (o->oom) {
+		free(o->buf);
 		return NULL;
 	}
-	return o.buf;
+	return o->buf;
+}
+
+#define INFO_MASK 0x9f00ffffu /* Linux's BTF_INFO_MASK: vlen, kind, kind_flag */
+
+/* Linux's btf_int_check_meta past the meta size: its message (*err its
+ * errno), or NULL. */
+static const char *int_check(const struct btf_type *t, int *err)
+{
+	uint32_t u, bits;
+	uint8_t enc;
+
+	memcpy(&u, btf_payload(t), 4);
+	bits = BTF_INT_BITS(u) + BTF_INT_OFFSET(u);
+	enc = (uint8_t)BTF_INT_ENCODING(u);
+	*err = -EINVAL;
+	if (btf_vlen(t))
+		return NULL; /* "vlen != 0": not compared with the kernel yet */
+	if (btf_kflag(t))
+		return "Invalid btf_info kind_flag";
+	if (bits <= 128 && (bits + 7) / 8 > t->size)
+		return "nr_bits exceeds type_size";
+	if (bits <= 128 && enc && enc != BTF_INT_SIGNED && enc != BTF_INT_CHAR &&
+	    enc != BTF_INT_BOOL) {
+		*err = -API_ENOTSUPP;
+		return "Unsupported encoding";
+	}
+	return NULL;
+}
+
+/* Linux's btf_ref_type_check_meta for pointers and qualifiers. */
+static const char *ref_check(const struct btf_type *t)
+{
+	uint32_t k = btf_kind(t);
+
+	if (k != BTF_KIND_PTR && k != BTF_KIND_CONST && k != BTF_KIND_VOLATILE &&
+	    k != BTF_KIND_RESTRICT)
+		return NULL;
+	if (btf_kflag(t))
+		return "Invalid btf_info kind_flag";
+	if (t->name_off)
+		return "Invalid name";
+	return NULL;
+}
+
+/* Linux's btf_check_all_metas, for the checks this file knows: 0 when the
+ * walk ended without an error (*complete: every type walked), or the
+ * error's -errno with its message logged. *nr gets the types walked. */
+static int walk_metas(struct out *o, const struct exobpf_btf *view, const uint8_t *p, uint32_t left,
+		      uint32_t str_len, uint32_t *nr, bool *complete)
+{
+	uint32_t id = 0;
+	int err = 0;
+
+	*complete = false;
+	while (left) {
+		const struct btf_type *tp = (const struct btf_type *)p;
+		const char *msg;
+		int64_t extra;
+
+		id++;
+		*nr = id;
+		if (left < sizeof(*tp)) {
+			put(o, "[%u] meta_left:%u meta_needed:%zu", id, left, sizeof(*tp));
+			return -EINVAL;
+		}
+		if (tp->info & ~INFO_MASK) {
+			put(o, "[%u] Invalid btf_info:%x", id, tp->info);
+			return -EINVAL;
+		}
+		if (!btf_kind(tp) || btf_kind(tp) > BTF_KIND_ENUM64) {
+			put(o, "[%u] Invalid kind:%u", id, btf_kind(tp));
+			return -EINVAL;
+		}
+		if (tp->name_off >= str_len) {
+			put(o, "[%u] Invalid name_offset:%u", id, tp->name_off);
+			return -EINVAL;
+		}
+		extra = btf_payload_size(tp);
+		if (extra < 0 || (uint64_t)extra > left - sizeof(*tp))
+			return 0; /* Linux's words for a short payload: not known here */
+		err = 0;
+		msg = btf_kind(tp) == BTF_KIND_INT ? int_check(tp, &err) : ref_check(tp);
+		log_type(o, view, id, tp, msg);
+		if (msg)
+			return err ? err : -EINVAL;
+		log_members(o, view, tp);
+		p += sizeof(*tp) + (uint64_t)extra;
+		left -= (uint32_t)(sizeof(*tp) + (uint64_t)extra);
+	}
+	*complete = true;
+	return 0;
+}
+
+int api_btf_log_check(const uint8_t *data, uint32_t size, const struct btf_header *h, char **text)
+{
+	uint64_t types = (uint64_t)h->hdr_len + h->type_off,
+		 strs = (uint64_t)h->hdr_len + h->str_off;
+	struct exobpf_btf view;
+	struct out o = {0};
+	const uint8_t *p;
+	uint32_t left, nr = 0, id;
+	bool complete;
+	int err;
+
+	*text = NULL;
+	/* only where Linux's section and string checks would pass (aligned:
+	 * the data is malloc'ed, the offsets multiples of 4) */
+	if (types + h->type_len > size || strs + h->str_len > size || !h->str_len || data[strs] ||
+	    data[strs + h->str_len - 1] || h->type_len % 4 || types % 4)
+		return 0;
+	memset(&view, 0, sizeof(view));
+	view.strs = (const char *)data + strs;
+	view.str_len = h->str_len;
+	put(&o, "%s", "");
+	err = walk_metas(&o, &view, data + types, h->type_len, h->str_len, &nr, &complete);
+	/* Linux's resolve pass, for references to ids that do not exist (only
+	 * when every type was walked: nr is then the real count) */
+	for (p = data + types, id = 1, left = h->type_len; complete && !err && left; id++) {
+		const struct btf_type *tp = (const struct btf_type *)p;
+		uint64_t step = sizeof(*tp) + (uint64_t)btf_payload_size(tp);
+
+		if ((btf_is_mod(tp) || btf_kind(tp) == BTF_KIND_PTR ||
+		     btf_kind(tp) == BTF_KIND_TYPEDEF) &&
+		    tp->type > nr) {
+			log_type(&o, &view, id, tp, "Invalid type_id");
+			err = -EINVAL;
+		}
+		p += step;
+		left -= (uint32_t)step;
+	}
+	*text = finish(&o);
+	return err;
 }

@@ -802,6 +802,62 @@ static void btf_log_case(struct be *b, int line, long want, const char *what, ui
 	rec(b, " %s log:\n%s", what, log);
 }
 
+/* [1] int, [2] a pointer to it; strings "\0int" */
+static const uint8_t btf_ptr[] = {
+    0x9f, 0xeb, 1,   0,	  24, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28, 0, 0, 0,
+    5,	  0,	0,   0,	  1,  0, 0, 0, 0, 0, 0, 1, 4,  0, 0, 0, 32, 0, 0, 1, /* [1] INT int */
+    0,	  0,	0,   0,	  0,  0, 0, 2, 1, 0, 0, 0,			     /* [2] PTR -> 1 */
+    0,	  'i',	'n', 't', 0,
+};
+
+/* Types Linux refuses, each with its log up to the error and its errno. */
+static void sc_btf_log_types_bad(struct be *b)
+{
+	uint8_t d[sizeof(btf_ptr)];
+	uint32_t v;
+
+#define CASE(want, what, size) btf_log_case(b, __LINE__, want, what, d, size)
+#define RESET()		       memcpy(d, btf_ptr, sizeof(btf_ptr))
+	RESET();
+	d[24 + 4 + 2] = 0x10; /* a bit outside BTF_INFO_MASK */
+	CASE(-EINVAL, "btf_info", sizeof(d));
+	RESET();
+	d[24 + 16 + 7] = 0x1f;
+	CASE(-EINVAL, "kind 31", sizeof(d));
+	RESET();
+	d[24 + 16 + 7] = 0;
+	CASE(-EINVAL, "kind 0", sizeof(d));
+	RESET();
+	d[24 + 16] = 9;
+	CASE(-EINVAL, "name_offset", sizeof(d));
+	RESET();
+	d[24 + 12] = 33;
+	CASE(-EINVAL, "nr_bits", sizeof(d));
+	RESET();
+	d[24 + 16] = 1;
+	CASE(-EINVAL, "pointer with a name", sizeof(d));
+	RESET();
+	d[24 + 16 + 8] = 7;
+	CASE(-EINVAL, "pointer to no type", sizeof(d));
+	RESET();
+	d[24 + 16 + 7] = 0x82;
+	CASE(-EINVAL, "pointer kind_flag", sizeof(d));
+	RESET();
+	d[24 + 7] = 0x81;
+	CASE(-EINVAL, "int kind_flag", sizeof(d));
+	RESET();
+	d[24 + 12 + 3] = 8;
+	CASE(-API_ENOTSUPP_, "int encoding 8", sizeof(d));
+	RESET();
+	v = 24; /* the pointer cut short: 8 bytes of its 12 */
+	memcpy(d + 12, &v, 4);
+	memcpy(d + 16, &v, 4);
+	memcpy(d + 48, btf_ptr + 52, 5);
+	CASE(-EINVAL, "meta_left", 24 + 24 + 5);
+#undef RESET
+#undef CASE
+}
+
 static void sc_btf_log(struct be *b)
 {
 	uint8_t d[sizeof(btf_int) + 8];
@@ -848,6 +904,7 @@ TEST(bpf_api_btf_log_header)
 	static const char *const objs[] = {"progs/trace_uprobe.bpf.o", "progs/tc_mark.bpf.o"};
 
 	BOTH(sc_btf_log);
+	BOTH(sc_btf_log_types_bad);
 	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
 		struct exobpf_object *obj =
 		    exobpf_object__open_file(test_build_path(objs[i]), NULL);
