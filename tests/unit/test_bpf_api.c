@@ -891,6 +891,70 @@ static void sc_btf_log(struct be *b)
 static uint8_t obj_btf[65536];
 static uint32_t obj_btf_size;
 
+/* The kinds the objects lack: enums (unsigned and signed), ENUM64, FLOAT,
+ * VOLATILE, RESTRICT, DECL_TAG. */
+static uint32_t kinds_btf[64];
+static uint32_t kinds_size;
+
+static void build_kinds_btf(void)
+{
+	static const char strs[] = "\0int\0e\0A\0B\0se\0C\0e64\0D\0float\0td\0dt";
+	uint32_t t[] = {
+	    1,
+	    1u << 24,
+	    4,
+	    1u << 24 | 32, /* [1] INT int */
+	    5,
+	    6u << 24 | 2,
+	    4,
+	    7,
+	    1,
+	    9,
+	    0xffffffffu, /* [2] ENUM e: A=1, B=0xffffffff */
+	    11,
+	    1u << 31 | 6u << 24 | 1,
+	    4,
+	    14,
+	    (uint32_t)-2, /* [3] ENUM se (signed): C=-2 */
+	    16,
+	    19u << 24 | 1,
+	    8,
+	    20,
+	    1,
+	    1, /* [4] ENUM64 e64: D=0x100000001 */
+	    22,
+	    16u << 24,
+	    4, /* [5] FLOAT float */
+	    0,
+	    9u << 24,
+	    1, /* [6] VOLATILE int */
+	    0,
+	    2u << 24,
+	    1, /* [7] PTR int */
+	    0,
+	    11u << 24,
+	    7, /* [8] RESTRICT ptr */
+	    28,
+	    8u << 24,
+	    1, /* [9] TYPEDEF td */
+	    31,
+	    17u << 24,
+	    9,
+	    (uint32_t)-1, /* [10] DECL_TAG dt on td */
+	};
+	uint32_t hdr[6] = {0x0001eb9f, 24, 0, sizeof(t), sizeof(t), sizeof(strs)};
+
+	memcpy(kinds_btf, hdr, sizeof(hdr));
+	memcpy(kinds_btf + 6, t, sizeof(t));
+	memcpy(kinds_btf + 6 + sizeof(t) / 4, strs, sizeof(strs));
+	kinds_size = (uint32_t)(sizeof(hdr) + sizeof(t) + sizeof(strs));
+}
+
+static void sc_btf_log_kinds(struct be *b)
+{
+	btf_log_case(b, __LINE__, FD, "more kinds", (uint8_t *)kinds_btf, kinds_size);
+}
+
 static void sc_btf_log_types(struct be *b)
 {
 	btf_log_case(b, __LINE__, FD, "an object's BTF", obj_btf, obj_btf_size);
@@ -905,6 +969,8 @@ TEST(bpf_api_btf_log_header)
 
 	BOTH(sc_btf_log);
 	BOTH(sc_btf_log_types_bad);
+	build_kinds_btf();
+	BOTH(sc_btf_log_kinds);
 	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
 		struct exobpf_object *obj =
 		    exobpf_object__open_file(test_build_path(objs[i]), NULL);
