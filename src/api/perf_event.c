@@ -56,7 +56,8 @@ struct pe {
 	struct trc_point pt;
 	struct api_obj *prog; /* attached (SET_BPF or a link) */
 	struct api_obj *link;
-	void *site; /* while the program is patched in */
+	uint64_t cookie; /* the link's bpf_cookie */
+	void *site;	 /* while the program is patched in */
 	struct pe *next;
 };
 
@@ -116,7 +117,7 @@ static int sync_locked(struct pe *e)
 
 	if (want && !e->site) {
 		if ((err = trc_self_attach(&e->pt, e->addr, api_prog_of(e->prog), gate_of(e),
-					   e->ret, &e->site)))
+					   e->cookie, e->ret, &e->site)))
 			return err;
 	} else if (!want && e->site) {
 		trc_self_detach(e->site, e->prog ? api_prog_of(e->prog) : NULL, e->ret);
@@ -328,6 +329,7 @@ static void drop_link_prog_locked(struct pe *e)
 	e->site = NULL;
 	api_obj_put(e->prog);
 	e->prog = NULL;
+	e->cookie = 0;
 }
 
 EXOBPF_API void exobpf_fd_closing(int fd)
@@ -437,6 +439,7 @@ int api_perf_link_create(struct api_obj *prog, const struct api_attr_link_create
 	}
 	e->prog = api_obj_ref(prog);
 	e->link = link;
+	e->cookie = a->perf_event.bpf_cookie;
 	if ((err = api_hold(link->id, (int)a->prog_fd, prog->id)) || (err = sync_locked(e))) {
 		e->link = NULL;
 		drop_link_prog_locked(e);

@@ -42,6 +42,7 @@
 struct site {
 	struct exobpf_prog *entry[MAX_PROGS], *ret[MAX_PROGS];
 	const uint32_t *entry_gate[MAX_PROGS], *ret_gate[MAX_PROGS];
+	uint64_t entry_cookie[MAX_PROGS], ret_cookie[MAX_PROGS];
 	uint64_t addr;
 	uint8_t saved[MAX_MOVED]; /* the original bytes */
 	size_t moved;
@@ -83,7 +84,8 @@ static __thread struct vm_run tl_run;
 
 /* A gate (a link's "detached" word, which another process may set) closed
  * keeps its program from running. */
-static void run_progs(struct exobpf_prog *const *progs, const uint32_t *const *gates, void *regs)
+static void run_progs(struct exobpf_prog *const *progs, const uint32_t *const *gates,
+		      const uint64_t *cookies, void *regs)
 {
 	int nslots = exobpf_num_slots();
 	int cpu = sched_getcpu();
@@ -99,6 +101,7 @@ static void run_progs(struct exobpf_prog *const *progs, const uint32_t *const *g
 		tl_run.tail_calls = 0;
 		tl_run.executed = 0;
 		tl_run.fault = VM_OK;
+		tl_run.cookie = __atomic_load_n(&cookies[i], __ATOMIC_RELAXED);
 		vm_run(&tl_run, (uintptr_t)regs, 0);
 	}
 }
@@ -120,7 +123,7 @@ static void on_entry(struct site *p, uint8_t *regs)
 	uint8_t *rs = __atomic_load_n(&ret_stub, __ATOMIC_ACQUIRE);
 
 	__atomic_add_fetch(&p->hits, 1, __ATOMIC_RELAXED);
-	run_progs(p->entry, p->entry_gate, regs);
+	run_progs(p->entry, p->entry_gate, p->entry_cookie, regs);
 	if (!rs || !any_ret(p) || depth == SHADOW_DEPTH)
 		return;
 	memcpy(&sp, regs + REGS_SP, 8);
@@ -146,7 +149,7 @@ static uint64_t on_return(void *unused, uint8_t *regs)
 		depth--;
 	s = shadow[--depth];
 	memcpy(regs + 128, &s.ret, 8); /* ip: the real return address */
-	run_progs(s.p->ret, s.p->ret_gate, regs);
+	run_progs(s.p->ret, s.p->ret_gate, s.p->ret_cookie, regs);
 	return s.ret;
 }
 
@@ -435,7 +438,7 @@ static int make_ret_stub(void)
 }
 
 int trc_self_attach(const struct trc_point *pt, uint64_t addr, struct exobpf_prog *prog,
-		    const uint32_t *gate, bool ret, void **site_out)
+		    const uint32_t *gate, uint64_t cookie, bool ret, void **site_out)
 {
 	struct site *p;
 	struct exobpf_prog **slots;
@@ -467,6 +470,7 @@ int trc_self_attach(const struct trc_point *pt, uint64_t addr, struct exobpf_pro
 	if (!p->patched && (err = site_patch(p, true)))
 		goto out;
 	__atomic_store_n(&gates[i], gate, __ATOMIC_RELEASE);
+	__atomic_store_n(&(ret ? p->ret_cookie : p->entry_cookie)[i], cookie, __ATOMIC_RELEASE);
 	__atomic_store_n(&slots[i], prog, __ATOMIC_RELEASE);
 	p->users++;
 	*site_out = p;
@@ -657,7 +661,7 @@ EXOBPF_API struct exobpf_uprobes *exobpf_uprobes__attach_self(struct exobpf_obje
 		struct reg *r = &u->regs[u->nregs];
 
 		err = trc_self_attach(&u->pts[wants[i].point], addrs[wants[i].point], wants[i].prog,
-				      NULL, wants[i].ret, (void **)&r->site);
+				      NULL, 0, wants[i].ret, (void **)&r->site);
 		if (!err) {
 			r->prog = wants[i].prog;
 			r->ret = wants[i].ret;

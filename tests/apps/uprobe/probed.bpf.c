@@ -13,7 +13,7 @@
  * entry, 6 library return */
 struct hit {
 	__u32 what;
-	__u32 pad;
+	__u32 pad;  /* the attach cookie */
 	__s64 a, b; /* arguments, or the return value in a */
 };
 
@@ -28,7 +28,8 @@ __s64 ret_sum = 0;
 
 static int emit(struct pt_regs *ctx, __u32 what, __s64 a, __s64 b)
 {
-	struct hit h = {.what = what, .a = a, .b = b};
+	/* the cookie the loader attached with (0 without one) */
+	struct hit h = {.what = what, .pad = (__u32)bpf_get_attach_cookie(ctx), .a = a, .b = b};
 
 	if (what % 2)
 		__sync_fetch_and_add(&entries, 1);

@@ -1,7 +1,8 @@
 /* A libbpf application's loader, written as libbpf-bootstrap's `uprobe`
  * example: bpf_program__attach_uprobe_opts by function name (entry and
  * return) on its own executable and on the shared library it links, the
- * skeleton's auto-attach for SEC("uprobe//proc/self/exe:..."), a perf
+ * skeleton's auto-attach for SEC("uprobe//proc/self/exe:..."), attach
+ * cookies (bpf_get_attach_cookie), a perf
  * buffer (perf_buffer__new/poll) for the hits, global data for totals,
  * then the perf link's bpf_link_info (Linux 6.18's perf_event member, read
  * by offset: the system's <linux/bpf.h> may predate it), detach, and a
@@ -51,9 +52,10 @@ static void on_hit(void *ctx, int cpu, void *data, unsigned int size)
 		return;
 	}
 	if (h->what % 2)
-		printf("hit %s(%lld, %lld) size %u\n", names[h->what % 7], h->a, h->b, size);
+		printf("hit %s(%lld, %lld) size %u cookie %u\n", names[h->what % 7], h->a, h->b,
+		       size, h->pad);
 	else
-		printf("hit %s = %lld size %u\n", names[h->what % 7], h->a, size);
+		printf("hit %s = %lld size %u cookie %u\n", names[h->what % 7], h->a, size, h->pad);
 }
 
 static void on_lost(void *ctx, int cpu, unsigned long long n)
@@ -62,9 +64,10 @@ static void on_lost(void *ctx, int cpu, unsigned long long n)
 	printf("lost %llu\n", n);
 }
 
-static struct bpf_link *attach(struct bpf_program *p, int ret, const char *bin, const char *func)
+static struct bpf_link *attach(struct bpf_program *p, int ret, const char *bin, const char *func,
+			       __u64 cookie)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = func, .retprobe = ret);
+	LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = func, .retprobe = ret, .bpf_cookie = cookie);
 	struct bpf_link *l = bpf_program__attach_uprobe_opts(p, 0, bin, 0, &o);
 
 	if (!l)
@@ -132,10 +135,10 @@ int main(void)
 		printf("open_and_load: %s\n", strerror(errno));
 		return 1;
 	}
-	links[0] = attach(skel->progs.add_entry, 0, exe, "probed_add");
-	links[1] = attach(skel->progs.add_return, 1, exe, "probed_add");
-	links[2] = attach(skel->progs.lib_entry, 0, lib, "probed_lib_mul");
-	links[3] = attach(skel->progs.lib_return, 1, lib, "probed_lib_mul");
+	links[0] = attach(skel->progs.add_entry, 0, exe, "probed_add", 0x1234);
+	links[1] = attach(skel->progs.add_return, 1, exe, "probed_add", 0);
+	links[2] = attach(skel->progs.lib_entry, 0, lib, "probed_lib_mul", 77);
+	links[3] = attach(skel->progs.lib_return, 1, lib, "probed_lib_mul", 0);
 	if (probed_bpf__attach(skel)) { /* sub_entry, sub_return: by their SEC names */
 		printf("auto-attach: %s\n", strerror(errno));
 		return 1;
