@@ -33,4 +33,30 @@ EXOBPF_API void *exobpf_mmap(void *addr, size_t len, int prot, int flags, int fd
 /* munmap() for what exobpf_mmap returned (ring buffers map more than asked). */
 EXOBPF_API int exobpf_munmap(void *addr, size_t len);
 
+/* ---- perf events (the attach path of libbpf: perf_event_open + ioctl) ---- */
+struct perf_event_attr;
+
+/* Is the event attr describes exobpf's? 1: the uprobe PMU (its type from
+ * /sys/bus/event_source/devices/uprobe/type) or PERF_COUNT_SW_BPF_OUTPUT,
+ * opened with exobpf_perf_event_open; 0: the kernel's (any other event);
+ * -EOPNOTSUPP with the message set: kprobe and tracepoint events, which
+ * would run programs in the kernel. */
+EXOBPF_API int exobpf_perf_event_owned(const struct perf_event_attr *attr);
+/* perf_event_open(2) for exobpf's events: an fd or -errno. A uprobe probes
+ * the calling process (pid 0, -1 or its own; another pid is -EOPNOTSUPP);
+ * its program runs when attached (PERF_EVENT_IOC_SET_BPF or LINK_CREATE
+ * with BPF_PERF_EVENT), enabled or not, as in Linux. A BPF output event becomes a perf ring
+ * at its first exobpf_mmap, (1 + 2^n) pages as Linux. */
+EXOBPF_API int exobpf_perf_event_open(const struct perf_event_attr *attr, pid_t pid, int cpu,
+				      int group_fd, unsigned long flags);
+/* Is fd an exobpf perf event (not yet a ring)? */
+EXOBPF_API int exobpf_perf_event_fd(int fd);
+/* ioctl(2) on an exobpf perf event: PERF_EVENT_IOC_ENABLE, _DISABLE,
+ * _SET_BPF (arg: a program fd), _RESET and _REFRESH; 0 or -errno. */
+EXOBPF_API int exobpf_perf_event_ioctl(int fd, unsigned long req, unsigned long arg);
+/* Tell exobpf that fd is about to be closed: a perf event's program is
+ * detached (unless a link holds it), a BPF_PERF_EVENT link whose last fd
+ * this is (and that is not pinned) detaches. */
+EXOBPF_API void exobpf_fd_closing(int fd);
+
 #endif

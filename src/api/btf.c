@@ -3,8 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <linux/btf.h>
 
+#include "api/btf_log.h"
 #include "api/kinds.h"
 #include "api/uaccess.h"
 #include "exobpf/btf.h"
@@ -58,12 +61,72 @@ static int fill_btf(uint8_t *base, uint32_t id, void *arg)
 	return 0;
 }
 
+/* Linux's btf_parse_hdr: the log's header lines (into out) and its verdict
+ * on the header, with Linux's message in *why. 0 when parsing goes on
+ * (*hout then has the header). */
+static int linux_header(const uint8_t *d, uint32_t size, char *out, size_t outsz, const char **why,
+			struct btf_header *hout)
+{
+	struct btf_header h;
+
+	*out = '\0';
+	if (size < offsetof(struct btf_header, hdr_len) + 4)
+		return *why = "hdr_len not found", -EINVAL;
+	memset(&h, 0, sizeof(h));
+	memcpy(&h, d, offsetof(struct btf_header, hdr_len) + 4);
+	if (size < h.hdr_len)
+		return *why = "btf_header not found", -EINVAL;
+	for (uint32_t i = sizeof(h); i < h.hdr_len; i++)
+		if (d[i])
+			return *why = "Unsupported btf_header", -E2BIG;
+	memcpy(&h, d, h.hdr_len < sizeof(h) ? h.hdr_len : sizeof(h));
+	snprintf(out, outsz,
+		 "magic: 0x%x\nversion: %u\nflags: 0x%x\nhdr_len: %u\ntype_off: %u\n"
+		 "type_len: %u\nstr_off: %u\nstr_len: %u\nbtf_total_size: %u\n",
+		 h.magic, h.version, h.flags, h.hdr_len, h.type_off, h.type_len, h.str_off,
+		 h.str_len, size);
+	if (h.magic != BTF_MAGIC)
+		return *why = "Invalid magic", -EINVAL;
+	if (h.version != BTF_VERSION)
+		return *why = "Unsupported version", -API_ENOTSUPP;
+	if (h.flags)
+		return *why = "Unsupported flags", -API_ENOTSUPP;
+	if (size == h.hdr_len)
+		return *why = "No data", -EINVAL;
+	*hout = h;
+	return 0;
+}
+
+/* The last line of text, without its newline, into out. */
+static void last_line(const char *text, char *out, size_t size)
+{
+	size_t n;
+	const char *start;
+
+	if (!text) {
+		snprintf(out, size, "%s", "refused (out of memory for the log)");
+		return;
+	}
+	n = strlen(text);
+	if (n && text[n - 1] == '\n')
+		n--;
+	start = text + n;
+	while (start > text && start[-1] != '\n')
+		start--;
+	snprintf(out, size, "%.*s", (int)(text + n - start), start);
+}
+
 int api_cmd_btf_load(union api_attr *attr, const struct api_call *c)
 {
 	struct api_attr_btf_load *a = &attr->btf_load;
 	struct api_log log = {a->btf_log_buf, a->btf_log_size, a->btf_log_level};
-	struct exobpf_btf *btf;
+	struct exobpf_btf *btf = NULL;
 	uint32_t true_size = 0;
+	char head[512], why[512] = "";
+	const char *hwhy = NULL;
+	char *types = NULL;
+	struct btf_header hdr;
+	bool linux_known = false;
 	void *data;
 	int err, lerr, fd;
 
@@ -77,31 +140,45 @@ int api_cmd_btf_load(union api_attr *attr, const struct api_call *c)
 	if (!(data = api_memdup_user(a->btf, a->btf_size, &err)))
 		return exo_err(EFAULT, "BTF_LOAD: btf at 0x%llx is not readable",
 			       (unsigned long long)a->btf);
-	btf = a->btf_size ? exobpf_btf__new(data, a->btf_size) : NULL;
-	err = btf ? 0 : -EINVAL;
+	/* the header as Linux checks and logs it; then the types as Linux
+	 * logs them, refused where Linux's checks that btf_log.c knows refuse
+	 * them; then exobpf's parser, whose message ends the log where it
+	 * refuses what those checks passed */
+	err = linux_header(data, a->btf_size, head, sizeof(head), &hwhy, &hdr);
+	if (!err && (err = api_btf_log_check(data, a->btf_size, &hdr, &types)))
+		linux_known = true; /* refused as Linux refuses it, with its errno */
+	else if (!err && !(btf = exobpf_btf__new(data, a->btf_size)))
+		err = -EINVAL;
+	if (linux_known) /* Linux's message: the log's last line */
+		last_line(types, why, sizeof(why));
+	else if (err)
+		snprintf(why, sizeof(why), "%s", hwhy ? hwhy : exobpf_errmsg());
 	if (log.level) {
-		const char *msg = btf ? "" : exobpf_errmsg();
-		char *text = malloc(strlen(msg) + 2);
+		/* Linux's own messages end as Linux ends them (in types, or the
+		 * header's without a newline); exobpf's get a newline */
+		const char *tail = hwhy ? hwhy : linux_known ? "" : why;
+		char *text = malloc(strlen(head) + (types ? strlen(types) : 0) + strlen(tail) + 2);
 
 		if (text) {
-			sprintf(text, "%s%s", msg, *msg ? "\n" : "");
+			sprintf(text, "%s%s%s%s", head, types ? types : "", tail,
+				*tail && !hwhy ? "\n" : "");
 			lerr = api_log_finish(&log, text, strlen(text), &true_size);
 			if (lerr && (!err || lerr == -EFAULT))
 				err = lerr;
 			free(text);
 		}
 	}
+	free(types);
 	if (c->size >= API_ATTR_END(btf_load.btf_log_true_size) &&
 	    API_PUT(c, btf_load.btf_log_true_size, true_size))
 		err = -EFAULT;
 	if (err) {
-		if (err == -EINVAL)
-			exo_err(EINVAL, "BTF_LOAD: %s",
-				a->btf_size ? exobpf_errmsg() : "btf_size is 0");
-		else
+		if (err == -ENOSPC || err == -EFAULT)
 			exo_err(-err, "BTF_LOAD: %s",
 				err == -ENOSPC ? "the log did not fit in btf_log_size"
 					       : "the log or the attribute is not writable");
+		else
+			exo_err(-err, "BTF_LOAD: %s", why);
 		exobpf_btf__free(btf);
 		free(data);
 		return err;

@@ -38,7 +38,11 @@ struct api_btf_rec {
 struct api_link_rec {
 	uint32_t type; /* enum bpf_link_type */
 	uint32_t prog_id, attach_type, target;
-	uint32_t detached;
+	uint32_t detached; /* LINK_DETACH: a program under a closed gate */
+	/* perf event links (BPF_LINK_TYPE_PERF_EVENT) */
+	uint32_t perf_type; /* enum bpf_perf_event_type */
+	uint64_t offset, cookie;
+	char path[2048]; /* the probed file, resolved */
 };
 
 /* The local state of an object (NULL when it could not be rebuilt here). */
@@ -64,6 +68,9 @@ bool api_stats_enabled(void);
  * it after a wakeup. */
 int api_map_wake_fd(int map_fd);
 void api_drain(int fd);
+/* Is any writable mmap of the map's values alive, in any process (Linux's
+ * bpf_map_write_active)? */
+bool api_map_mapped_writable(int map_fd);
 /* Register the prog-array resolver (once, before the first command). */
 void api_prog_init(void);
 

@@ -284,6 +284,9 @@ int api_cmd_map_freeze(union api_attr *attr, const struct api_call *c)
 	if (exo_map_spin_lock_off(m) < 0 && !(perms((int)attr->elem.map_fd, m) & CAN_WRITE))
 		err = exo_err(EPERM, "MAP_FREEZE: map %u is not writable (or already frozen)",
 			      exo_map_id(m));
+	else if (api_map_mapped_writable((int)attr->elem.map_fd))
+		err = exo_err(EBUSY, "MAP_FREEZE: map %u has a writable mmap; unmap it first",
+			      exo_map_id(m));
 	exo_map_put(m);
 	return err ? err : exobpf_map_freeze((int)attr->elem.map_fd);
 }

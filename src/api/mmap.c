@@ -2,10 +2,17 @@
  * header page, so Linux's offset 0 is one page into the file; a ring
  * buffer's data appears twice after its producer page, which is one mapping
  * per piece here (a file has the data once). */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "api/kinds.h"
+#include "api/perf_event.h"
 #include "exobpf/bpf.h"
 #include "maps/internal.h"
 
@@ -66,8 +73,15 @@ EXOBPF_API void *exobpf_mmap(void *addr, size_t len, int prot, int flags, int fd
 	struct exo_map *m;
 	void *p = MAP_FAILED;
 	int err = 0;
-	int kind = api_fd_kind(fd);
+	int kind;
 
+	/* a BPF output perf event becomes its ring at its first mmap */
+	if ((err = api_perf_output_ring(fd, len)) < 0) {
+		errno = -err;
+		return MAP_FAILED;
+	}
+	err = 0;
+	kind = api_fd_kind(fd);
 	if (kind > 0 && kind != API_KIND_MAP) {
 		errno = ENODEV; /* programs, BTF and links have no mmap in Linux */
 		return MAP_FAILED;
@@ -82,6 +96,10 @@ EXOBPF_API void *exobpf_mmap(void *addr, size_t len, int prot, int flags, int fd
 		err = EINVAL;
 	else if (m->type == BPF_MAP_TYPE_RINGBUF || m->type == BPF_MAP_TYPE_USER_RINGBUF)
 		p = map_ring(m, addr, len, prot, flags, off), err = p == MAP_FAILED ? errno : 0;
+	else if (m->type == EXO_MAP_TYPE_PERF_RING) /* Linux's layout: control page, data */
+		p = off || len != MAP_PAGE + m->max_entries
+			? (err = EINVAL, MAP_FAILED)
+			: mmap(addr, len, prot, flags, m->fd, (off_t)MAP_PAGE);
 	else if (m->type != BPF_MAP_TYPE_ARRAY || m->spin_lock_off >= 0)
 		err = API_ENOTSUPP;
 	else if (!(m->flags & BPF_F_MMAPABLE))
@@ -115,7 +133,7 @@ int api_map_wake_fd(int fd)
 
 	if (!m)
 		return -1;
-	if (m->type == BPF_MAP_TYPE_RINGBUF)
+	if (m->type == BPF_MAP_TYPE_RINGBUF || m->type == EXO_MAP_TYPE_PERF_RING)
 		wfd = notify_reader(m);
 	exo_map_put(m);
 	return wfd;
@@ -124,4 +142,53 @@ int api_map_wake_fd(int fd)
 void api_drain(int fd)
 {
 	notify_drain(fd);
+}
+
+/* Does pid map file (dev, ino) shared and writable past offset 0? */
+static bool pid_maps_writable(const char *pid, dev_t dev, ino_t ino)
+{
+	char path[64], line[512];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/maps", pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long pgoff, inode;
+		unsigned int maj, min;
+		char perms[8];
+
+		if (sscanf(line, "%*x-%*x %7s %llx %x:%x %llu", perms, &pgoff, &maj, &min,
+			   &inode) == 5)
+			found = perms[1] == 'w' && perms[3] == 's' && pgoff && inode == ino &&
+				makedev(maj, min) == dev;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Linux's bpf_map_write_active: is any writable mmap of the map's values
+ * alive? Mappings are not counted (a process that ends without munmap
+ * would leave a count behind); they are found in every process's
+ * /proc/PID/maps: shared, writable, of the map's file, past offset 0
+ * (exobpf's own view of a map maps the whole file from 0; user mmaps
+ * start at the values). */
+bool api_map_mapped_writable(int map_fd)
+{
+	struct stat st;
+	struct dirent *d;
+	bool found;
+	DIR *dir;
+
+	if (fstat(map_fd, &st))
+		return false;
+	found = pid_maps_writable("self", st.st_dev, st.st_ino);
+	if (found || !(dir = opendir("/proc")))
+		return found;
+	while (!found && (d = readdir(dir)))
+		if (d->d_name[0] >= '1' && d->d_name[0] <= '9' && atoi(d->d_name) != getpid())
+			found = pid_maps_writable(d->d_name, st.st_dev, st.st_ino);
+	closedir(dir);
+	return found;
 }

@@ -15,6 +15,13 @@ HELPER_FN(get_current_pid_tgid)
 	return (uint64_t)(uint32_t)getpid() << 32 | (uint32_t)gettid();
 }
 
+/* The cookie the program was attached with (LINK_CREATE's
+ * perf_event.bpf_cookie); 0 when it has none. */
+HELPER_FN(get_attach_cookie)
+{
+	return run->cookie;
+}
+
 HELPER_FN(get_current_uid_gid)
 {
 	if (run->task)

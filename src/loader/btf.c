@@ -33,7 +33,7 @@ const char *btf_kind_name(uint32_t kind)
 }
 
 /* Bytes that follow struct btf_type for each kind. */
-static int64_t payload_size(const struct btf_type *t)
+int64_t btf_payload_size(const struct btf_type *t)
 {
 	uint32_t vlen = btf_vlen(t);
 
@@ -454,7 +454,7 @@ static int parse_types(struct exobpf_btf *btf, const char *name)
 			return exo_err(EINVAL,
 				       "%s: type [%u] at types offset %#llx: truncated header",
 				       name, n, (unsigned long long)off);
-		int64_t extra = payload_size(t);
+		int64_t extra = btf_payload_size(t);
 		if (extra < 0)
 			return exo_err(EINVAL,
 				       "%s: type [%u] at types offset %#llx: unknown kind %u", name,

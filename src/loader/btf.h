@@ -126,6 +126,8 @@ static inline const char *btf_name(const struct exobpf_btf *btf, const struct bt
 const struct btf_type *btf_skip_mods(const struct exobpf_btf *btf, uint32_t id, uint32_t *res_id);
 const struct btf_type *btf_skip_mods_typedefs(const struct exobpf_btf *btf, uint32_t id,
 					      uint32_t *res_id);
+/* Bytes that follow struct btf_type for its kind; -1 for an unknown kind. */
+int64_t btf_payload_size(const struct btf_type *t);
 /* Kind name as bpftool prints it ("STRUCT"). */
 const char *btf_kind_name(uint32_t kind);
 /* Alignment of a type in bytes (for laying out externs). */

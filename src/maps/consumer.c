@@ -246,6 +246,7 @@ static int pb_add_ring(struct exobpf_perf_buffer *pb, int cpu, uint32_t size)
 		close(fd);
 		return -errno;
 	}
+	perf_ring_describe(r->ring);
 	r->wake = notify_reader(r->ring);
 	if (r->wake < 0)
 		pb->sleep_poll = true;

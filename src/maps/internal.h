@@ -224,6 +224,8 @@ uint64_t perf_ring_head(struct exo_map *ring);
 uint64_t perf_ring_tail(struct exo_map *ring);
 void perf_ring_set_tail(struct exo_map *ring, uint64_t tail);
 uint64_t perf_ring_lost(struct exo_map *ring);
+/* Fill data_offset and data_size of the ring's perf_event_mmap_page. */
+void perf_ring_describe(struct exo_map *ring);
 
 /* internal map types beyond Linux's numbering */
 #define EXO_MAP_TYPE_PERF_RING 0x7e000001u

@@ -10,11 +10,25 @@
 #include "maps/internal.h"
 #include "maps/ringbuf.h"
 
+/* The control page is Linux's perf_event_mmap_page (data_head: bytes
+ * written, data_tail: bytes read), so an unmodified perf buffer consumer
+ * (libbpf's, through the preload) reads the ring as it reads the kernel's.
+ * Lost samples are told both ways: as Linux, a PERF_RECORD_LOST record
+ * goes in before the next sample that fits (for libbpf), and a total is
+ * counted after the page (exobpf's consumer reports that one at once and
+ * skips the records). */
 struct perf_ctl {
-	uint64_t head; /* producer: bytes written */
-	uint64_t tail; /* consumer: bytes read */
-	uint64_t lost;
+	struct perf_event_mmap_page pg;
+	uint64_t lost;	       /* every sample lost so far */
+	uint64_t lost_pending; /* not yet told by a PERF_RECORD_LOST */
 };
+
+/* Linux's PERF_RECORD_LOST without sample_id_all: header, id, count. */
+struct lost_rec {
+	struct perf_event_header h;
+	uint64_t id, lost;
+};
+_Static_assert(sizeof(struct perf_ctl) <= MAP_PAGE, "the control page is one page");
 
 static int perf_ring_check(const union bpf_attr *attr)
 {
@@ -63,17 +77,23 @@ void perf_ring_read(struct exo_map *ring, uint64_t pos, void *dst, size_t len)
 
 uint64_t perf_ring_head(struct exo_map *ring)
 {
-	return __atomic_load_n(&ctl(ring)->head, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&ctl(ring)->pg.data_head, __ATOMIC_ACQUIRE);
 }
 
 uint64_t perf_ring_tail(struct exo_map *ring)
 {
-	return __atomic_load_n(&ctl(ring)->tail, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&ctl(ring)->pg.data_tail, __ATOMIC_ACQUIRE);
 }
 
 void perf_ring_set_tail(struct exo_map *ring, uint64_t tail)
 {
-	__atomic_store_n(&ctl(ring)->tail, tail, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&ctl(ring)->pg.data_tail, tail, __ATOMIC_SEQ_CST);
+}
+
+void perf_ring_describe(struct exo_map *ring)
+{
+	ctl(ring)->pg.data_offset = MAP_PAGE;
+	ctl(ring)->pg.data_size = ring->max_entries;
 }
 
 uint64_t perf_ring_lost(struct exo_map *ring)
@@ -85,10 +105,11 @@ long exo_perf_output(struct exo_map *array, uint64_t flags, const void *data, ui
 		     uint32_t slot)
 {
 	struct perf_event_header h = {.type = PERF_RECORD_SAMPLE};
-	uint64_t index = flags & BPF_F_INDEX_MASK, raw, total, head, tail;
+	uint64_t index = flags & BPF_F_INDEX_MASK, raw, total, head, tail, lost;
 	static const uint8_t zero[8];
 	struct exo_map *ring;
 	uint32_t raw32;
+	bool was_empty;
 
 	if (flags & ~(uint64_t)(BPF_F_INDEX_MASK | BPF_F_CTXLEN_MASK))
 		return -EINVAL;
@@ -106,20 +127,32 @@ long exo_perf_output(struct exo_map *array, uint64_t flags, const void *data, ui
 	h.size = (uint16_t)total;
 	raw32 = (uint32_t)raw;
 	shm_lock(ring, &ring->hdr->lock);
-	head = ctl(ring)->head;
-	tail = __atomic_load_n(&ctl(ring)->tail, __ATOMIC_SEQ_CST);
-	if (head + total - tail > ring->max_entries) {
+	head = ctl(ring)->pg.data_head;
+	tail = __atomic_load_n(&ctl(ring)->pg.data_tail, __ATOMIC_SEQ_CST);
+	lost = ctl(ring)->lost_pending;
+	/* Linux keeps one byte free (CIRC_SPACE) and needs room for the lost
+	 * record too */
+	if (head + total + (lost ? sizeof(struct lost_rec) : 0) - tail >= ring->max_entries) {
 		__atomic_fetch_add(&ctl(ring)->lost, 1, __ATOMIC_RELAXED);
+		ctl(ring)->lost_pending++;
 		shm_unlock(&ring->hdr->lock);
 		return -ENOSPC;
+	}
+	was_empty = tail == head; /* the consumer had read everything: it may be asleep */
+	if (lost) {
+		struct lost_rec lr = {{PERF_RECORD_LOST, 0, sizeof(lr)}, 0, lost};
+
+		ring_write(ring, head, &lr, sizeof(lr));
+		head += sizeof(lr);
+		ctl(ring)->lost_pending = 0;
 	}
 	ring_write(ring, head, &h, sizeof(h));
 	ring_write(ring, head + sizeof(h), &raw32, 4);
 	ring_write(ring, head + sizeof(h) + 4, data, size);
 	ring_write(ring, head + sizeof(h) + 4 + size, zero, raw - size);
-	__atomic_store_n(&ctl(ring)->head, head + total, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&ctl(ring)->pg.data_head, head + total, __ATOMIC_SEQ_CST);
 	shm_unlock(&ring->hdr->lock);
-	if (tail == head) /* the consumer had read everything: it may be asleep */
+	if (was_empty)
 		notify_wake(ring);
 	return 0;
 }

@@ -14,6 +14,7 @@
  * moment: it is done at start-up (the preload library) or by the caller. */
 #include <capstone/capstone.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "core/prog.h"
 #include "exobpf/map.h"
 #include "exobpf/object.h"
+#include "tracing/self.h"
 #include "tracing/tracing.h"
 
 #define JMP_LEN	     5
@@ -32,68 +34,104 @@
 #define MAX_PROGS    8
 #define SHADOW_DEPTH 256
 
-struct ip_point {
+/* One patched address, shared by every attachment in the process (an
+ * object's uprobes, perf events' programs): one jmp, one stub, program
+ * slots read by the stub without a lock. Sites are never freed (a thread
+ * may be inside the stub); a site whose last program left gets its bytes
+ * back and keeps its stub for a later attachment. */
+struct site {
 	struct exobpf_prog *entry[MAX_PROGS], *ret[MAX_PROGS];
-	int nentry, nret;
+	const uint32_t *entry_gate[MAX_PROGS], *ret_gate[MAX_PROGS];
+	uint64_t entry_cookie[MAX_PROGS], ret_cookie[MAX_PROGS];
 	uint64_t addr;
 	uint8_t saved[MAX_MOVED]; /* the original bytes */
 	size_t moved;
 	uint8_t *stub;
-	struct exobpf_uprobes *owner;
+	bool patched;
+	int users;
+	uint64_t hits;
+	struct site *next;
+};
+
+static pthread_mutex_t sites_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct site *sites;
+static uint8_t *ret_stub; /* shared by every site; made with the first uretprobe */
+
+/* One program an exobpf_uprobes placed. */
+struct reg {
+	struct site *site;
+	struct exobpf_prog *prog;
+	bool ret;
 };
 
 struct exobpf_uprobes {
 	struct trc_point *pts;
 	size_t npts;
-	struct ip_point *ips; /* one per patched address */
-	size_t nips;
-	uint8_t *ret_stub;
-	uint64_t hits;
+	struct reg *regs;
+	size_t nregs;
 };
 
 /* ---- running the programs ---- */
 
 struct shadow {
 	uint64_t sp, ret; /* the stack slot of the return address, and its value */
-	struct ip_point *p;
+	struct site *p;
 };
 
 static __thread struct shadow shadow[SHADOW_DEPTH];
 static __thread int depth;
 static __thread struct vm_run tl_run;
 
-static void run_progs(struct exobpf_prog *const *progs, int n, void *regs)
+/* A gate (a link's "detached" word, which another process may set) closed
+ * keeps its program from running. */
+static void run_progs(struct exobpf_prog *const *progs, const uint32_t *const *gates,
+		      const uint64_t *cookies, void *regs)
 {
 	int nslots = exobpf_num_slots();
 	int cpu = sched_getcpu();
 
-	for (int i = 0; i < n; i++) {
-		tl_run.prog = &progs[i]->vm;
+	for (int i = 0; i < MAX_PROGS; i++) {
+		struct exobpf_prog *prog = __atomic_load_n(&progs[i], __ATOMIC_ACQUIRE);
+		const uint32_t *gate = __atomic_load_n(&gates[i], __ATOMIC_ACQUIRE);
+
+		if (!prog || (gate && __atomic_load_n(gate, __ATOMIC_ACQUIRE)))
+			continue;
+		tl_run.prog = &prog->vm;
 		tl_run.slot = (uint32_t)(cpu >= 0 && nslots > 0 ? cpu % nslots : 0);
 		tl_run.tail_calls = 0;
 		tl_run.executed = 0;
 		tl_run.fault = VM_OK;
+		tl_run.cookie = __atomic_load_n(&cookies[i], __ATOMIC_RELAXED);
 		vm_run(&tl_run, (uintptr_t)regs, 0);
 	}
+}
+
+static bool any_ret(struct site *p)
+{
+	for (int i = 0; i < MAX_PROGS; i++)
+		if (__atomic_load_n(&p->ret[i], __ATOMIC_ACQUIRE))
+			return true;
+	return false;
 }
 
 /* struct pt_regs offsets (x86-64) */
 #define REGS_SP 152
 
-static void on_entry(struct ip_point *p, uint8_t *regs)
+static void on_entry(struct site *p, uint8_t *regs)
 {
 	uint64_t sp;
+	uint8_t *rs = __atomic_load_n(&ret_stub, __ATOMIC_ACQUIRE);
 
-	__atomic_add_fetch(&p->owner->hits, 1, __ATOMIC_RELAXED);
-	run_progs(p->entry, p->nentry, regs);
-	if (!p->nret || depth == SHADOW_DEPTH)
+	__atomic_add_fetch(&p->hits, 1, __ATOMIC_RELAXED);
+	run_progs(p->entry, p->entry_gate, p->entry_cookie, regs);
+	if (!rs || !any_ret(p) || depth == SHADOW_DEPTH)
 		return;
 	memcpy(&sp, regs + REGS_SP, 8);
 	shadow[depth].sp = sp;
 	memcpy(&shadow[depth].ret, (void *)(uintptr_t)sp, 8);
 	shadow[depth].p = p;
 	depth++;
-	memcpy((void *)(uintptr_t)sp, &p->owner->ret_stub, 8);
+	memcpy((void *)(uintptr_t)sp, &rs, 8);
 }
 
 /* Returns where the function really returns to. */
@@ -111,7 +149,7 @@ static uint64_t on_return(void *unused, uint8_t *regs)
 		depth--;
 	s = shadow[--depth];
 	memcpy(regs + 128, &s.ret, 8); /* ip: the real return address */
-	run_progs(s.p->ret, s.p->nret, regs);
+	run_progs(s.p->ret, s.p->ret_gate, s.p->ret_cookie, regs);
 	return s.ret;
 }
 
@@ -202,7 +240,7 @@ static void pop_rest(struct emit *e)
 	bytes(e, rest, sizeof(rest));
 }
 
-static void emit_entry_stub(struct emit *e, struct ip_point *p)
+static void emit_entry_stub(struct emit *e, struct site *p)
 {
 	/* mov [rsp+256], rax: pt_regs' ip, above the 128 bytes of xmm */
 	static const uint8_t store_ip[] = {0x48, 0x89, 0x84, 0x24, 0x00, 0x01, 0, 0};
@@ -316,47 +354,152 @@ static int set_prot(uint64_t addr, size_t len, int prot)
 	return mprotect((void *)(uintptr_t)lo, hi - lo, prot) ? -errno : 0;
 }
 
-/* Patch one address. While the jmp is written the page is writable and
- * executable at once: the patching code itself may live on that page. */
-static int patch(struct exobpf_uprobes *u, struct ip_point *p, const struct trc_point *pt)
+static void write_code(uint64_t addr, const uint8_t *code, size_t len)
 {
-	struct emit e;
-	uint8_t jmp[MAX_MOVED];
-	int32_t rel;
-	int err;
+	memcpy((void *)(uintptr_t)addr, code, len);
+	__builtin___clear_cache((char *)(uintptr_t)addr, (char *)(uintptr_t)addr + len);
+}
 
-	p->moved = movable(pt, p->addr);
-	if (!p->moved)
-		return -EOPNOTSUPP;
-	if (p->moved < JMP_LEN)
-		return exo_err(EOPNOTSUPP, "%s:%s: returns within 5 bytes", pt->path, pt->func);
-	memcpy(p->saved, (void *)(uintptr_t)p->addr, p->moved);
-	if (!(p->stub = page_near(p->addr)))
-		return exo_err(ENOMEM, "%s:%s: no free page within 2 GiB for its stub", pt->path,
-			       pt->func);
-	if (!u->ret_stub && p->nret) {
-		u->ret_stub = p->stub + 2048;
-		e.p = u->ret_stub;
-		emit_ret_stub(&e);
+/* A new site at addr with its stub (not yet patched), or NULL with the
+ * message set. */
+static struct site *site_new(const struct trc_point *pt, uint64_t addr)
+{
+	struct site *p = calloc(1, sizeof(*p));
+	struct emit e;
+
+	if (!p) {
+		exo_err(ENOMEM, "out of memory");
+		return NULL;
+	}
+	p->addr = addr;
+	p->moved = movable(pt, addr);
+	if (p->moved && p->moved < JMP_LEN)
+		exo_err(EOPNOTSUPP, "%s:%s: returns within 5 bytes", pt->path, pt->func);
+	if (p->moved < JMP_LEN) {
+		free(p);
+		return NULL;
+	}
+	memcpy(p->saved, (void *)(uintptr_t)addr, p->moved);
+	if (!(p->stub = page_near(addr))) {
+		exo_err(ENOMEM, "%s:%s: no free page within 2 GiB for its stub", pt->path,
+			pt->func);
+		free(p);
+		return NULL;
 	}
 	e.p = p->stub;
 	emit_entry_stub(&e, p);
-	if (mprotect(p->stub, 4096, PROT_READ | PROT_EXEC))
-		return exo_err(errno, "%s:%s: mprotect: %s", pt->path, pt->func, strerror(errno));
-	rel = (int32_t)((int64_t)(uintptr_t)p->stub - (int64_t)(p->addr + JMP_LEN));
+	if (mprotect(p->stub, 4096, PROT_READ | PROT_EXEC)) {
+		exo_err(errno, "%s:%s: mprotect: %s", pt->path, pt->func, strerror(errno));
+		munmap(p->stub, 4096);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Write (on) or remove the jmp. While it is written the page is writable
+ * and executable at once: the patching code itself may live on that page. */
+static int site_patch(struct site *p, bool on)
+{
+	uint8_t jmp[MAX_MOVED];
+	int32_t rel = (int32_t)((int64_t)(uintptr_t)p->stub - (int64_t)(p->addr + JMP_LEN));
+	int err;
+
 	memset(jmp, 0xcc, sizeof(jmp)); /* bytes after the jmp are never reached */
 	jmp[0] = 0xe9;
 	memcpy(jmp + 1, &rel, 4);
 	if ((err = set_prot(p->addr, p->moved, PROT_READ | PROT_WRITE | PROT_EXEC)))
-		return exo_err(-err, "%s:%s: mprotect: %s", pt->path, pt->func, strerror(-err));
-	memcpy((void *)(uintptr_t)p->addr, jmp, p->moved);
-	__builtin___clear_cache((char *)(uintptr_t)p->addr, (char *)(uintptr_t)p->addr + p->moved);
+		return exo_err(-err, "0x%llx: mprotect: %s", (unsigned long long)p->addr,
+			       strerror(-err));
+	write_code(p->addr, on ? jmp : p->saved, p->moved);
 	set_prot(p->addr, p->moved, PROT_READ | PROT_EXEC);
+	p->patched = on;
 	return 0;
 }
 
+static int make_ret_stub(void)
+{
+	uint8_t *page;
+	struct emit e;
+
+	if (ret_stub)
+		return 0;
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return exo_err(errno, "uretprobe stub: mmap: %s", strerror(errno));
+	e.p = page;
+	emit_ret_stub(&e);
+	if (mprotect(page, 4096, PROT_READ | PROT_EXEC)) {
+		munmap(page, 4096);
+		return exo_err(errno, "uretprobe stub: mprotect: %s", strerror(errno));
+	}
+	__atomic_store_n(&ret_stub, page, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int trc_self_attach(const struct trc_point *pt, uint64_t addr, struct exobpf_prog *prog,
+		    const uint32_t *gate, uint64_t cookie, bool ret, void **site_out)
+{
+	struct site *p;
+	struct exobpf_prog **slots;
+	const uint32_t **gates;
+	int i, err = 0;
+
+	pthread_mutex_lock(&sites_mu);
+	for (p = sites; p && p->addr != addr; p = p->next)
+		;
+	if (!p && (p = site_new(pt, addr))) {
+		p->next = sites;
+		sites = p;
+	}
+	if (!p) {
+		err = errno > 0 ? -errno : -EOPNOTSUPP; /* site_new set the message */
+		goto out;
+	}
+	if (ret && (err = make_ret_stub()))
+		goto out;
+	slots = ret ? p->ret : p->entry;
+	gates = ret ? p->ret_gate : p->entry_gate;
+	for (i = 0; i < MAX_PROGS && slots[i]; i++)
+		;
+	if (i == MAX_PROGS) {
+		err = exo_err(E2BIG, "%s:%s: more than %d programs on one uprobe", pt->path,
+			      pt->func, MAX_PROGS);
+		goto out;
+	}
+	if (!p->patched && (err = site_patch(p, true)))
+		goto out;
+	__atomic_store_n(&gates[i], gate, __ATOMIC_RELEASE);
+	__atomic_store_n(&(ret ? p->ret_cookie : p->entry_cookie)[i], cookie, __ATOMIC_RELEASE);
+	__atomic_store_n(&slots[i], prog, __ATOMIC_RELEASE);
+	p->users++;
+	*site_out = p;
+out:
+	pthread_mutex_unlock(&sites_mu);
+	return err;
+}
+
+void trc_self_detach(void *site, struct exobpf_prog *prog, bool ret)
+{
+	struct site *p = site;
+	struct exobpf_prog **slots;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&sites_mu);
+	slots = ret ? p->ret : p->entry;
+	for (int i = 0; i < MAX_PROGS; i++)
+		if (slots[i] == prog) {
+			__atomic_store_n(&slots[i], NULL, __ATOMIC_RELEASE);
+			(ret ? p->ret_gate : p->entry_gate)[i] = NULL;
+			if (!--p->users && p->patched)
+				site_patch(p, false);
+			break;
+		}
+	pthread_mutex_unlock(&sites_mu);
+}
+
 struct locate_ctx {
-	struct exobpf_uprobes *u;
 	uint64_t *addrs;
 };
 
@@ -364,41 +507,131 @@ static void found(void *arg, int point, uint64_t addr)
 {
 	struct locate_ctx *c = arg;
 
-	c->addrs[point] = addr;
+	if (!c->addrs[point])
+		c->addrs[point] = addr;
 }
+
+struct locate_one {
+	uint64_t addr;
+};
+
+static void found_one(void *arg, int point, uint64_t addr)
+{
+	struct locate_one *c = arg;
+
+	(void)point;
+	if (!c->addr)
+		c->addr = addr;
+}
+
+int trc_self_locate(struct trc_point *pt, uint64_t *addr)
+{
+	struct locate_one c = {0};
+	int err;
+
+	if ((err = trc_points_locate(getpid(), pt, 1, found_one, &c)))
+		return err;
+	if (!c.addr)
+		return exo_err(ENOENT, "%s:%s: not mapped in this process", pt->path, pt->func);
+	*addr = c.addr;
+	return 0;
+}
+
+/* ---- an object's uprobes (exobpf_uprobes__attach_self) ---- */
 
 EXOBPF_API void exobpf_uprobes__detach(struct exobpf_uprobes *u)
 {
 	if (!u)
 		return;
-	for (size_t i = 0; i < u->nips; i++) {
-		struct ip_point *p = &u->ips[i];
-
-		if (!p->stub || set_prot(p->addr, p->moved, PROT_READ | PROT_WRITE | PROT_EXEC))
-			continue;
-		memcpy((void *)(uintptr_t)p->addr, p->saved, p->moved);
-		set_prot(p->addr, p->moved, PROT_READ | PROT_EXEC);
-		/* the stub page stays: a thread may still be inside it */
-	}
+	for (size_t i = 0; i < u->nregs; i++)
+		trc_self_detach(u->regs[i].site, u->regs[i].prog, u->regs[i].ret);
 	for (size_t i = 0; i < u->npts; i++)
 		trc_point_free(&u->pts[i]);
 	free(u->pts);
-	free(u->ips);
+	free(u->regs);
 	free(u);
 }
 
+/* Entries of the probed functions (a site shared with another attachment
+ * counts its hits too). */
 EXOBPF_API uint64_t exobpf_uprobes__hits(const struct exobpf_uprobes *u)
 {
-	return u ? __atomic_load_n(&u->hits, __ATOMIC_RELAXED) : 0;
+	uint64_t n = 0;
+
+	for (size_t i = 0; u && i < u->nregs; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = u->regs[j].site == u->regs[i].site;
+		if (!seen)
+			n += __atomic_load_n(&u->regs[i].site->hits, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+struct want {
+	struct exobpf_prog *prog;
+	const char *name;
+	size_t point;
+	bool ret;
+};
+
+/* The object's wanted u(ret)probe programs and their points. */
+static int collect(struct exobpf_uprobes *u, struct exobpf_object *obj,
+		   const struct exobpf_tracer_opts *opts, struct want **wants, size_t *nwants)
+{
+	struct exobpf_program *prog;
+
+	exobpf_object__for_each_program(prog, obj)
+	{
+		const char *sec = exobpf_program__section_name(prog);
+		struct trc_attach a;
+		struct trc_point pt, *grown;
+		struct want *w;
+		size_t i;
+		bool wanted = !OPT(opts, programs, NULL);
+		int err;
+
+		for (size_t k = 0; !wanted && k < opts->nr_programs; k++)
+			wanted = !strcmp(opts->programs[k], exobpf_program__name(prog));
+		if (!wanted || (strncmp(sec, "uprobe/", 7) && strncmp(sec, "uretprobe/", 10)))
+			continue;
+		if (!exobpf_program__prog(prog))
+			return exo_err(EINVAL, "program %s: not loaded",
+				       exobpf_program__name(prog));
+		if ((err = trc_parse_attach(sec, exobpf_program__name(prog), &a, &pt)) < 0)
+			return err;
+		for (i = 0; i < u->npts; i++)
+			if (!strcmp(u->pts[i].path, pt.path) && !strcmp(u->pts[i].func, pt.func) &&
+			    u->pts[i].off == pt.off)
+				break;
+		if (i < u->npts) {
+			trc_point_free(&pt);
+		} else if ((grown = realloc(u->pts, (i + 1) * sizeof(*grown)))) {
+			u->pts = grown;
+			u->pts[u->npts++] = pt;
+		} else {
+			trc_point_free(&pt);
+			return exo_err(ENOMEM, "out of memory");
+		}
+		if (!(w = realloc(*wants, (*nwants + 1) * sizeof(*w))))
+			return exo_err(ENOMEM, "out of memory");
+		*wants = w;
+		w[(*nwants)++] =
+		    (struct want){exobpf_program__prog(prog), exobpf_program__name(prog), i,
+				  a.kind == TRC_URETPROBE};
+	}
+	return 0;
 }
 
 EXOBPF_API struct exobpf_uprobes *exobpf_uprobes__attach_self(struct exobpf_object *obj,
 							      const struct exobpf_tracer_opts *opts)
 {
 	struct exobpf_uprobes *u;
-	struct exobpf_program *prog;
+	struct want *wants = NULL;
+	size_t nwants = 0;
 	uint64_t *addrs = NULL;
-	int err = 0;
+	int err;
 
 	if (!obj) {
 		exo_err(EINVAL, "exobpf_uprobes__attach_self: no object");
@@ -410,78 +643,33 @@ EXOBPF_API struct exobpf_uprobes *exobpf_uprobes__attach_self(struct exobpf_obje
 		exo_err(ENOMEM, "out of memory");
 		return NULL;
 	}
-	/* the points, and which programs each runs */
-	exobpf_object__for_each_program(prog, obj)
-	{
-		const char *sec = exobpf_program__section_name(prog);
-		struct trc_attach a;
-		struct trc_point pt, *grown;
-		size_t i;
-		bool wanted = !OPT(opts, programs, NULL);
-
-		for (size_t k = 0; !wanted && k < opts->nr_programs; k++)
-			wanted = !strcmp(opts->programs[k], exobpf_program__name(prog));
-		if (!wanted || (strncmp(sec, "uprobe/", 7) && strncmp(sec, "uretprobe/", 10)))
-			continue;
-		if ((err = trc_parse_attach(sec, exobpf_program__name(prog), &a, &pt)) < 0)
-			break;
-		err = 0; /* 1: a uprobe, with its point in pt */
-		for (i = 0; i < u->npts; i++)
-			if (!strcmp(u->pts[i].path, pt.path) && !strcmp(u->pts[i].func, pt.func) &&
-			    u->pts[i].off == pt.off)
-				break;
-		if (i < u->npts) {
-			trc_point_free(&pt);
-		} else if ((grown = realloc(u->pts, (i + 1) * sizeof(*grown))) &&
-			   (u->ips = realloc(u->ips, (i + 1) * sizeof(*u->ips)))) {
-			u->pts = grown;
-			u->pts[u->npts++] = pt;
-			memset(&u->ips[i], 0, sizeof(u->ips[i]));
-			u->ips[i].owner = u;
-		} else {
-			if (grown)
-				u->pts = grown;
-			trc_point_free(&pt);
-			err = exo_err(ENOMEM, "out of memory");
-			break;
-		}
-		{
-			struct ip_point *p = &u->ips[i];
-			bool ret = a.kind == TRC_URETPROBE;
-			int *n = ret ? &p->nret : &p->nentry;
-
-			if (*n == MAX_PROGS) {
-				err = exo_err(E2BIG, "%s: more than %d programs on one uprobe",
-					      exobpf_program__name(prog), MAX_PROGS);
-				break;
-			}
-			(ret ? p->ret : p->entry)[(*n)++] = exobpf_program__prog(prog);
-			if (!exobpf_program__prog(prog)) {
-				err = exo_err(EINVAL, "program %s: not loaded",
-					      exobpf_program__name(prog));
-				break;
-			}
-		}
-	}
-	u->nips = u->npts;
+	err = collect(u, obj, opts, &wants, &nwants);
 	if (!err && !u->npts)
 		err = exo_err(ENOENT, "%s: no uprobe program to attach", exobpf_object__name(obj));
-	if (!err && !(addrs = calloc(u->npts, sizeof(*addrs))))
+	if (!err && (!(addrs = calloc(u->npts, sizeof(*addrs))) ||
+		     !(u->regs = calloc(nwants, sizeof(*u->regs)))))
 		err = exo_err(ENOMEM, "out of memory");
 	if (!err) {
-		struct locate_ctx c = {u, addrs};
+		struct locate_ctx c = {addrs};
 		err = trc_points_locate(getpid(), u->pts, u->npts, found, &c);
 	}
-	for (size_t i = 0; !err && i < u->npts; i++) {
-		if (!addrs[i]) {
+	for (size_t i = 0; !err && i < u->npts; i++)
+		if (!addrs[i])
 			err = exo_err(ENOENT, "%s:%s: not mapped in this process", u->pts[i].path,
 				      u->pts[i].func);
-			break;
+	for (size_t i = 0; !err && i < nwants; i++) {
+		struct reg *r = &u->regs[u->nregs];
+
+		err = trc_self_attach(&u->pts[wants[i].point], addrs[wants[i].point], wants[i].prog,
+				      NULL, 0, wants[i].ret, (void **)&r->site);
+		if (!err) {
+			r->prog = wants[i].prog;
+			r->ret = wants[i].ret;
+			u->nregs++;
 		}
-		u->ips[i].addr = addrs[i];
-		err = patch(u, &u->ips[i], &u->pts[i]);
 	}
 	free(addrs);
+	free(wants);
 	if (err) {
 		exobpf_uprobes__detach(u);
 		errno = -err;

@@ -81,4 +81,10 @@ int trc_points_locate(pid_t pid, struct trc_point *pts, size_t n,
 int trc_elf_func_offset(const char *path, const char *func, uint64_t off, uint64_t *file_off,
 			uint64_t *left);
 
+/* The reverse: the function covering file offset file_off of path, named
+ * "FUNC+0xOFF" in name, and the bytes from there to its end. 0 or -errno
+ * (EOPNOTSUPP when no sized function symbol covers it). (elf_sym.c) */
+int trc_elf_offset_func(const char *path, uint64_t file_off, char *name, size_t name_size,
+			uint64_t *left);
+
 #endif

@@ -81,6 +81,9 @@ struct vm_run {
 	/* Whose view the task helpers (pid, uid, comm, probe_read_user) take:
 	 * NULL is the running process itself; a tracer names its tracee. */
 	const struct helper_task *task;
+	/* bpf_get_attach_cookie: the attachment's cookie (a perf event link's
+	 * bpf_cookie), 0 where none was given */
+	uint64_t cookie;
 
 	bool interp; /* the interpreter even where there is machine code */
 

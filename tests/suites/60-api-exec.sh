@@ -1,6 +1,8 @@
 #!/bin/sh
-# exobpf exec: an unmodified libbpf application (tests/apps/ringstat: .bpf.c,
-# `bpftool gen skeleton`, a loader linked with the system's -lbpf) and
+# exobpf exec: unmodified libbpf applications (tests/apps/ringstat: .bpf.c,
+# `bpftool gen skeleton`, a loader linked with the system's -lbpf; and
+# tests/apps/uprobe: uprobes through perf_event_open + LINK_CREATE, a perf
+# buffer) and
 # Debian's bpftool, run on exobpf and compared with Linux. The application's
 # expected output is what it printed on Linux 6.18 (expected.out); where
 # bpf() works here, every comparison is also made against the live kernel.
@@ -53,6 +55,50 @@ if [ $kernel = yes ]; then
 	check "ringstat on Linux still prints expected.out" "$expected" "$("$app/ringstat" 2>&1)"
 else
 	skip=$((skip + 1))
+fi
+
+# ---- the uprobe application: libbpf's perf_event attach path, perf buffer ----
+usrc="$PWD/tests/apps/uprobe"
+uapp="$tmp/uapp"
+mkdir -p "$uapp"
+# user space built as libbpf-bootstrap builds it (-g, no optimisation)
+if ! clang -O2 -g -target bpf -I/usr/include/"$(gcc -dumpmachine)" -c "$usrc/probed.bpf.c" \
+	-o "$uapp/probed.bpf.o" || ! bpftool gen skeleton "$uapp/probed.bpf.o" >"$uapp/probed.skel.h" ||
+	! gcc -g -fPIC -shared -o "$uapp/libprobed.so" "$usrc/libprobed.c" ||
+	! gcc -g -Wall -I"$uapp" -o "$uapp/probed" "$usrc/probed.c" -L"$uapp" -lprobed \
+		-Wl,-rpath,"$uapp" -lbpf; then
+	echo "FAIL building the uprobe application"
+	fail=$((fail + 1))
+else
+	expected=$(cat "$usrc/expected.out")
+	out=$(cd "$uapp" && "$exo" exec ./probed 2>"$tmp/uapp.err")
+	rc=$?
+	[ $rc -ne 0 ] && cat "$tmp/uapp.err"
+	check "uprobe app under exobpf exec exits 0" 0 $rc
+	check "uprobe app under exobpf exec prints what Linux prints" "$expected" "$out"
+	check "uprobe app: nothing on stderr (no libbpf fallback, no refusal)" "" \
+		"$(cat "$tmp/uapp.err")"
+	if [ $kernel = yes ]; then
+		check "uprobe app on Linux still prints expected.out" "$expected" \
+			"$(cd "$uapp" && ./probed 2>&1)"
+	else
+		skip=$((skip + 1))
+	fi
+fi
+
+# what exec refuses on the perf event path: an errno and a reason on stderr
+if gcc -g -o "$uapp/refused" "$usrc/refused.c"; then
+	off=$(readelf -sW "$uapp/refused" | awk '$8 == "main" {print "0x" $2}')
+	out=$("$exo" exec "$uapp/refused" "$off" 2>"$tmp/refused.err")
+	check "refused: what exec answers" "tracepoint: Operation not supported
+software dummy: ok
+uprobe on pid 1: Operation not supported" "$out"
+	check "refused: the tracepoint's reason" yes \
+		"$(grep -q 'exobpf exec: perf_event_open: tracepoint 1 is the kernel.s; exobpf cannot attach programs to it (libbpf.s legacy tracefs probes included' "$tmp/refused.err" && echo yes)"
+	check "refused: the other process's reason" yes \
+		"$(grep -q 'uprobe for pid 1: exobpf probes only the calling process' "$tmp/refused.err" && echo yes)"
+else
+	fail=$((fail + 1))
 fi
 
 # ---- bpftool ----

@@ -11,21 +11,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dlfcn.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "exobpf/bpf.h"
 #include "exobpf/map.h"
+#include "exobpf/exobpf.h"
 #include "test.h"
+#include "tracing/tracing.h"
 #include "util.h"
 
-#define ATTR_BYTES 168	/* Linux 6.18's union bpf_attr */
-#define FD	   1000 /* "a new fd" */
+#define ATTR_BYTES    168  /* Linux 6.18's union bpf_attr */
+#define FD	      1000 /* "a new fd" */
+#define API_ENOTSUPP_ 524  /* Linux's ENOTSUPP, which bpf() returns */
 
 struct be {
 	const char *name;
 	bool kernel;
 	char pin[128]; /* where this backend pins */
-	char rec[16384];
+	char rec[131072];
 	size_t len;
 	char fail[512];
 };
@@ -289,6 +296,45 @@ static void sc_map_elem(struct be *b)
 TEST(bpf_api_map_elem)
 {
 	BOTH(sc_map_elem);
+}
+
+static void *map_mmap(struct be *b, int fd, int prot)
+{
+	void *p = b->kernel ? mmap(NULL, 4096, prot, MAP_SHARED, fd, 0)
+			    : exobpf_mmap(NULL, 4096, prot, MAP_SHARED, fd, 0);
+
+	rec(b, "\nmmap %s: %s", prot & PROT_WRITE ? "rw" : "ro",
+	    p == MAP_FAILED ? strerror(errno) : "ok");
+	return p;
+}
+
+/* Freezing and writable mappings exclude each other (Linux's writecnt). */
+static void sc_map_freeze_mmap(struct be *b)
+{
+	int ar = map_create(b, BPF_MAP_TYPE_ARRAY, 4, 8, 4, BPF_F_MMAPABLE);
+	union attr a;
+	void *rw, *ro;
+
+	memset(&a, 0, sizeof(a));
+	a.a.map_fd = (uint32_t)ar;
+	rw = map_mmap(b, ar, PROT_READ | PROT_WRITE);
+	if (rw == MAP_FAILED)
+		return;
+	memcpy(rw, "abcdefgh", 8);
+	E(b, -EBUSY, BPF_MAP_FREEZE, &a);
+	munmap(rw, 4096);
+	ro = map_mmap(b, ar, PROT_READ); /* a read-only mapping does not stop it */
+	E(b, 0, BPF_MAP_FREEZE, &a);
+	rec(b, " values %.8s", ro == MAP_FAILED ? "-" : (const char *)ro);
+	map_mmap(b, ar, PROT_READ | PROT_WRITE); /* frozen: EPERM */
+	if (ro != MAP_FAILED)
+		munmap(ro, 4096);
+	close(ar);
+}
+
+TEST(bpf_api_map_freeze_mmap)
+{
+	BOTH(sc_map_freeze_mmap);
 }
 
 static void sc_map_create(struct be *b)
@@ -738,6 +784,207 @@ static const uint8_t btf_int[] = {
     0,	  'i',	'n', 't', 0,
 };
 
+/* BTF_LOAD's log for a bad header: Linux's lines, word for word. */
+static void btf_log_case(struct be *b, int line, long want, const char *what, uint8_t *data,
+			 uint32_t size)
+{
+	static char log[65536];
+	union attr a;
+
+	memset(&a, 0, sizeof(a));
+	memset(log, 0, sizeof(log));
+	a.a.btf = (uintptr_t)data;
+	a.a.btf_size = size;
+	a.a.btf_log_buf = (uintptr_t)log;
+	a.a.btf_log_size = sizeof(log);
+	a.a.btf_log_level = 1;
+	step(b, line, want, BPF_BTF_LOAD, &a, sizeof(a));
+	rec(b, " %s log:\n%s", what, log);
+}
+
+/* [1] int, [2] a pointer to it; strings "\0int" */
+static const uint8_t btf_ptr[] = {
+    0x9f, 0xeb, 1,   0,	  24, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28, 0, 0, 0,
+    5,	  0,	0,   0,	  1,  0, 0, 0, 0, 0, 0, 1, 4,  0, 0, 0, 32, 0, 0, 1, /* [1] INT int */
+    0,	  0,	0,   0,	  0,  0, 0, 2, 1, 0, 0, 0,			     /* [2] PTR -> 1 */
+    0,	  'i',	'n', 't', 0,
+};
+
+/* Types Linux refuses, each with its log up to the error and its errno. */
+static void sc_btf_log_types_bad(struct be *b)
+{
+	uint8_t d[sizeof(btf_ptr)];
+	uint32_t v;
+
+#define CASE(want, what, size) btf_log_case(b, __LINE__, want, what, d, size)
+#define RESET()		       memcpy(d, btf_ptr, sizeof(btf_ptr))
+	RESET();
+	d[24 + 4 + 2] = 0x10; /* a bit outside BTF_INFO_MASK */
+	CASE(-EINVAL, "btf_info", sizeof(d));
+	RESET();
+	d[24 + 16 + 7] = 0x1f;
+	CASE(-EINVAL, "kind 31", sizeof(d));
+	RESET();
+	d[24 + 16 + 7] = 0;
+	CASE(-EINVAL, "kind 0", sizeof(d));
+	RESET();
+	d[24 + 16] = 9;
+	CASE(-EINVAL, "name_offset", sizeof(d));
+	RESET();
+	d[24 + 12] = 33;
+	CASE(-EINVAL, "nr_bits", sizeof(d));
+	RESET();
+	d[24 + 16] = 1;
+	CASE(-EINVAL, "pointer with a name", sizeof(d));
+	RESET();
+	d[24 + 16 + 8] = 7;
+	CASE(-EINVAL, "pointer to no type", sizeof(d));
+	RESET();
+	d[24 + 16 + 7] = 0x82;
+	CASE(-EINVAL, "pointer kind_flag", sizeof(d));
+	RESET();
+	d[24 + 7] = 0x81;
+	CASE(-EINVAL, "int kind_flag", sizeof(d));
+	RESET();
+	d[24 + 12 + 3] = 8;
+	CASE(-API_ENOTSUPP_, "int encoding 8", sizeof(d));
+	RESET();
+	v = 24; /* the pointer cut short: 8 bytes of its 12 */
+	memcpy(d + 12, &v, 4);
+	memcpy(d + 16, &v, 4);
+	memcpy(d + 48, btf_ptr + 52, 5);
+	CASE(-EINVAL, "meta_left", 24 + 24 + 5);
+#undef RESET
+#undef CASE
+}
+
+static void sc_btf_log(struct be *b)
+{
+	uint8_t d[sizeof(btf_int) + 8];
+	uint32_t v;
+
+#define CASE(want, what, size) btf_log_case(b, __LINE__, want, what, d, size)
+	memcpy(d, btf_int, sizeof(btf_int));
+	CASE(-EINVAL, "4 bytes", 4);
+	v = 64; /* hdr_len past the data */
+	memcpy(d + 4, &v, 4);
+	CASE(-EINVAL, "hdr_len 64", sizeof(btf_int));
+	memcpy(d, btf_int, sizeof(btf_int));
+	d[0] = 0x12;
+	CASE(-EINVAL, "magic", sizeof(btf_int));
+	memcpy(d, btf_int, sizeof(btf_int));
+	d[2] = 2;
+	CASE(-API_ENOTSUPP_, "version", sizeof(btf_int));
+	memcpy(d, btf_int, sizeof(btf_int));
+	d[3] = 1;
+	CASE(-API_ENOTSUPP_, "flags", sizeof(btf_int));
+	memcpy(d, btf_int, sizeof(btf_int));
+	CASE(-EINVAL, "header only", 24);
+	v = 28; /* a longer header with a non-zero byte past Linux's */
+	memcpy(d + 4, &v, 4);
+	CASE(-E2BIG, "unknown header bytes", sizeof(btf_int));
+#undef CASE
+}
+
+/* A whole object's BTF (as the loader fixed it up: data sections sized),
+ * accepted: Linux logs every type, one line each. */
+static uint8_t obj_btf[65536];
+static uint32_t obj_btf_size;
+
+/* The kinds the objects lack: enums (unsigned and signed), ENUM64, FLOAT,
+ * VOLATILE, RESTRICT, DECL_TAG. */
+static uint32_t kinds_btf[64];
+static uint32_t kinds_size;
+
+static void build_kinds_btf(void)
+{
+	static const char strs[] = "\0int\0e\0A\0B\0se\0C\0e64\0D\0float\0td\0dt";
+	uint32_t t[] = {
+	    1,
+	    1u << 24,
+	    4,
+	    1u << 24 | 32, /* [1] INT int */
+	    5,
+	    6u << 24 | 2,
+	    4,
+	    7,
+	    1,
+	    9,
+	    0xffffffffu, /* [2] ENUM e: A=1, B=0xffffffff */
+	    11,
+	    1u << 31 | 6u << 24 | 1,
+	    4,
+	    14,
+	    (uint32_t)-2, /* [3] ENUM se (signed): C=-2 */
+	    16,
+	    19u << 24 | 1,
+	    8,
+	    20,
+	    1,
+	    1, /* [4] ENUM64 e64: D=0x100000001 */
+	    22,
+	    16u << 24,
+	    4, /* [5] FLOAT float */
+	    0,
+	    9u << 24,
+	    1, /* [6] VOLATILE int */
+	    0,
+	    2u << 24,
+	    1, /* [7] PTR int */
+	    0,
+	    11u << 24,
+	    7, /* [8] RESTRICT ptr */
+	    28,
+	    8u << 24,
+	    1, /* [9] TYPEDEF td */
+	    31,
+	    17u << 24,
+	    9,
+	    (uint32_t)-1, /* [10] DECL_TAG dt on td */
+	};
+	uint32_t hdr[6] = {0x0001eb9f, 24, 0, sizeof(t), sizeof(t), sizeof(strs)};
+
+	memcpy(kinds_btf, hdr, sizeof(hdr));
+	memcpy(kinds_btf + 6, t, sizeof(t));
+	memcpy(kinds_btf + 6 + sizeof(t) / 4, strs, sizeof(strs));
+	kinds_size = (uint32_t)(sizeof(hdr) + sizeof(t) + sizeof(strs));
+}
+
+static void sc_btf_log_kinds(struct be *b)
+{
+	btf_log_case(b, __LINE__, FD, "more kinds", (uint8_t *)kinds_btf, kinds_size);
+}
+
+static void sc_btf_log_types(struct be *b)
+{
+	btf_log_case(b, __LINE__, FD, "an object's BTF", obj_btf, obj_btf_size);
+	btf_log_case(b, __LINE__, FD, "one int", (uint8_t *)btf_int, sizeof(btf_int));
+}
+
+TEST(bpf_api_btf_log_header)
+{
+	/* between them: INT PTR ARRAY STRUCT UNION FWD TYPEDEF CONST VAR FUNC
+	 * FUNC_PROTO DATASEC */
+	static const char *const objs[] = {"progs/trace_uprobe.bpf.o", "progs/tc_mark.bpf.o"};
+
+	BOTH(sc_btf_log);
+	BOTH(sc_btf_log_types_bad);
+	build_kinds_btf();
+	BOTH(sc_btf_log_kinds);
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+		struct exobpf_object *obj =
+		    exobpf_object__open_file(test_build_path(objs[i]), NULL);
+		const void *raw;
+
+		CHECK_MSG(obj && !exobpf_object__load(obj), "%s", exobpf_errmsg());
+		raw = exobpf_btf__raw_data(exobpf_object__btf(obj), &obj_btf_size);
+		CHECK(raw && obj_btf_size <= sizeof(obj_btf));
+		memcpy(obj_btf, raw, obj_btf_size);
+		exobpf_object__close(obj);
+		BOTH(sc_btf_log_types);
+	}
+}
+
 static void sc_btf(struct be *b)
 {
 	uint8_t junk[40], out[64];
@@ -925,4 +1172,321 @@ static void sc_misc(struct be *b)
 TEST(bpf_api_misc)
 {
 	BOTH(sc_misc);
+}
+
+/* XDP links: Linux's refusals are EINVAL on both; an interface Linux would
+ * attach to is EOPNOTSUPP here (the kernel's packets cannot go through
+ * user space), with a message saying what to run instead. */
+TEST(bpf_api_xdp_link)
+{
+	static const struct bpf_insn pass[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 2},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	union attr a;
+	int p;
+
+	load_attr(&a, BPF_PROG_TYPE_XDP, pass, 2);
+	a.a.expected_attach_type = BPF_XDP;
+	p = exobpf_bpf(BPF_PROG_LOAD, &a.a, sizeof(a));
+	CHECK_MSG(p >= 0, "%s", exobpf_errmsg());
+	memset(&a, 0, sizeof(a));
+	a.a.link_create.prog_fd = (uint32_t)p;
+	a.a.link_create.attach_type = BPF_XDP;
+	a.a.link_create.target_ifindex = 0; /* Linux: EINVAL (checked against 6.18) */
+	CHECK_EQ(exobpf_bpf(BPF_LINK_CREATE, &a.a, sizeof(a)), -EINVAL);
+	a.a.link_create.target_ifindex = 1; /* lo */
+	a.a.link_create.flags = 0x100;
+	CHECK_EQ(exobpf_bpf(BPF_LINK_CREATE, &a.a, sizeof(a)), -EINVAL);
+	a.a.link_create.flags = 0;
+	CHECK_EQ(exobpf_bpf(BPF_LINK_CREATE, &a.a, sizeof(a)), -EOPNOTSUPP);
+	CHECK_CONTAINS(exobpf_errmsg(), "XDP on lo (ifindex 1)");
+	CHECK_CONTAINS(exobpf_errmsg(), "exobpf xdp OBJ --dev lo");
+	close(p);
+}
+
+/* ---- perf events: libbpf's uprobe attach path ---- */
+
+/* A counter: the array's value 0 goes up by one per run. */
+static void counter_prog(struct bpf_insn *p, int map)
+{
+	const struct bpf_insn insns[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1, .imm = 0},
+	    {.code = BPF_STX | BPF_MEM | BPF_W, .dst_reg = 10, .src_reg = 1, .off = -4},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 2, .src_reg = 10},
+	    {.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 2, .imm = -4},
+	    {.code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = 1, .src_reg = 1, .imm = map},
+	    {0},
+	    {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem},
+	    {.code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = 0, .off = 2},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1, .imm = 1},
+	    {.code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = 0, .src_reg = 1, .imm = BPF_ADD},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	memcpy(p, insns, sizeof(insns));
+}
+#define COUNTER_LEN 12
+
+static struct {
+	int type;      /* the uprobe PMU's */
+	char lib[512]; /* the probed library */
+	uint64_t off;  /* lib_mix's file offset */
+	long (*mix)(long, long, long, long, long, long);
+} up;
+
+static int pe_open(struct be *b, bool ret, pid_t pid)
+{
+	struct perf_event_attr pa;
+	long r;
+
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = (uint32_t)up.type;
+	pa.config = ret; /* format/retprobe: config:0 */
+	pa.config1 = (uintptr_t)up.lib;
+	pa.config2 = up.off;
+	if (!b->kernel)
+		return exobpf_perf_event_open(&pa, pid, pid == -1 ? 0 : -1, -1,
+					      PERF_FLAG_FD_CLOEXEC);
+	r = syscall(SYS_perf_event_open, &pa, pid, pid == -1 ? 0 : -1, -1, PERF_FLAG_FD_CLOEXEC);
+	return r < 0 ? -errno : (int)r;
+}
+
+static int pe_ioctl(struct be *b, int fd, unsigned long req, unsigned long arg)
+{
+	if (!b->kernel)
+		return exobpf_perf_event_ioctl(fd, req, arg);
+	return ioctl(fd, req, arg) < 0 ? -errno : 0;
+}
+
+static void pe_close(struct be *b, int fd)
+{
+	if (!b->kernel)
+		exobpf_fd_closing(fd);
+	close(fd);
+}
+
+static uint64_t count(struct be *b, int map)
+{
+	union attr a = {0};
+	uint32_t k = 0;
+	uint64_t v = 0;
+
+	a.a.map_fd = (uint32_t)map;
+	a.a.key = (uintptr_t)&k;
+	a.a.value = (uintptr_t)&v;
+	call(b, BPF_MAP_LOOKUP_ELEM, &a, sizeof(a));
+	return v;
+}
+
+#define RESULT(b, what, r) rec(b, "\nL%d:%s %s", __LINE__, what, (r) >= 0 ? "ok" : strerror(-(r)))
+
+static void sc_perf_uprobe(struct be *b)
+{
+	struct bpf_insn insns[COUNTER_LEN];
+	int map = map_create(b, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0), prog, tp, pe, pe2, link, by_id;
+	uint8_t info[64];
+	char name[512];
+	uint64_t ptr;
+	uint32_t u32;
+	union attr a;
+
+	counter_prog(insns, map);
+	load_attr(&a, BPF_PROG_TYPE_KPROBE, insns, COUNTER_LEN);
+	prog = (int)E(b, FD, BPF_PROG_LOAD, &a);
+	load_attr(&a, BPF_PROG_TYPE_TRACEPOINT, ret7, 2);
+	tp = (int)E(b, FD, BPF_PROG_LOAD, &a);
+	/* LINK_CREATE's perf event checks (libbpf probes links this way) */
+	memset(&a, 0, sizeof(a));
+	a.a.link_create.prog_fd = (uint32_t)tp;
+	a.a.link_create.target_fd = (uint32_t)-1;
+	a.a.link_create.attach_type = BPF_PERF_EVENT;
+	E(b, -EBADF, BPF_LINK_CREATE, &a);
+	a.a.link_create.target_fd = (uint32_t)map; /* an fd, not a perf event */
+	E(b, -EBADF, BPF_LINK_CREATE, &a);
+	a.a.link_create.flags = 1;
+	E(b, -EINVAL, BPF_LINK_CREATE, &a);
+	a.a.link_create.flags = 0;
+	a.a.link_create.prog_fd = (uint32_t)prog;
+	a.a.link_create.target_fd = (uint32_t)-1;
+	E(b, -EBADF, BPF_LINK_CREATE, &a);
+
+	/* the ioctl path: SET_BPF, ENABLE, DISABLE, close */
+	pe = pe_open(b, false, 0);
+	RESULT(b, "uprobe open", pe);
+	if (pe < 0) {
+		snprintf(b->fail, sizeof(b->fail), "%s: uprobe perf_event_open: %s", b->name,
+			 strerror(-pe));
+		return;
+	}
+	RESULT(b, "SET_BPF tracepoint prog", pe_ioctl(b, pe, PERF_EVENT_IOC_SET_BPF, (unsigned)tp));
+	RESULT(b, "SET_BPF", pe_ioctl(b, pe, PERF_EVENT_IOC_SET_BPF, (unsigned)prog));
+	RESULT(b, "SET_BPF again", pe_ioctl(b, pe, PERF_EVENT_IOC_SET_BPF, (unsigned)prog));
+	RESULT(b, "ENABLE", pe_ioctl(b, pe, PERF_EVENT_IOC_ENABLE, 0));
+	rec(b, "\nmix %ld", up.mix(1, 2, 3, 4, 5, 6) + up.mix(1, 1, 1, 1, 1, 1));
+	rec(b, "\nruns %" PRIu64, count(b, map));
+	RESULT(b, "DISABLE", pe_ioctl(b, pe, PERF_EVENT_IOC_DISABLE, 0));
+	up.mix(1, 2, 3, 4, 5, 6);
+	rec(b, "\nruns while disabled %" PRIu64, count(b, map));
+	RESULT(b, "ENABLE", pe_ioctl(b, pe, PERF_EVENT_IOC_ENABLE, 0));
+	up.mix(1, 2, 3, 4, 5, 6);
+	pe_close(b, pe);
+	up.mix(1, 2, 3, 4, 5, 6);
+	rec(b, "\nruns after close %" PRIu64, count(b, map));
+
+	/* the link path, on a return probe */
+	pe2 = pe_open(b, true, -1);
+	RESULT(b, "uretprobe open", pe2);
+	memset(&a, 0, sizeof(a));
+	a.a.link_create.prog_fd = (uint32_t)prog;
+	a.a.link_create.target_fd = (uint32_t)pe2;
+	a.a.link_create.attach_type = BPF_PERF_EVENT;
+	link = (int)E(b, FD, BPF_LINK_CREATE, &a);
+	E(b, -EEXIST, BPF_LINK_CREATE, &a);
+	RESULT(b, "ENABLE", pe_ioctl(b, pe2, PERF_EVENT_IOC_ENABLE, 0));
+	up.mix(1, 2, 3, 4, 5, 6);
+	rec(b, "\nruns with the link %" PRIu64, count(b, map));
+	/* bpf_link_info: Linux 6.18's perf_event.uprobe at 16 */
+	memset(info, 0, sizeof(info));
+	memset(name, 0, sizeof(name));
+	ptr = (uintptr_t)name;
+	memcpy(info + 24, &ptr, 8);
+	u32 = sizeof(name);
+	memcpy(info + 32, &u32, 4);
+	memset(&a, 0, sizeof(a));
+	a.a.info.bpf_fd = (uint32_t)link;
+	a.a.info.info_len = sizeof(info);
+	a.a.info.info = (uintptr_t)info;
+	E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &a);
+	rec(b, " info_len %u name %s", a.a.info.info_len, name);
+	memset(info + 4, 0, 8); /* id and prog_id differ between the two */
+	memset(info + 24, 0, 8);
+	rec_hex(b, "info", info, sizeof(info));
+	u32 = 4; /* a short name buffer */
+	memcpy(info + 32, &u32, 4);
+	memcpy(info + 24, &ptr, 8);
+	E(b, -ENOSPC, BPF_OBJ_GET_INFO_BY_FD, &a);
+	memset(info + 24, 0, 8); /* a length without a buffer */
+	E(b, -EINVAL, BPF_OBJ_GET_INFO_BY_FD, &a);
+	/* the link holds the event: closing the perf fd keeps it running */
+	pe_close(b, pe2);
+	up.mix(1, 2, 3, 4, 5, 6);
+	rec(b, "\nruns after the event's close %" PRIu64, count(b, map));
+	/* a perf event link has no LINK_DETACH: it ends with its last fd */
+	memset(&a, 0, sizeof(a));
+	a.a.link_detach.link_fd = (uint32_t)link;
+	E(b, -EOPNOTSUPP, BPF_LINK_DETACH, &a);
+	up.mix(1, 2, 3, 4, 5, 6);
+	rec(b, "\nruns after LINK_DETACH %" PRIu64, count(b, map));
+	/* a second fd by id keeps the link after the first is closed */
+	memset(info, 0, sizeof(info));
+	memset(&a, 0, sizeof(a));
+	a.a.info.bpf_fd = (uint32_t)link;
+	a.a.info.info_len = sizeof(info);
+	a.a.info.info = (uintptr_t)info;
+	E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &a);
+	memset(&a, 0, sizeof(a));
+	memcpy(&a.a.link_id, info + 4, 4);
+	by_id = (int)E(b, FD, BPF_LINK_GET_FD_BY_ID, &a);
+	pe_close(b, link);
+	up.mix(1, 2, 3, 4, 5, 6);
+	rec(b, "\nruns with the fd by id %" PRIu64, count(b, map));
+	memset(&a, 0, sizeof(a));
+	a.a.info.bpf_fd = (uint32_t)by_id;
+	a.a.info.info_len = 16;
+	a.a.info.info = (uintptr_t)info;
+	E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &a);
+	memcpy(&u32, info, 4);
+	rec(b, " type %u", u32);
+	pe_close(b, by_id);
+	up.mix(1, 2, 3, 4, 5, 6);
+	rec(b, "\nruns after the link's last close %" PRIu64, count(b, map));
+	close(tp), close(prog), close(map);
+}
+
+/* The uprobe PMU's type and lib_mix of the test library (dlopen'ed: *lib).
+ * 0, or -1 when the kernel has no uprobe PMU (exobpf takes its number from
+ * there). */
+static int up_init(void **lib)
+{
+	FILE *f = fopen("/sys/bus/event_source/devices/uprobe/type", "re");
+	uint64_t left;
+	int ok = f && fscanf(f, "%d", &up.type) == 1;
+
+	if (f)
+		fclose(f);
+	if (!ok)
+		return -1;
+	if (!realpath(test_build_path("trace/libexotarget.so"), up.lib) ||
+	    !(*lib = dlopen(up.lib, RTLD_NOW)))
+		return -2;
+	up.mix = (long (*)(long, long, long, long, long, long))dlsym(*lib, "lib_mix");
+	if (!up.mix || trc_elf_func_offset(up.lib, "lib_mix", 0, &up.off, &left))
+		return -2;
+	return 0;
+}
+
+TEST(bpf_api_perf_uprobe)
+{
+	void *lib = NULL;
+	int r = up_init(&lib);
+
+	if (r == -1)
+		SKIP("no uprobe PMU: exobpf takes its type from the kernel's sysfs");
+	CHECK_MSG(r == 0, "the test library: %s", dlerror() ? dlerror() : exobpf_errmsg());
+	BOTH(sc_perf_uprobe);
+	dlclose(lib);
+}
+
+/* What exobpf refuses, with Linux's errno where Linux has one. */
+TEST(bpf_api_perf_refusals)
+{
+	struct perf_event_attr pa;
+	struct be b = {.name = "exobpf"};
+	void *lib = NULL;
+	int fd;
+
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = PERF_TYPE_TRACEPOINT;
+	pa.config = 1;
+	CHECK_EQ(exobpf_perf_event_owned(&pa), -EOPNOTSUPP);
+	CHECK_CONTAINS(exobpf_errmsg(), "tracepoint 1 is the kernel's");
+	CHECK_CONTAINS(exobpf_errmsg(), "legacy tracefs probes included");
+	pa.type = PERF_TYPE_SOFTWARE;
+	pa.config = PERF_COUNT_SW_CPU_CLOCK;
+	CHECK_EQ(exobpf_perf_event_owned(&pa), 0); /* the kernel's, untouched */
+	pa.config = PERF_COUNT_SW_BPF_OUTPUT;
+	CHECK_EQ(exobpf_perf_event_owned(&pa), 1);
+	CHECK_EQ(exobpf_perf_event_owned((void *)16), -EFAULT);
+	/* an output event is a ring only once mapped: no program, no other ioctl */
+	fd = exobpf_perf_event_open(&pa, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK_EQ(exobpf_perf_event_fd(fd), 1);
+	CHECK_EQ(exobpf_perf_event_ioctl(fd, PERF_EVENT_IOC_ENABLE, 0), 0);
+	CHECK_EQ(exobpf_perf_event_ioctl(fd, PERF_EVENT_IOC_ID, 0), -ENOTTY);
+	CHECK(exobpf_mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED);
+	CHECK_EQ(errno, EINVAL); /* 1 + 3 pages: not 1 + 2^n */
+	CHECK_CONTAINS(exobpf_errmsg(), "a perf ring is 1 + 2^n pages");
+	exobpf_fd_closing(fd);
+	close(fd);
+	CHECK_EQ(exobpf_perf_event_fd(fd), 0);
+	CHECK_EQ(exobpf_perf_event_open(&pa, -1, 0, 5, 0), -EINVAL); /* no groups */
+	CHECK_EQ(exobpf_perf_event_open(&pa, -1, -1, -1, 0), -EINVAL);
+	if (up_init(&lib) == -1)
+		SKIP("no uprobe PMU: exobpf takes its type from the kernel's sysfs");
+	CHECK(lib != NULL);
+	/* a uprobe of another process */
+	CHECK_EQ(pe_open(&b, false, getppid()), -EOPNOTSUPP);
+	CHECK_CONTAINS(exobpf_errmsg(), "exobpf probes only the calling process");
+	/* a file offset in no function: exobpf patches only sized functions */
+	up.off = 0;
+	CHECK_EQ(pe_open(&b, false, 0), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(), "offset 0x0 is in no executable segment");
+	/* a path that does not exist */
+	snprintf(up.lib, sizeof(up.lib), "/nonexistent/lib.so");
+	CHECK_EQ(pe_open(&b, false, 0), -ENOENT);
+	CHECK_CONTAINS(exobpf_errmsg(), "uprobe path /nonexistent/lib.so");
+	dlclose(lib);
 }

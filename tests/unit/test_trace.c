@@ -14,17 +14,7 @@
 #include "exobpf/exobpf.h"
 #include "test.h"
 #include "tracing/tracing.h"
-
-static const char *build_path(const char *rel)
-{
-	static char buf[4][512];
-	static int n;
-	const char *b = getenv("EXOBPF_BUILD");
-	char *p = buf[n++ % 4];
-
-	snprintf(p, 512, "%s/%s", b && *b ? b : "build", rel);
-	return p;
-}
+#include "util.h"
 
 static int map_fd(struct exobpf_object *obj, const char *name)
 {
@@ -48,7 +38,7 @@ static int trace_run(struct exobpf_tracer *tr, char *const argv[], int *status)
 
 static struct exobpf_object *load(const char *name)
 {
-	struct exobpf_object *obj = exobpf_object__open_file(build_path(name), NULL);
+	struct exobpf_object *obj = exobpf_object__open_file(test_build_path(name), NULL);
 
 	if (obj && exobpf_object__load(obj)) {
 		exobpf_object__close(obj);
@@ -61,7 +51,7 @@ TEST(trace_uprobe_shared_library_pie_thread_fork)
 {
 	struct exobpf_object *obj = load("progs/trace_uprobe.bpf.o");
 	struct exobpf_tracer *tr;
-	char *argv[] = {(char *)build_path("trace/uprobe_target"), NULL};
+	char *argv[] = {(char *)test_build_path("trace/uprobe_target"), NULL};
 	int status = -1, err;
 	uint32_t key, tid_main = 0, tid;
 	uint64_t v, tgid_main;
@@ -180,7 +170,7 @@ TEST(trace_syscall_tracepoints_contexts_and_task_view)
 {
 	struct exobpf_object *obj = load("progs/trace_sys.bpf.o");
 	struct exobpf_tracer *tr;
-	char *argv[] = {(char *)build_path("trace/sys_target"), NULL};
+	char *argv[] = {(char *)test_build_path("trace/sys_target"), NULL};
 	int status = -1, err, pid;
 	int64_t head;
 
@@ -398,12 +388,12 @@ TEST(trace_uprobe_symbol_errors)
 	CHECK_STR(exobpf_errmsg(), "/nonexistent/x: No such file or directory");
 	CHECK(trc_elf_func_offset("/etc/hostname", "f", 0, &off, NULL) == -ENOEXEC);
 	CHECK_STR(exobpf_errmsg(), "/etc/hostname: not an ELF file");
-	CHECK(trc_elf_func_offset(build_path("trace/uprobe_target"), "no_such_fn", 0, &off, NULL) ==
-	      -ENOENT);
+	CHECK(trc_elf_func_offset(test_build_path("trace/uprobe_target"), "no_such_fn", 0, &off,
+				  NULL) == -ENOENT);
 	CHECK_CONTAINS(exobpf_errmsg(), "no function 'no_such_fn' in its symbol tables");
 	/* a function the target has resolves to a byte inside an executable segment */
-	CHECK(trc_elf_func_offset(build_path("trace/uprobe_target"), "self_mul", 0, &off, NULL) ==
-	      0);
+	CHECK(trc_elf_func_offset(test_build_path("trace/uprobe_target"), "self_mul", 0, &off,
+				  NULL) == 0);
 	CHECK(off > 0);
 }
 
@@ -454,7 +444,7 @@ TEST(trace_fast_uprobe_in_process)
 	void *lib;
 
 	CHECK_MSG(obj, "%s", exobpf_errmsg());
-	lib = dlopen(build_path("trace/libexotarget.so"), RTLD_NOW);
+	lib = dlopen(test_build_path("trace/libexotarget.so"), RTLD_NOW);
 	CHECK_MSG(lib, "%s", dlerror());
 	mix = (long (*)(long, long, long, long, long, long))dlsym(lib, "lib_mix");
 	CHECK(mix);

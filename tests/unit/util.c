@@ -18,8 +18,8 @@ int kbpf_available(void)
 
 	if (cached < 0) {
 		struct bpf_insn prog[] = {
-			{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
-			{.code = BPF_JMP | BPF_EXIT},
+		    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
+		    {.code = BPF_JMP | BPF_EXIT},
 		};
 		int fd = kbpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, prog, 2, NULL, 0, 0);
 		cached = fd >= 0;
@@ -29,8 +29,8 @@ int kbpf_available(void)
 	return cached;
 }
 
-int kbpf_prog_load(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt,
-		   char *log, size_t log_size, unsigned log_level)
+int kbpf_prog_load(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt, char *log,
+		   size_t log_size, unsigned log_level)
 {
 	union bpf_attr attr;
 
@@ -230,4 +230,15 @@ __attribute__((constructor)) static void make_test_pin_dir(void)
 		return;
 	setenv("EXOBPF_PIN_DIR", test_pin_dir, 1);
 	atexit(remove_test_pin_dir);
+}
+
+const char *test_build_path(const char *rel)
+{
+	static char buf[4][512];
+	static int n;
+	const char *b = getenv("EXOBPF_BUILD");
+	char *p = buf[n++ % 4];
+
+	snprintf(p, 512, "%s/%s", b && *b ? b : "build", rel);
+	return p;
 }

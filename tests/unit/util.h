@@ -10,8 +10,8 @@
 int kbpf_available(void);
 
 /* Load into Linux; returns fd or -errno. log may be NULL. */
-int kbpf_prog_load(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt,
-		   char *log, size_t log_size, unsigned log_level);
+int kbpf_prog_load(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt, char *log,
+		   size_t log_size, unsigned log_level);
 
 /* BPF_PROG_TEST_RUN with data; 0 or -errno; *retval set. */
 int kbpf_test_run(int fd, const void *data, uint32_t size, uint32_t *retval);
@@ -24,7 +24,6 @@ int json_str(const char *line, const char *key, char *buf, size_t size);
 
 /* Hex text into bytes; returns count or -1. */
 long hex_bytes(const char *hex, uint8_t *out, size_t size);
-
 
 /* The kernel's maps through bpf(): fd or -errno (0 or -errno for commands). */
 int kbpf_map_create(enum bpf_map_type type, uint32_t key_size, uint32_t value_size,
@@ -40,6 +39,9 @@ long kbpf_sys(int cmd, union bpf_attr *attr);
 
 /* A fresh temporary directory under /dev/shm (tmpfs, like the pin
  * directory), made the pin directory; removed (recursively) by test_tmpdir_done. */
+/* rel under the build directory ($EXOBPF_BUILD, else "build"); four
+ * results stay valid at once. */
+const char *test_build_path(const char *rel);
 const char *test_pin_tmpdir(void);
 void test_tmpdir_done(const char *dir);
 

@@ -1,6 +1,8 @@
 /* libexobpf-preload.so: with LD_PRELOAD, an unmodified program's bpf()
- * calls, its mmap() of map fds and its epoll on ring buffer fds go to exobpf
- * instead of the kernel; everything else goes to the kernel as usual.
+ * calls, its perf_event_open()/ioctl()/close() of exobpf's perf events
+ * (uprobes, BPF output rings), its mmap() of map fds and its epoll on ring
+ * buffer fds go to exobpf instead of the kernel; everything else goes to
+ * the kernel as usual.
  * `exobpf exec CMD...` runs a command this way.
  *
  * libbpf (and bpftool) call bpf() through libc's syscall(), so that is the
@@ -13,10 +15,13 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/perf_event.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -32,6 +37,8 @@ static ssize_t (*real_readlink)(const char *, char *, size_t);
 static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 static int (*real_epoll_ctl)(int, int, int, struct epoll_event *);
 static int (*real_epoll_wait)(int, struct epoll_event *, int, int);
+static int (*real_ioctl)(int, unsigned long, ...);
+static int (*real_close)(int);
 static int (*real_epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
 
 static void resolve(void)
@@ -43,6 +50,8 @@ static void resolve(void)
 	    (int (*)(int, int, int, struct epoll_event *))dlsym(RTLD_NEXT, "epoll_ctl");
 	real_epoll_wait =
 	    (int (*)(int, struct epoll_event *, int, int))dlsym(RTLD_NEXT, "epoll_wait");
+	real_ioctl = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+	real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
 	real_epoll_pwait = (int (*)(int, struct epoll_event *, int, int, const sigset_t *))dlsym(
 	    RTLD_NEXT, "epoll_pwait");
 }
@@ -50,6 +59,31 @@ static void resolve(void)
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 #define REAL(fn) (pthread_once(&once, resolve), real_##fn)
+
+/* A refusal is said on stderr too: the application (libbpf) prints only
+ * the errno, and the reason is exobpf's. */
+static long refuse(int err)
+{
+	fprintf(stderr, "exobpf exec: %s\n", exobpf_errmsg());
+	errno = err;
+	return -1;
+}
+
+static long perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group_fd,
+			    unsigned long flags)
+{
+	int owned, r;
+
+	inside++;
+	owned = exobpf_perf_event_owned(attr);
+	r = owned > 0 ? exobpf_perf_event_open(attr, pid, cpu, group_fd, flags) : owned;
+	inside--;
+	if (r < 0)
+		return refuse(-r);
+	if (!owned)
+		return REAL(syscall)(SYS_perf_event_open, attr, pid, cpu, group_fd, flags);
+	return r;
+}
 
 PRELOAD_API long syscall(long nr, ...)
 {
@@ -72,6 +106,9 @@ PRELOAD_API long syscall(long nr, ...)
 		}
 		return r;
 	}
+	if (nr == SYS_perf_event_open && !inside)
+		return perf_event_open((void *)a[0], (pid_t)a[1], (int)a[2], (int)a[3],
+				       (unsigned long)a[4]);
 	return REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
@@ -87,11 +124,65 @@ static bool is_map(int fd)
 	return k == API_KIND_MAP;
 }
 
+static bool is_perf_event(int fd)
+{
+	int r;
+
+	if (fd < 0 || inside)
+		return false;
+	inside++;
+	r = exobpf_perf_event_fd(fd);
+	inside--;
+	return r > 0;
+}
+
+PRELOAD_API int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	unsigned long arg;
+	int r;
+
+	va_start(ap, req);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (is_perf_event(fd)) {
+		inside++;
+		r = exobpf_perf_event_ioctl(fd, req, arg);
+		inside--;
+		return r < 0 ? (int)refuse(-r) : r;
+	}
+	/* an exobpf program never goes into the kernel's perf event */
+	if (req == PERF_EVENT_IOC_SET_BPF && !inside) {
+		inside++;
+		r = exobpf_fd_is_object((int)arg);
+		inside--;
+		if (r > 0) {
+			fprintf(stderr,
+				"exobpf exec: PERF_EVENT_IOC_SET_BPF: fd %d is the kernel's perf "
+				"event; exobpf programs attach only to exobpf's (the uprobe PMU)\n",
+				fd);
+			errno = EOPNOTSUPP;
+			return -1;
+		}
+	}
+	return REAL(ioctl)(fd, req, arg);
+}
+
+PRELOAD_API int close(int fd)
+{
+	if (!inside && fd >= 0) {
+		inside++;
+		exobpf_fd_closing(fd);
+		inside--;
+	}
+	return REAL(close)(fd);
+}
+
 PRELOAD_API void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	void *p;
 
-	if (!is_map(fd))
+	if (!is_map(fd) && !is_perf_event(fd))
 		return REAL(mmap)(addr, len, prot, flags, fd, off);
 	inside++;
 	p = exobpf_mmap(addr, len, prot, flags, fd, off);
@@ -202,7 +293,9 @@ PRELOAD_API ssize_t readlink(const char *path, char *buf, size_t size)
 		inside++;
 		k = api_fd_kind((int)fd);
 		inside--;
-		if (k == API_KIND_MAP)
+		if (exobpf_perf_event_fd((int)fd) > 0)
+			name = "anon_inode:[perf_event]";
+		else if (k == API_KIND_MAP)
 			name = "anon_inode:bpf-map";
 		else if (k > API_KIND_NONE && k < API_KIND_NR)
 			name = names[k];
