@@ -45,6 +45,16 @@ int vrf_fixup(struct vrf_env *env, struct vrf_result *res)
 			facts[i] = aux->fact;
 		else if (aux->seen)
 			facts[i].flags = VRF_FACT_SEEN;
+		/* A pruned path joined an explored one that had only to be as
+		 * good where decisions were made: registers no decision read
+		 * (not precise) matched whatever their values, so what the
+		 * explored path saw of a scalar's value (a constant, a nonzero
+		 * divisor, a small shift) may not hold on the pruned one. Jump
+		 * facts stay: a decided branch marks its scalars precise. */
+		if (env->pruned)
+			facts[i].flags &= ~(uint32_t)(VRF_FACT_SRC_CONST | VRF_FACT_DST_CONST |
+						      VRF_FACT_DIV_NONZERO | VRF_FACT_DIV_NOT_NEG1 |
+						      VRF_FACT_SHIFT_OK);
 		if (!aux->seen) {
 			*insn = (struct bpf_insn){.code = BPF_JMP | BPF_JA, .off = -1};
 			continue;

@@ -353,6 +353,7 @@ int vrf_is_state_visited(struct vrf_env *env, int insn_idx)
 		if (states_equal(env, &sl->state, cur)) {
 		hit:
 			sl->hit_cnt++;
+			env->pruned = true;
 			/* what the explored paths needed, this one needed too */
 			vrf_propagate_liveness(&sl->state, cur);
 			if (env->prev_insn_idx != insn_idx - 1 &&

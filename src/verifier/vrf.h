@@ -238,6 +238,8 @@ struct vrf_env {
 	/* Modes. */
 	bool allow_ptr_leaks; /* privileged: pointers may leave the program */
 	bool bypass_spec_v1;  /* privileged: no speculation sanitising */
+	/* Some path was pruned into an explored state (see vrf_fixup's facts). */
+	bool pruned;
 	bool allow_uninit_stack;
 	bool strict_alignment;
 	bool any_alignment;

@@ -215,3 +215,56 @@ TEST(jit_direct_lookups_return_what_the_helper_returns)
 		close(fd);
 	}
 }
+
+/* A value the verifier saw as one constant on the path it explored is not a
+ * constant when another path was pruned into it: pruning treats registers
+ * no decision read (not precise) as equal whatever their values, so a fact
+ * drawn from one value must not survive it. Here two paths join at l with
+ * r5 = 2 (explored) or r5 = 1 (pruned: "from 8 to 30: safe"); r5 only
+ * reaches a store into the packet, which makes nothing precise. */
+TEST(jit_keeps_no_constant_that_pruning_hid)
+{
+	char text[1024];
+	int n = snprintf(text, sizeof(text), "%s",
+			 "r2 = *(u32 *)(r1 +0)\n"
+			 "r3 = *(u32 *)(r1 +4)\n"
+			 "r4 = r2\n"
+			 "r4 += 8\n"
+			 "if r4 > r3 goto out\n"
+			 "r6 = *(u8 *)(r2 +0)\n"
+			 "r5 = 1\n"
+			 "r0 = 0\n"
+			 "if r6 > 30 goto l\n"
+			 "r5 = 2\n");
+	/* enough instructions and jumps before l that the verifier keeps a
+	 * state there (Linux's heuristic: 2 jumps and 8 instructions) */
+	for (int i = 0; i < 4; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "r0 += 1\nif r0 == 50 goto m%d\nm%d:\nr0 += 1\nr0 += 1\nr0 += 1\n", i,
+			      i);
+	snprintf(text + n, sizeof(text) - (size_t)n, "%s",
+		 "l:\n"
+		 "r7 = 100\n"
+		 "r7 ^= r5\n" /* 100 ^ 2 = 102, 100 ^ 1 = 101 */
+		 "*(u8 *)(r2 +1) = r7\n"
+		 "out:\n"
+		 "r0 = 2\n"
+		 "exit\n");
+	struct bpf_insn *insns;
+	size_t cnt;
+	CHECK_MSG(!exobpf_asm(text, "pruned.s", &insns, &cnt), "%s", exobpf_errmsg());
+	EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP, .license = "GPL");
+	struct exobpf_prog *p = exobpf_prog__new(insns, cnt, &po);
+	free(insns);
+	CHECK_MSG(p, "%s", exobpf_errmsg());
+	CHECK(jit_image_of(&p->vm));
+	for (uint8_t first = 10; first <= 40; first += 30) { /* r5 = 2 up to 30, 1 above */
+		uint8_t pkt[64] = {first}, out[64] = {0};
+		EXOBPF_OPTS(exobpf_run_opts, o, .data_in = pkt, .data_size_in = 64, .data_out = out,
+			    .data_size_out = 64);
+		CHECK_EQ(exobpf_prog__run(p, &o), 0);
+		CHECK_MSG(out[1] == (first > 30 ? 101 : 102), "first byte %u: wrote %u", first,
+			  out[1]);
+	}
+	exobpf_prog__free(p);
+}
