@@ -25,6 +25,97 @@ static uint8_t size_code(unsigned bytes)
 	}
 }
 
+/* The facts about values (constants, divisors, shift counts) are merged
+ * over the visits the verifier made. A state pruned with an imprecise
+ * scalar that differs from the explored one never visits what follows, yet
+ * runs it with its own value: downstream, such facts describe only the
+ * explored values. Linux marks a register precise when it relies on its
+ * value; the JIT's facts are not Linux's, so rather than change precision
+ * (and the verifier's log) they are dropped wherever such a state can go.
+ * What stays is structural (SEEN, NO_ZEXT, immediates) or proved with
+ * precision (jumps, memory bounds). */
+static int drop_value_facts(struct vrf_env *env, struct vrf_fact *facts)
+{
+	uint32_t n = env->len, top = 0;
+	uint8_t *reach = calloc(n, 1);
+	uint32_t *work = malloc((size_t)n * sizeof(*work));
+	bool any_call = false;
+
+	if (!reach || !work) {
+		free(reach);
+		free(work);
+		return -ENOMEM;
+	}
+#define PUSH(t)                                                 \
+	do {                                                    \
+		int64_t t_ = (t);                               \
+		if (t_ >= 0 && t_ < (int64_t)n && !reach[t_]) { \
+			reach[t_] = 1;                          \
+			work[top++] = (uint32_t)t_;             \
+		}                                               \
+	} while (0)
+	for (uint32_t i = 0; i < n; i++)
+		if (env->aux[i].imprecise_prune)
+			PUSH(i);
+	while (top) {
+		uint32_t i = work[--top];
+		const struct bpf_insn *insn = &env->insns[i];
+		uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
+
+		if (insn->code == (BPF_LD | BPF_IMM | BPF_DW)) {
+			PUSH(i + 2);
+			if (insn->src_reg == BPF_PSEUDO_FUNC)
+				PUSH(i + 1 + (int64_t)insn->imm);
+			continue;
+		}
+		if (cls != BPF_JMP && cls != BPF_JMP32) {
+			PUSH(i + 1);
+			continue;
+		}
+		switch (op) {
+		case BPF_EXIT: /* back to wherever a function returns */
+			if (!any_call) {
+				any_call = true;
+				for (uint32_t j = 0; j + 1 < n; j++)
+					if (env->insns[j].code == (BPF_JMP | BPF_CALL))
+						PUSH(j + 1);
+			}
+			break;
+		case BPF_CALL:
+			PUSH(i + 1);
+			if (insn->src_reg == BPF_PSEUDO_CALL)
+				PUSH(i + 1 + (int64_t)insn->imm);
+			break;
+		case BPF_JA:
+			PUSH(i + 1 + (int64_t)(cls == BPF_JMP32 ? insn->imm : insn->off));
+			break;
+		default:
+			PUSH(i + 1);
+			PUSH(i + 1 + (int64_t)insn->off);
+		}
+	}
+#undef PUSH
+	for (uint32_t i = 0; i < n; i++) {
+		const struct bpf_insn *insn = &env->insns[i];
+		uint8_t cls = BPF_CLASS(insn->code);
+		bool by_imm = BPF_SRC(insn->code) == BPF_K;
+		uint32_t drop = VRF_FACT_SRC_CONST;
+
+		if (!reach[i])
+			continue;
+		if (!((cls == BPF_ALU || cls == BPF_ALU64) && by_imm &&
+		      BPF_OP(insn->code) == BPF_MOV) &&
+		    insn->code != (BPF_LD | BPF_IMM | BPF_DW))
+			drop |= VRF_FACT_DST_CONST;
+		if ((cls == BPF_ALU || cls == BPF_ALU64) && !by_imm)
+			drop |= VRF_FACT_DIV_NONZERO | VRF_FACT_DIV_NOT_NEG1 | VRF_FACT_SHIFT_OK;
+		facts[i].flags &= ~drop;
+	}
+	free(reach);
+	free(work);
+	return 0;
+}
+
 int vrf_fixup(struct vrf_env *env, struct vrf_result *res)
 {
 	struct bpf_insn *out = malloc((size_t)env->len * sizeof(*out));
@@ -45,16 +136,6 @@ int vrf_fixup(struct vrf_env *env, struct vrf_result *res)
 			facts[i] = aux->fact;
 		else if (aux->seen)
 			facts[i].flags = VRF_FACT_SEEN;
-		/* A pruned path joined an explored one that had only to be as
-		 * good where decisions were made: registers no decision read
-		 * (not precise) matched whatever their values, so what the
-		 * explored path saw of a scalar's value (a constant, a nonzero
-		 * divisor, a small shift) may not hold on the pruned one. Jump
-		 * facts stay: a decided branch marks its scalars precise. */
-		if (env->pruned)
-			facts[i].flags &= ~(uint32_t)(VRF_FACT_SRC_CONST | VRF_FACT_DST_CONST |
-						      VRF_FACT_DIV_NONZERO | VRF_FACT_DIV_NOT_NEG1 |
-						      VRF_FACT_SHIFT_OK);
 		if (!aux->seen) {
 			*insn = (struct bpf_insn){.code = BPF_JMP | BPF_JA, .off = -1};
 			continue;
@@ -81,6 +162,11 @@ int vrf_fixup(struct vrf_env *env, struct vrf_result *res)
 			continue;
 		insn->code = (uint8_t)(cls | BPF_MODE(insn->code) | size_code(aux->ctx_size));
 		insn->off = aux->ctx_field;
+	}
+	if (env->any_imprecise_prune && drop_value_facts(env, facts)) {
+		free(out);
+		free(facts);
+		return -ENOMEM;
 	}
 	res->insns = out;
 	res->len = env->len;

@@ -163,8 +163,11 @@ static bool regsafe(struct vrf_env *env, const struct vrf_reg *rold, const struc
 			return same_scalar(rold, rcur) && rold->id == rcur->id;
 		/* No path needed its value: any number will do. Unprivileged
 		 * programs track no precision, so every scalar counts there. */
-		if (!rold->precise && env->allow_ptr_leaks && !env->cmp_range_within)
+		if (!rold->precise && env->allow_ptr_leaks && !env->cmp_range_within) {
+			if (!contains(rold, rcur))
+				env->imprecise_hit = true;
 			return true;
+		}
 		if (!contains(rold, rcur))
 			return false;
 		/* linked copies must stay linked the same way */
@@ -350,10 +353,14 @@ int vrf_is_state_visited(struct vrf_env *env, int insn_idx)
 				add_new_state = false;
 			goto miss;
 		}
+		env->imprecise_hit = false;
 		if (states_equal(env, &sl->state, cur)) {
+			if (env->imprecise_hit) {
+				env->aux[insn_idx].imprecise_prune = true;
+				env->any_imprecise_prune = true;
+			}
 		hit:
 			sl->hit_cnt++;
-			env->pruned = true;
 			/* what the explored paths needed, this one needed too */
 			vrf_propagate_liveness(&sl->state, cur);
 			if (env->prev_insn_idx != insn_idx - 1 &&

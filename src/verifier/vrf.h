@@ -219,6 +219,10 @@ struct vrf_aux {
 	uint32_t alu_limit;   /* and window, the same on every path */
 	struct vrf_fact fact; /* merged over every visit */
 	bool fact_init;
+	/* A state was pruned here although a scalar nobody marked precise
+	 * differed from the explored one: facts about values downstream saw
+	 * only the explored value (vrf_fixup drops them). */
+	bool imprecise_prune;
 };
 
 struct vrf_env;
@@ -238,8 +242,6 @@ struct vrf_env {
 	/* Modes. */
 	bool allow_ptr_leaks; /* privileged: pointers may leave the program */
 	bool bypass_spec_v1;  /* privileged: no speculation sanitising */
-	/* Some path was pruned into an explored state (see vrf_fixup's facts). */
-	bool pruned;
 	bool allow_uninit_stack;
 	bool strict_alignment;
 	bool any_alignment;
@@ -266,6 +268,8 @@ struct vrf_env {
 	/* Comparing with a callback's earlier run still being explored: its
 	 * liveness and precision marks are not final, so ranges decide. */
 	bool cmp_range_within;
+	/* Set by a state comparison that let an imprecise scalar differ. */
+	bool imprecise_hit, any_imprecise_prune;
 
 	/* Log. */
 	char *log; /* NUL-terminated, grows */

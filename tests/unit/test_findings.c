@@ -68,8 +68,8 @@ TEST(finding_csum_diff_folds_to_16_bits)
 	CHECK_EQ(csum_diff_of(0, 0xffffffb8, false, &err), 0xffb8);
 	if (!kbpf_available())
 		SKIP("bpf() is refused here: not compared with Linux");
-	static const uint32_t words[][2] = {{0, 0x3dedc4d4}, {1, 3}, {0, 0xffffffb8},
-					    {0x12345678, 0x9abcdef0}, {0xffffffff, 0}};
+	static const uint32_t words[][2] = {
+	    {0, 0x3dedc4d4}, {1, 3}, {0, 0xffffffb8}, {0x12345678, 0x9abcdef0}, {0xffffffff, 0}};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		int e1, e2;
 		uint64_t ours = csum_diff_of(words[i][0], words[i][1], false, &e1);
@@ -97,15 +97,19 @@ TEST(finding_csum_diff_zero_representation)
 	CHECK_EQ(csum_diff_sized(0, 0, 0xffff0000, 4, 0xffff, false, &err), 0xffff);
 	if (!kbpf_available())
 		SKIP("bpf() is refused here: not compared with Linux");
-	static const uint32_t cases[][5] = {
-	    {1, 4, 0, 0, 1},	      {0, 0, 0, 0, 0x12345678}, {0, 0, 0xffff0000, 4, 0xffff},
-	    {0xffffffff, 4, 0, 4, 0}, {0x80000000, 4, 0x7fffffff, 4, 1}, {0, 4, 0, 4, 0},
-	    {0xffff, 4, 0, 0, 0xffff}};
+	static const uint32_t cases[][5] = {{1, 4, 0, 0, 1},
+					    {0, 0, 0, 0, 0x12345678},
+					    {0, 0, 0xffff0000, 4, 0xffff},
+					    {0xffffffff, 4, 0, 4, 0},
+					    {0x80000000, 4, 0x7fffffff, 4, 1},
+					    {0, 4, 0, 4, 0},
+					    {0xffff, 4, 0, 0, 0xffff}};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const uint32_t *c = cases[i];
 		int e1, e2;
 		uint64_t ours = csum_diff_sized(c[0], (int)c[1], c[2], (int)c[3], c[4], false, &e1);
-		uint64_t linux_ = csum_diff_sized(c[0], (int)c[1], c[2], (int)c[3], c[4], true, &e2);
+		uint64_t linux_ =
+		    csum_diff_sized(c[0], (int)c[1], c[2], (int)c[3], c[4], true, &e2);
 		CHECK_EQ(e1, 0);
 		CHECK_EQ(e2, 0);
 		CHECK_MSG(ours == linux_, "case %zu: exobpf %#llx, Linux %#llx", i,
@@ -121,7 +125,7 @@ TEST(finding_csum_diff_zero_representation)
 TEST(finding_subprog_exit_with_r0_unset)
 {
 	const struct bpf_insn prog[] = {
-	    {BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 3},	      /* call 4 */
+	    {BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 3}, /* call 4 */
 	    {BPF_ST | BPF_MEM | BPF_B, BPF_REG_10, 0, -32, 0},
 	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 7},
 	    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
@@ -148,11 +152,60 @@ TEST(finding_subprog_exit_with_r0_unset)
 	struct bpf_insn bad[6];
 	memcpy(bad, prog, sizeof(bad));
 	bad[2] = (struct bpf_insn){BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_0, 0, 0, 7};
-	EXOBPF_OPTS(exobpf_prog_opts, nv, .type = EXOBPF_PROG_TYPE_RAW, .flags = EXOBPF_PROG_NO_VERIFY);
+	EXOBPF_OPTS(exobpf_prog_opts, nv, .type = EXOBPF_PROG_TYPE_RAW,
+		    .flags = EXOBPF_PROG_NO_VERIFY);
 	p = exobpf_prog__new(bad, 6, &nv);
 	CHECK(p);
 	EXOBPF_OPTS(exobpf_run_opts, rc, .flags = EXOBPF_RUN_CHECKED | EXOBPF_RUN_INTERP);
 	CHECK_EQ(exobpf_prog__run(p, &rc), -EFAULT);
 	CHECK_CONTAINS(exobpf_errmsg(), "insn 2: r0 is read before it is written");
+	exobpf_prog__free(p);
+}
+
+/* Finding 4 (exobpf-fuzz jit, seed 20000997): the JIT left out the
+ * divide-by-zero fix-up of `r3 %= r2` because every visit the verifier made
+ * saw r2 nonzero; the path with r2 = 0 had been pruned, since nothing had
+ * marked r2 precise. The JIT's `div` then raised SIGFPE. A divisor of 0
+ * must leave the dividend (RFC 9669), on every engine. */
+TEST(finding_div_fact_survives_imprecise_pruning)
+{
+	const struct bpf_insn prog[] = {
+	    {BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1, 0, 0},   /* r2 = data */
+	    {BPF_LDX | BPF_MEM | BPF_W, BPF_REG_3, BPF_REG_1, 4, 0},   /* r3 = data_end */
+	    {BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_2, 0, 0}, /* r4 = r2 */
+	    {BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_4, 0, 0, 1},	       /* r4 += 1 */
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},	       /* r0 = 0 */
+	    {BPF_JMP | BPF_JGT | BPF_X, BPF_REG_4, BPF_REG_3, 8, 0},   /* if r4 > r3 goto 14 */
+	    {BPF_LDX | BPF_MEM | BPF_B, BPF_REG_0, BPF_REG_2, 0, 0},   /* r0 = pkt[0] */
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, 0},	       /* r2 = 0 */
+	    {BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 1, 0},	       /* if r0 == 0 goto 10 */
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, 5},	       /* r2 = 5 */
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 7},	       /* 10: r3 = 7 */
+	    {BPF_ALU64 | BPF_MOD | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0}, /* r3 %= r2 */
+	    {BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_0, BPF_REG_3, 0, 0}, /* r0 = r3 */
+	    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+	    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0}, /* 14 */
+	};
+	const size_t n = sizeof(prog) / sizeof(prog[0]);
+	/* a checkpoint at every prune point, so the path with r2 = 0 is
+	 * pruned at insn 10 against the explored one with r2 = 5 */
+	EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP,
+		    .prog_flags = BPF_F_TEST_STATE_FREQ);
+	struct exobpf_prog *p = exobpf_prog__new(prog, n, &po);
+	CHECK_MSG(p, "%s", exobpf_errmsg());
+	if (!p)
+		return;
+	static const uint32_t engines[] = {0, EXOBPF_RUN_INTERP,
+					   EXOBPF_RUN_INTERP | EXOBPF_RUN_CHECKED};
+	for (size_t e = 0; e < sizeof(engines) / sizeof(engines[0]); e++) {
+		for (uint8_t b = 0; b < 2; b++) {
+			uint8_t pkt[64] = {b};
+			EXOBPF_OPTS(exobpf_run_opts, ro, .data_in = pkt,
+				    .data_size_in = sizeof(pkt), .flags = engines[e]);
+			CHECK_MSG(exobpf_prog__run(p, &ro) == 0, "%s", exobpf_errmsg());
+			/* 7 % 0 leaves 7; 7 % 5 is 2 */
+			CHECK_EQ(ro.retval, b ? 2u : 7u);
+		}
+	}
 	exobpf_prog__free(p);
 }
