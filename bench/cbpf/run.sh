@@ -1,6 +1,6 @@
 #!/bin/sh
 # Build and run the classic filter benchmark against a build of exobpf:
-#   bench/cbpf/run.sh [BUILD_DIR [PACKETS [ROUNDS]]]
+#   bench/cbpf/run.sh [BUILD_DIR [PACKETS [ROUNDS [EXPRESSION_PART]]]]
 # BUILD_DIR defaults to build, the release build `make` makes; the benchmark
 # links its shared library, which carries its own dependencies.
 set -e

@@ -4,8 +4,11 @@
 # Builds against the release library (make first). Prints; never fails on time.
 set -e
 cd "$(dirname "$0")/../.."
-make -s -j2 SAN=0 build/libexobpf.a
+make -s -j2 SAN=0 build/libexobpf.a build/libexobpf.pc
 mkdir -p build/bench
+# the static library's own dependencies (libpcap, capstone, libelf) as the
+# build records them
+libs=$(sed -n 's/^Libs.private: //p' build/libexobpf.pc)
 cc -O2 -Iinclude -Isrc -D_GNU_SOURCE bench/maps/bench_maps.c tests/unit/util.c \
-	build/libexobpf.a -lpthread -lm -o build/bench/bench-maps
+	build/libexobpf.a $libs -o build/bench/bench-maps
 exec build/bench/bench-maps

@@ -83,6 +83,24 @@ EXOBPF_API struct exobpf_prog *exobpf_cbpf_prog__ebpf(const struct exobpf_cbpf_p
 EXOBPF_API uint32_t exobpf_cbpf_prog__filter(struct exobpf_cbpf_prog *prog, const void *pkt,
 					     uint32_t caplen, uint32_t wirelen);
 
+/* A packet of a batch: what a filter reads, and no more (16 bytes, so the
+ * records of a large batch cost little memory traffic beside the packets). */
+struct exobpf_cbpf_pkt {
+	const void *data; /* caplen bytes */
+	uint32_t caplen, wirelen;
+};
+
+/* exobpf_cbpf_prog__filter over n packets in order, for a capture held in
+ * memory: verdicts[i] (when verdicts is not NULL) gets packet i's value.
+ * Returns how many packets the filter kept (nonzero values), or -EINVAL
+ * when pkts is NULL or a packet has caplen bytes but no data (nothing is
+ * run then). While one packet runs, the headers of packets a few ahead are
+ * already on their way into the cache, which a packet-at-a-time call
+ * cannot do. */
+EXOBPF_API long exobpf_cbpf_prog__filter_batch(struct exobpf_cbpf_prog *prog,
+					       const struct exobpf_cbpf_pkt *pkts, size_t n,
+					       uint32_t *verdicts);
+
 /* One run with everything spelled out. */
 struct exobpf_cbpf_run_opts {
 	size_t sz;

@@ -19,7 +19,8 @@ struct exobpf_cbpf_prog {
 	struct sock_filter *insns;
 	size_t cnt;
 	struct exobpf_prog *ebpf;
-	bool loops; /* jumps backwards: runs carry an instruction budget */
+	bool loops;	/* jumps backwards: runs carry an instruction budget */
+	bool reads_pkt; /* loads packet bytes (not only its length or metadata) */
 	/* fast path state, reused run after run */
 	struct vm_run run;
 	struct exo_skb skb;
@@ -33,6 +34,21 @@ static void skb_set(struct exo_skb *skb, const void *pkt, uint32_t caplen, uint3
 	skb->uapi.len = wirelen;
 	skb->data = skb->data_meta = (uintptr_t)pkt;
 	skb->data_end = (uintptr_t)pkt + caplen;
+}
+
+/* Does any instruction load packet bytes (ld/ldx of an absolute or indexed
+ * offset, or ldx 4*([k]&0xf))? Ancillary loads count too: a cheap, safe
+ * overestimate for deciding whether to fetch headers ahead. */
+static bool reads_packet(const struct sock_filter *insns, size_t cnt)
+{
+	for (size_t i = 0; i < cnt; i++) {
+		unsigned cls = BPF_CLASS(insns[i].code), mode = BPF_MODE(insns[i].code);
+
+		if ((cls == BPF_LD || cls == BPF_LDX) &&
+		    (mode == BPF_ABS || mode == BPF_IND || mode == BPF_MSH))
+			return true;
+	}
+	return false;
 }
 
 EXOBPF_API struct exobpf_cbpf_prog *exobpf_cbpf_prog__new(const struct sock_filter *insns,
@@ -70,6 +86,7 @@ EXOBPF_API struct exobpf_cbpf_prog *exobpf_cbpf_prog__new(const struct sock_filt
 	p->kind = OPT(opts, kind, EXOBPF_CBPF_SOCKET);
 	p->hatype = hatype;
 	p->loops = loops;
+	p->reads_pkt = reads_packet(insns, cnt);
 	memcpy(p->insns, insns, cnt * sizeof(*insns));
 	p->cnt = cnt;
 	/* Seccomp has no eBPF program type: its converted form is a raw-memory
@@ -125,8 +142,10 @@ EXOBPF_API struct exobpf_prog *exobpf_cbpf_prog__ebpf(const struct exobpf_cbpf_p
 	return prog->ebpf;
 }
 
-EXOBPF_API uint32_t exobpf_cbpf_prog__filter(struct exobpf_cbpf_prog *p, const void *pkt,
-					     uint32_t caplen, uint32_t wirelen)
+/* One packet (the body of exobpf_cbpf_prog__filter, inlined into the batch
+ * loop: the exported function cannot be, being interposable). */
+static inline uint32_t filter_one(struct exobpf_cbpf_prog *p, const void *pkt, uint32_t caplen,
+				  uint32_t wirelen)
 {
 	struct vm_run *run = &p->run;
 
@@ -141,6 +160,55 @@ EXOBPF_API uint32_t exobpf_cbpf_prog__filter(struct exobpf_cbpf_prog *p, const v
 		return (uint32_t)run->prog->jited((uintptr_t)&p->skb, 0, run);
 	}
 	return (uint32_t)vm_run(run, (uintptr_t)&p->skb, 0);
+}
+
+EXOBPF_API uint32_t exobpf_cbpf_prog__filter(struct exobpf_cbpf_prog *p, const void *pkt,
+					     uint32_t caplen, uint32_t wirelen)
+{
+	return filter_one(p, pkt, caplen, wirelen);
+}
+
+/* How many packets ahead the batch asks for headers: far enough that the
+ * memory's latency is covered by the filters run meanwhile, near enough that
+ * the lines are still cached when their packet's turn comes. */
+#define PREFETCH_AHEAD 16
+/* The headers filters read: Ethernet, VLAN tags, IPv4 or IPv6, ports and
+ * TCP flags fit in the first 64 bytes, one or two cache lines depending on
+ * where the packet starts. */
+#define HEADER_BYTES 64
+
+EXOBPF_API long exobpf_cbpf_prog__filter_batch(struct exobpf_cbpf_prog *p,
+					       const struct exobpf_cbpf_pkt *pkts, size_t n,
+					       uint32_t *verdicts)
+{
+	if (!p || (n && !pkts))
+		return exo_err(EINVAL, "exobpf_cbpf_prog__filter_batch: no %s",
+			       p ? "packets" : "program");
+	/* checked before anything runs, so a bad batch leaves no verdicts */
+	for (size_t i = 0; i < n; i++)
+		if (!pkts[i].data && pkts[i].caplen)
+			return exo_err(EINVAL, "%s: packet %zu of the batch: %u bytes at NULL",
+				       exobpf_prog__name(p->ebpf), i, pkts[i].caplen);
+	/* a filter that reads no packet bytes (length, metadata) would only
+	 * spend memory bandwidth on the prefetches */
+	size_t ahead = p->reads_pkt ? PREFETCH_AHEAD : n;
+	long kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i + ahead < n) {
+			const struct exobpf_cbpf_pkt *f = &pkts[i + ahead];
+			uint32_t last = f->caplen < HEADER_BYTES ? f->caplen : HEADER_BYTES;
+
+			__builtin_prefetch(f->data);
+			if (last) /* the same line again when the headers fit in one */
+				__builtin_prefetch((const uint8_t *)f->data + last - 1);
+		}
+		uint32_t v = filter_one(p, pkts[i].data, pkts[i].caplen, pkts[i].wirelen);
+		if (verdicts)
+			verdicts[i] = v;
+		kept += v != 0;
+	}
+	return kept;
 }
 
 EXOBPF_API int exobpf_cbpf_prog__run(struct exobpf_cbpf_prog *p, struct exobpf_cbpf_run_opts *opts)

@@ -206,6 +206,44 @@ static void mark_targets(const struct vm_prog *prog, struct jit_fact *out)
 		out[i].flags |= JIT_FACT_TARGET;
 }
 
+/* Helper calls whose r1 is a map named by an lddw before them: walking back
+ * through code that falls through (no instruction on the way is a target)
+ * and does not write r1, the first writer of r1 must be that lddw. Local
+ * calls, callx and tail calls may write anything, so they end the walk. A
+ * bounded walk: clang puts the lddw right before the call. */
+static void mark_map_calls(const struct vm_prog *prog, struct jit_fact *out)
+{
+	const struct vm_insn *code = prog->code;
+
+	for (uint32_t i = 0; i < prog->len; i++) {
+		if (code[i].op != ISA_CALL)
+			continue;
+		for (uint32_t k = i, steps = 0; k > 0 && steps < 16; steps++) {
+			uint32_t j = k - 1;
+
+			if (out[k].flags & JIT_FACT_TARGET)
+				break;
+			if (code[j].op == VM_OP_LDDW_HI) {
+				if (!j)
+					break;
+				j--;
+			}
+			const struct vm_insn *w = &code[j];
+			if (w->op == ISA_CALL_LOCAL || w->op == ISA_CALLX ||
+			    w->op == VM_OP_TAIL_CALL || w->op == ISA_CALL_KFUNC)
+				break;
+			if (use_def(w).def & (1u << 1)) {
+				if (w->op == ISA_LDDW && w->src == BPF_PSEUDO_MAP_FD) {
+					out[i].flags |= JIT_FACT_R1_MAP;
+					out[i].src_val = w->imm;
+				}
+				break;
+			}
+			k = j;
+		}
+	}
+}
+
 int jit_analyze(const struct vm_prog *prog, const struct jit_fact *verifier, struct jit_fact *out)
 {
 	uint16_t *live = calloc((size_t)prog->len + 1, sizeof(*live));
@@ -231,8 +269,10 @@ int jit_analyze(const struct vm_prog *prog, const struct jit_fact *verifier, str
 			out[i].live_after_deep &= v->live_after_deep;
 		}
 	}
-	if (!err)
+	if (!err) {
 		mark_targets(prog, out);
+		mark_map_calls(prog, out);
+	}
 	free(live);
 	free(deep);
 	return err;

@@ -20,6 +20,7 @@
 
 #include "helpers/helpers.h"
 #include "jit/codegen.h"
+#include "maps/map.h"
 #include "jit/runtime.h"
 #include "jit/x86.h"
 
@@ -63,7 +64,7 @@ struct jit_stub {
 	uint32_t off; /* where the last pass emitted it */
 };
 
-enum { SF_W64 = 1, SF_MOD = 2 };
+enum { SF_W64 = 1, SF_MOD = 2, SF_NORUN = 4 };
 
 #define B (&cg->b)
 
@@ -540,8 +541,9 @@ static void emit_JMP_X(struct jit_cg *cg, const struct vm_insn *in)
 /* Call the function at fn (or in fn_reg when fn is 0) with r1-r5 as
  * arguments and the run as the sixth, keeping the r1-r5 named in save (the
  * interpreter never changes them), then stop if the callee recorded a
- * fault. rsp is 16-byte aligned here and at the call. */
-static void call_c(struct jit_cg *cg, uint64_t fn, int fn_reg, uint16_t save)
+ * fault. A callee that never faults (runs = false) gets neither the run nor
+ * the check. rsp is 16-byte aligned here and at the call. */
+static void call_c_as(struct jit_cg *cg, uint64_t fn, int fn_reg, uint16_t save, bool runs)
 {
 	int regs[5], n = 0;
 
@@ -552,26 +554,34 @@ static void call_c(struct jit_cg *cg, uint64_t fn, int fn_reg, uint16_t save)
 		x86_push(B, regs[i]);
 	if (n & 1)
 		x86_alu_ri(B, X_SUB, true, X_RSP, 8);
-	x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
+	if (runs)
+		x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
 	if (fn_reg < 0) {
 		x86_movabs(B, TMP2, fn);
 		fn_reg = TMP2;
 	}
 	x86_call_r(B, fn_reg);
-	x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
-	x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(fault)), 0);
-	jit_jmp(B, X_CC_NE, fault_label(cg, VM_OK));
+	if (runs) {
+		x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
+		x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(fault)), 0);
+		jit_jmp(B, X_CC_NE, fault_label(cg, VM_OK));
+	}
 	if (n & 1)
 		x86_alu_ri(B, X_ADD, true, X_RSP, 8);
 	for (int i = n; i-- > 0;)
 		x86_pop(B, regs[i]);
 }
 
+static void call_c(struct jit_cg *cg, uint64_t fn, int fn_reg, uint16_t save)
+{
+	call_c_as(cg, fn, fn_reg, save, true);
+}
+
 /* A helper call, saving the argument registers that are read again. When
  * the program may be running below a subprogram of another program (depth >
  * 0, after a tail call), callers may read more of them: that case takes an
- * out-of-line copy of the call saving those too. */
-static void helper_call(struct jit_cg *cg, uint64_t fn)
+ * out-of-line copy of the call saving those too. runs: as call_c_as. */
+static void helper_call(struct jit_cg *cg, uint64_t fn, bool runs)
 {
 	const struct jit_fact *f = fact(cg);
 	uint16_t save = ARG_REGS, deep = ARG_REGS;
@@ -585,19 +595,39 @@ static void helper_call(struct jit_cg *cg, uint64_t fn)
 		x86_alu_mi(B, X_CMP, false, x86_m(CTXR, CTX_DEPTH), 0);
 		jit_jmp(B, X_CC_NE,
 			add_stub(cg, (struct jit_stub){.kind = STUB_HELPER_DEEP,
+						       .flags = runs ? 0 : SF_NORUN,
 						       .mask = deep,
 						       .v = fn,
 						       .resume = resume}));
-		call_c(cg, fn, -1, save);
+		call_c_as(cg, fn, -1, save, runs);
 		jit_label_bind(B, resume);
 		return;
 	}
-	call_c(cg, fn, -1, save);
+	call_c_as(cg, fn, -1, save, runs);
+}
+
+/* bpf_map_lookup_elem on a map known here: the map type's own lookup,
+ * called directly (Linux's map_gen_lookup), or 0 for the helper. It takes
+ * (map, key) in r1, r2 as the helper does, returns what it returns, and
+ * never faults (the JIT never runs checked). */
+static uint64_t direct_lookup(struct jit_cg *cg, const struct vm_insn *in)
+{
+	const struct jit_fact *f = fact(cg);
+	const struct helper *h = helper_by_id(BPF_FUNC_map_lookup_elem);
+
+	if (!f || !(f->flags & JIT_FACT_R1_MAP) || !h || (uint64_t)in->imm != (uintptr_t)h->fn)
+		return 0;
+	return (uintptr_t)exo_map_prog_lookup((const void *)(uintptr_t)f->src_val);
 }
 
 static void emit_CALL(struct jit_cg *cg, const struct vm_insn *in)
 {
-	helper_call(cg, (uint64_t)in->imm);
+	uint64_t direct = direct_lookup(cg, in);
+
+	if (direct)
+		helper_call(cg, direct, false);
+	else
+		helper_call(cg, (uint64_t)in->imm, true);
 }
 
 static void emit_CALL_KFUNC(struct jit_cg *cg, const struct vm_insn *in)
@@ -1161,7 +1191,7 @@ static void emit_stub(struct jit_cg *cg, struct jit_stub st)
 		return;
 	}
 	case STUB_HELPER_DEEP:
-		call_c(cg, s->v, -1, s->mask);
+		call_c_as(cg, s->v, -1, s->mask, !(s->flags & SF_NORUN));
 		break;
 	}
 	jit_jmp(B, -1, s->resume);

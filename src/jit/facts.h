@@ -30,6 +30,9 @@ enum jit_fact_flag {
 	 * (a jump, a call, the entry; anything in a program with callx), so
 	 * this instruction's code cannot be merged into its predecessor's. */
 	JIT_FACT_TARGET = 1 << 7,
+	/* A helper call whose r1 is, on every path, the map an lddw earlier in
+	 * the same straight-line code loaded: src_val holds the map pointer. */
+	JIT_FACT_R1_MAP = 1 << 8,
 };
 
 struct jit_fact {

@@ -78,6 +78,21 @@ static void *array_lookup(struct exo_map *map, const void *key, uint32_t slot)
 	return index < map->max_entries ? elem(map, index, slot) : NULL;
 }
 
+/* A plain array's lookup needs no slot: what the JIT calls directly. */
+static void *array_prog_lookup(struct exo_map *map, const void *key)
+{
+	uint32_t index;
+
+	memcpy(&index, key, 4);
+	return index < map->max_entries ? map_data(map, (uint64_t)index * map->value_stride) : NULL;
+}
+
+static exo_map_lookup_fn array_gen_lookup(const struct exo_map *map)
+{
+	(void)map;
+	return array_prog_lookup;
+}
+
 static void *array_lookup_percpu(struct exo_map *map, const void *key, uint32_t slot)
 {
 	return percpu(map) ? array_lookup(map, key, slot) : NULL;
@@ -199,6 +214,7 @@ const struct map_ops array_ops = {
     .get_next_key = array_get_next_key,
     .for_each = array_for_each,
     .regions = array_regions,
+    .gen_lookup = array_gen_lookup,
     .batch = BATCH_LOOKUP | BATCH_UPDATE,
 };
 

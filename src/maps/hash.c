@@ -238,11 +238,12 @@ static inline uint32_t hash_of(struct exo_map *map, const void *key)
 }
 
 /* Keys are compared and written a word at a time with atomic accesses, so a
- * lock-free reader racing a writer is defined behaviour (and TSan-clean). */
-static bool key_eq(struct exo_map *map, struct helem *e, const void *key)
+ * lock-free reader racing a writer is defined behaviour (and TSan-clean).
+ * n is the key size; inlined with a constant n (the program-side lookups)
+ * the size tests fold away. */
+static inline __attribute__((always_inline)) bool key_eq_n(struct helem *e, const void *key,
+							   uint32_t n)
 {
-	uint32_t n = map->key_size;
-
 	if (n <= 8) { /* one word: what most maps' keys fit in */
 		uint64_t a = __atomic_load_n(&e->key[0], __ATOMIC_RELAXED), b = 0;
 
@@ -310,8 +311,9 @@ static uint32_t elem_link(uint32_t idx)
 }
 
 /* Lock-free: walk bucket's chain; restart when the walk ended in another
- * bucket's terminator (an element moved under us). */
-static struct helem *find(struct exo_map *map, uint32_t hash, const void *key)
+ * bucket's terminator (an element moved under us). n is the key size. */
+static inline __attribute__((always_inline)) struct helem *
+find_n(struct exo_map *map, uint32_t hash, const void *key, uint32_t n)
 {
 	uint32_t b = hash & (uint32_t)(map->lay[L_NBUCKETS] - 1);
 	uint32_t nelems = (uint32_t)map->lay[L_NELEMS];
@@ -329,7 +331,7 @@ static struct helem *find(struct exo_map *map, uint32_t hash, const void *key)
 			    (struct helem *)(elems + (uint64_t)link_idx(link) * esize);
 
 			if (__atomic_load_n(&e->hash, __ATOMIC_RELAXED) == hash &&
-			    key_eq(map, e, key))
+			    key_eq_n(e, key, n))
 				return e;
 			link = __atomic_load_n(&e->next, __ATOMIC_ACQUIRE);
 		}
@@ -338,6 +340,11 @@ static struct helem *find(struct exo_map *map, uint32_t hash, const void *key)
 		if (link_is_elem(link))
 			return NULL; /* corrupt chain: treat as absent */
 	}
+}
+
+static struct helem *find(struct exo_map *map, uint32_t hash, const void *key)
+{
+	return find_n(map, hash, key, map->key_size);
 }
 
 /* The link that points at e within bucket b (caller holds b's lock). */
@@ -526,6 +533,52 @@ static void *htab_lookup_percpu(struct exo_map *map, const void *key, uint32_t s
 	struct helem *e = is_percpu(map) ? find(map, hash_of(map, key), key) : NULL;
 
 	return e ? (uint8_t *)elem_value(map, e) + (uint64_t)slot * map->value_stride : NULL;
+}
+
+/* Program-side lookups with the key size fixed when the program is compiled
+ * (Linux's map_gen_lookup): the JIT calls one of these directly, so a lookup
+ * is the hash and the chain walk, with no helper dispatch, no type tests and
+ * the key compared as one word. n is 4, 8 or 0 (any size). */
+static inline __attribute__((always_inline)) void *prog_lookup(struct exo_map *map, const void *key,
+							       uint32_t n, bool lru)
+{
+	uint32_t seed = (uint32_t)map->hdr->seed, hash;
+	struct helem *e;
+
+	if (n == 4)
+		hash = jhash_words(key, 1, seed);
+	else if (n == 8)
+		hash = jhash_words(key, 2, seed);
+	else
+		hash = hash_any(map, key), n = map->key_size;
+	e = find_n(map, hash, key, n);
+	if (!e)
+		return NULL;
+	if (lru && !__atomic_load_n(&e->lru_ref, __ATOMIC_RELAXED))
+		__atomic_store_n(&e->lru_ref, 1, __ATOMIC_RELAXED);
+	return (uint8_t *)e->key + map_round8(n);
+}
+
+#define PROG_LOOKUP(name, n, lru)                               \
+	static void *name(struct exo_map *map, const void *key) \
+	{                                                       \
+		return prog_lookup(map, key, n, lru);           \
+	}
+PROG_LOOKUP(lookup_k4, 4, false)
+PROG_LOOKUP(lookup_k8, 8, false)
+PROG_LOOKUP(lookup_any, 0, false)
+PROG_LOOKUP(lookup_lru_k4, 4, true)
+PROG_LOOKUP(lookup_lru_k8, 8, true)
+PROG_LOOKUP(lookup_lru_any, 0, true)
+
+/* Per-CPU values need the run's slot: those keep the helper. */
+static exo_map_lookup_fn htab_gen_lookup(const struct exo_map *map)
+{
+	static const exo_map_lookup_fn fns[2][3] = {{lookup_k4, lookup_k8, lookup_any},
+						    {lookup_lru_k4, lookup_lru_k8, lookup_lru_any}};
+	unsigned k = map->key_size == 4 ? 0 : map->key_size == 8 ? 1 : 2;
+
+	return is_percpu(map) ? NULL : fns[is_lru(map)][k];
 }
 
 static void copy_out(struct exo_map *map, struct helem *e, void *value, uint64_t flags)
@@ -951,8 +1004,8 @@ int htab_batch(struct exo_map *map, uint32_t *bucket, uint32_t max, void *keys, 
 	.lookup = htab_lookup, .lookup_user = htab_lookup_user, .update = htab_update,      \
 	.delete = htab_delete, .get_next_key = htab_get_next_key,                           \
 	.lookup_and_delete = htab_lookup_and_delete, .for_each = htab_for_each,             \
-	.recover = htab_recover, .regions = htab_regions, .percpu = pcpu,                   \
-	.batch = BATCH_HTAB | BATCH_UPDATE | BATCH_DELETE
+	.recover = htab_recover, .regions = htab_regions, .gen_lookup = htab_gen_lookup,    \
+	.percpu = pcpu, .batch = BATCH_HTAB | BATCH_UPDATE | BATCH_DELETE
 
 const struct map_ops htab_ops = {HTAB_OPS(false)};
 const struct map_ops htab_percpu_ops = {HTAB_OPS(true), .lookup_percpu = htab_lookup_percpu};

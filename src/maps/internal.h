@@ -92,6 +92,9 @@ struct map_ops {
 	int (*pop)(struct exo_map *map, void *value);
 	int (*peek)(struct exo_map *map, void *value);
 	void *(*lookup_percpu)(struct exo_map *map, const void *key, uint32_t slot);
+	/* lookup for programs as a function of the map and key alone, chosen
+	 * once for this map (exo_map_prog_lookup); NULL: use lookup */
+	exo_map_lookup_fn (*gen_lookup)(const struct exo_map *map);
 	long (*for_each)(struct exo_map *map, exo_map_each_fn fn, void *ctx, void *arg,
 			 uint32_t slot);
 	/* After a crashed holder: make the structure consistent again. */

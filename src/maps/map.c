@@ -636,6 +636,15 @@ long exo_map_peek(struct exo_map *map, void *value)
 	return map->ops->peek ? map->ops->peek(map, value) : -ENOTSUPP_;
 }
 
+exo_map_lookup_fn exo_map_prog_lookup(const void *ptr)
+{
+	const struct exo_map *map = ptr;
+
+	if (!exo_map_is_live(ptr) || !map->ops->gen_lookup)
+		return NULL;
+	return map->ops->gen_lookup(map);
+}
+
 void *exo_map_lookup_percpu(struct exo_map *map, const void *key, uint32_t slot)
 {
 	if (!map->ops->lookup_percpu || slot >= map->nslots)

@@ -72,6 +72,14 @@ long exo_map_pop(struct exo_map *map, void *value);
 long exo_map_peek(struct exo_map *map, void *value);
 void *exo_map_lookup_percpu(struct exo_map *map, const void *key, uint32_t slot);
 
+/* What bpf_map_lookup_elem does on this map, as a function of the map and
+ * the key alone, specialised for the map's type and key size (Linux's
+ * map_gen_lookup), for the JIT to call directly instead of the helper: NULL
+ * where the type has none (per-CPU values need the run's slot) or ptr is not
+ * a live map. The function stays valid while the map lives. */
+typedef void *(*exo_map_lookup_fn)(struct exo_map *map, const void *key);
+exo_map_lookup_fn exo_map_prog_lookup(const void *ptr);
+
 /* bpf_for_each_map_elem: cb(map, key, value, ctx) per element until it
  * returns nonzero; returns the number of elements visited or -errno. */
 typedef uint64_t (*exo_map_each_fn)(struct exo_map *map, void *key, void *value, void *ctx,

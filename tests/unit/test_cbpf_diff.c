@@ -212,19 +212,47 @@ static bool diff_libpcap(const char *expr, const struct test_capture *cap, bool 
 	t->programs++;
 	bool skip_libpcap = negative_ind(insns, cnt);
 	t->negative_ind += skip_libpcap;
+	/* the whole capture as one batch, its verdicts checked against each
+	 * packet's below */
+	struct exobpf_cbpf_pkt *batch = calloc(cap->n + 1, sizeof(*batch));
+	uint32_t *bv = calloc(cap->n + 1, sizeof(*bv));
+	long kept = -1, want_kept = 0;
+	for (size_t i = 0; batch && i < cap->n; i++)
+		batch[i] = (struct exobpf_cbpf_pkt){.data = cap->pkts[i].data,
+						    .caplen = cap->pkts[i].caplen,
+						    .wirelen = cap->pkts[i].wirelen};
+	if (batch && bv)
+		kept = exobpf_cbpf_prog__filter_batch(prog, batch, cap->n, bv);
+	if (kept < 0) {
+		printf("  '%s': batch: %s\n", expr, exobpf_errmsg());
+		t->mismatches++;
+	}
 	for (size_t i = 0; i < cap->n; i++) {
 		const struct test_pkt *p = &cap->pkts[i];
-		uint32_t v, lp = oracle_bpf_filter(insns, cnt, p->data, p->wirelen, p->caplen);
+		uint32_t v = 0, lp = oracle_bpf_filter(insns, cnt, p->data, p->wirelen, p->caplen);
+		bool agree = true;
 		t->packets++;
+		want_kept += lp != 0;
+		if (kept >= 0 && bv[i] != lp && !skip_libpcap && t->mismatches++ < 20)
+			printf("  '%s' (link type %d) packet %zu: exobpf's batch %u, libpcap %u\n",
+			       expr, cap->linktype, i + 1, bv[i], lp);
 		if (!test_cbpf_all_engines(prog, insns, cnt, p, &v, why, sizeof(why))) {
 			printf("  '%s' packet %zu: %s\n", expr, i + 1, why);
 			t->mismatches++;
+			agree = false;
 		} else if (v != lp && !skip_libpcap) {
 			if (t->mismatches++ < 20)
 				printf("  '%s' (link type %d) packet %zu: exobpf %u, libpcap %u\n",
 				       expr, cap->linktype, i + 1, v, lp);
 		}
+		if (kept >= 0 && agree && skip_libpcap && bv[i] != v && t->mismatches++ < 20)
+			printf("  '%s' packet %zu: exobpf's batch %u, one packet %u\n", expr, i + 1,
+			       bv[i], v);
 	}
+	if (kept >= 0 && !skip_libpcap && kept != want_kept && t->mismatches++ < 20)
+		printf("  '%s': the batch kept %ld packets, libpcap %ld\n", expr, kept, want_kept);
+	free(batch);
+	free(bv);
 	exobpf_cbpf_prog__free(prog);
 	free(insns);
 	return true;

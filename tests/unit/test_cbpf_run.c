@@ -504,3 +504,31 @@ TEST(cbpf_random_programs_match_linux)
 	CHECK_EQ(refused, 0);
 	CHECK_EQ(bad, 0);
 }
+
+/* The batch refuses what it cannot run before running anything, naming the
+ * packet; an empty batch keeps nothing. */
+TEST(cbpf_filter_batch_rejects_bad_packets)
+{
+	struct sock_filter ret_all[] = {{.code = BPF_RET | BPF_K, .k = 0xffff}};
+	EXOBPF_OPTS(exobpf_cbpf_opts, po, .name = "all");
+	struct exobpf_cbpf_prog *prog = exobpf_cbpf_prog__new(ret_all, 1, &po);
+	static const uint8_t bytes[16];
+	struct exobpf_cbpf_pkt pkts[3] = {
+	    {.data = bytes, .caplen = 16, .wirelen = 16},
+	    {.data = NULL, .caplen = 10, .wirelen = 10},
+	    {.data = NULL, .caplen = 0, .wirelen = 60}, /* nothing captured: fine */
+	};
+	uint32_t v[3] = {7, 7, 7};
+
+	CHECK_MSG(prog, "%s", exobpf_errmsg());
+	CHECK_EQ(exobpf_cbpf_prog__filter_batch(prog, pkts, 3, v), -EINVAL);
+	CHECK_MSG(strstr(exobpf_errmsg(), "packet 1 of the batch"), "%s", exobpf_errmsg());
+	CHECK(v[0] == 7 && v[1] == 7 && v[2] == 7); /* nothing ran */
+	CHECK_EQ(exobpf_cbpf_prog__filter_batch(prog, NULL, 2, v), -EINVAL);
+	CHECK_EQ(exobpf_cbpf_prog__filter_batch(NULL, pkts, 1, v), -EINVAL);
+	CHECK_EQ(exobpf_cbpf_prog__filter_batch(prog, NULL, 0, NULL), 0);
+	pkts[1] = pkts[0];
+	CHECK_EQ(exobpf_cbpf_prog__filter_batch(prog, pkts, 3, v), 3);
+	CHECK(v[0] == 0xffff && v[1] == 0xffff && v[2] == 0xffff);
+	exobpf_cbpf_prog__free(prog);
+}
