@@ -468,6 +468,12 @@ static int backtrack(struct vrf_env *env, struct bt *bt, struct vrf_state **stp)
 				    (unsigned long long)bt->stack[bt->frame]);
 		if (bt_empty(bt) || !new_marks)
 			return 0;
+		/* A checkpoint made where a call returned (or a callee began)
+		 * has a history that ends in the other frame: step across as
+		 * within a history, or the caller's r6-r9 would be looked for
+		 * among the callee's registers. */
+		if ((err = cross_frames(env, first_idx, st->last_insn_idx, bt)))
+			return err;
 		last_idx = st->last_insn_idx;
 		first_idx = st->first_insn_idx;
 	}

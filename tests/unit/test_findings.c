@@ -369,3 +369,48 @@ TEST(finding_alu32_by_unknown_leaves_64_bits_unknown)
 		}
 	}
 }
+
+/* Finding 8 (exobpf-fuzz jit, seeds 20266863, 20269218, 20326230): a run
+ * reached an instruction the verifier had found dead. Precision for the
+ * caller's r9, needed at a branch after a call returned, was looked for in
+ * the callee's r9 when the walk stepped from the checkpoint made at the
+ * return into the history before it (the callee's exit), so the checkpoint
+ * before the call never learnt r9 mattered, and a path with another r9 was
+ * pruned there. Here path r9 = 1 must be walked to the bad read. */
+TEST(finding_precision_crosses_a_return_at_a_checkpoint)
+{
+	const struct bpf_insn prog[] = {
+	    {BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_prandom_u32},
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_9, 0, 0, 1},
+	    {BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 1, 0}, /* if r0 == 0 goto 4 */
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_9, 0, 0, 2},
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, 0},	       /* 4 */
+	    {BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 5},	       /* call 11 */
+	    {BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_9, 0, 2, 2},	       /* if r9 == 2 goto 9 */
+	    {BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_10, 8, 0}, /* bad read */
+	    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0}, /* 9 */
+	    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_9, 0, 0, 7}, /* 11: the callee's own r9 */
+	    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
+	    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+	};
+	const size_t n = sizeof(prog) / sizeof(prog[0]);
+	/* checkpoints at every prune point: before the call, at the
+	 * callee's entry and where it returns */
+	for (uint32_t flags = 0; flags <= BPF_F_TEST_STATE_FREQ; flags += BPF_F_TEST_STATE_FREQ) {
+		char log[8192] = "";
+		EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP, .prog_flags = flags,
+			    .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+		struct exobpf_prog *p = exobpf_prog__new(prog, n, &po);
+		CHECK_MSG(!p, "flags %u: accepted; the path with r9 = 1 reads fp+8", flags);
+		exobpf_prog__free(p);
+		CHECK_CONTAINS(log, "R10");
+		if (kbpf_available()) {
+			int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, prog, n, NULL, 0, 0);
+			CHECK_MSG(fd < 0, "Linux accepts");
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+}
