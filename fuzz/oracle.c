@@ -21,6 +21,7 @@ struct outcome {
 	uint8_t array[4][64];
 	uint8_t hash_present[PG_HASH_KEYS];
 	uint8_t hash[PG_HASH_KEYS][16];
+	char why[256]; /* the run's error, before reading the maps resets it */
 };
 
 static void say(struct oracle *o, const char *fmt, ...)
@@ -179,6 +180,8 @@ static int exo_run(struct oracle *o, struct exobpf_prog *prog, const struct pg_p
 		    .data_out = out->pkt, .data_size_out = OUT_MAX, .flags = flags,
 		    .insn_budget = budget);
 	int err = exobpf_prog__run(prog, &ro);
+	if (err)
+		snprintf(out->why, sizeof(out->why), "%s", exobpf_errmsg());
 	out->r0 = ro.retval;
 	out->pkt_len = ro.data_size_out;
 	read_maps(o->fds, exo_look, out);
@@ -283,14 +286,13 @@ int oracle_run(struct oracle *o, const struct pg_prog *p)
 			goto out;
 		}
 		if (err) {
-			say(o, "soundness: accepted program faults in checked mode: %s",
-			    exobpf_errmsg());
+			say(o, "soundness: accepted program faults in checked mode: %s", checked.why);
 			ret = 1;
 			goto out;
 		}
 		if (o->kinds & ORACLE_JIT) {
 			if (exo_run(o, prog, p, EXOBPF_RUN_INTERP, 0, &fast)) {
-				say(o, "fast interpreter failed: %s", exobpf_errmsg());
+				say(o, "fast interpreter failed: %s", fast.why);
 				ret = 1;
 				goto out;
 			}
