@@ -100,7 +100,7 @@ EXOBPF_API struct exobpf_cbpf_prog *exobpf_cbpf_prog__new(const struct sock_filt
 	EXOBPF_OPTS(exobpf_prog_opts, popts, .name = name,
 		    .type = p->kind == EXOBPF_CBPF_SECCOMP ? EXOBPF_PROG_TYPE_RAW
 							   : BPF_PROG_TYPE_SOCKET_FILTER,
-		    .flags = loops ? EXOBPF_PROG_NO_VERIFY : 0);
+		    .flags = loops ? EXOBPF_PROG_NO_VERIFY : EXO_PROG_JIT_BATCH);
 	p->ebpf = exobpf_prog__new(ebpf, ecnt, &popts);
 	free(ebpf);
 	if (!p->ebpf) {
@@ -177,6 +177,14 @@ EXOBPF_API uint32_t exobpf_cbpf_prog__filter(struct exobpf_cbpf_prog *p, const v
  * where the packet starts. */
 #define HEADER_BYTES 64
 
+_Static_assert(sizeof(struct exobpf_cbpf_pkt) == sizeof(struct vm_batch_pkt) &&
+		   offsetof(struct exobpf_cbpf_pkt, data) == offsetof(struct vm_batch_pkt, data) &&
+		   offsetof(struct exobpf_cbpf_pkt, caplen) ==
+		       offsetof(struct vm_batch_pkt, caplen) &&
+		   offsetof(struct exobpf_cbpf_pkt, wirelen) ==
+		       offsetof(struct vm_batch_pkt, wirelen),
+	       "batch records go to the JIT's loop as they are");
+
 EXOBPF_API long exobpf_cbpf_prog__filter_batch(struct exobpf_cbpf_prog *p,
 					       const struct exobpf_cbpf_pkt *pkts, size_t n,
 					       uint32_t *verdicts)
@@ -193,6 +201,14 @@ EXOBPF_API long exobpf_cbpf_prog__filter_batch(struct exobpf_cbpf_prog *p,
 	 * spend memory bandwidth on the prefetches */
 	size_t ahead = p->reads_pkt ? PREFETCH_AHEAD : n;
 	long kept = 0;
+
+	/* the loop in machine code, when the JIT made one (a verified leaf:
+	 * no loops, no calls), runs the same code on the same state */
+	if (p->run.prog->jited_batch && !p->loops) {
+		p->run.tail_calls = 0;
+		return p->run.prog->jited_batch(&p->skb, &p->run, (const struct vm_batch_pkt *)pkts,
+						n, verdicts, p->reads_pkt);
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		if (i + ahead < n) {

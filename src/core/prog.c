@@ -67,9 +67,10 @@ EXOBPF_API struct exobpf_prog *exobpf_prog__new(const struct bpf_insn *insns, si
 	/* Machine code where there is a backend, as Linux with bpf_jit_enable=1:
 	 * a program the JIT cannot compile is interpreted. */
 	if (!(prog->flags & EXOBPF_PROG_INTERP) && jit_supported()) {
-		struct jit_fact *vf = jit_facts_from_verifier(prog->facts, prog->insns,
-								   prog->facts ? prog->cnt : 0);
+		struct jit_fact *vf =
+		    jit_facts_from_verifier(prog->facts, prog->insns, prog->facts ? prog->cnt : 0);
 		struct jit_opts jo = {.blind = prog->flags & EXOBPF_PROG_JIT_BLIND,
+				      .batch = prog->flags & EXO_PROG_JIT_BATCH,
 				      .verifier_facts = vf};
 		if (jit_compile(&prog->vm, &jo))
 			exo_warn("%s: interpreting: %s\n", prog->name, exobpf_errmsg());
@@ -201,7 +202,8 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 	uint64_t r0 = 0, start;
 
 	if (!prog || !opts || !OPTS_VALID(opts, exobpf_run_opts))
-		return prog && opts ? -errno : exo_err(EINVAL, "exobpf_prog__run: no program or options");
+		return prog && opts ? -errno
+				    : exo_err(EINVAL, "exobpf_prog__run: no program or options");
 	/* BPF_PROG_TYPE_SYSCALL runs as Linux's bpf_prog_test_run_syscall does:
 	 * r1 is a copy of ctx_in, copied back to ctx_out; there is no data. */
 	bool syscall = prog->type == BPF_PROG_TYPE_SYSCALL;
@@ -212,7 +214,8 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 		return exo_err(EINVAL, "%s: syscall programs take ctx_in, not data_in", prog->name);
 	size = syscall ? opts->ctx_size_in : opts->data_size_in;
 	if (size && !in)
-		return exo_err(EINVAL, "%s: input size is %u but its buffer is NULL", prog->name, size);
+		return exo_err(EINVAL, "%s: input size is %u but its buffer is NULL", prog->name,
+			       size);
 	if (size && !(data = malloc(size)))
 		return exo_err(ENOMEM, "%s: out of memory for %u bytes of data", prog->name, size);
 	if (size)

@@ -9,6 +9,10 @@
 
 struct exo_map;
 
+/* Internal flag (exobpf_prog_opts.flags): also JIT a batch entry, the loop
+ * over packets of vm_prog.jited_batch (classic filters over captures). */
+#define EXO_PROG_JIT_BATCH (1u << 31)
+
 struct exobpf_prog {
 	char name[16];
 	enum bpf_prog_type type;

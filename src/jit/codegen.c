@@ -23,6 +23,7 @@
 #include "maps/map.h"
 #include "jit/runtime.h"
 #include "jit/x86.h"
+#include "progtypes/progtypes.h"
 
 static const uint8_t reg_of[11] = {
     X_RAX, X_RDI, X_RSI, X_RDX, X_RCX, X_R8, X_RBX, X_R13, X_R14, X_R15, X_RBP,
@@ -1220,6 +1221,156 @@ static void emit_fault_tail(struct jit_cg *cg)
 	jit_jmp(B, -1, cg->l_unwind0);
 }
 
+/* Batch entry: the loop over packets (vm_batch_pkt in vm/vm.h says what it
+ * does), so a filter over a capture pays neither a C call per packet nor the
+ * reloading of its state: records, context, run and count live in
+ * callee-saved registers, which a leaf never touches, and the program is
+ * called directly. The leaf's own code is unchanged, so a batch verdict is
+ * the single run's by construction. */
+#define SKB_OFF(field)	     ((int32_t)offsetof(struct exo_skb, field))
+#define BATCH_PREFETCH_AHEAD 16 /* packets: as exobpf_cbpf_prog__filter_batch's C loop */
+
+/* What of a packet the program can read, so the loop writes only that. In
+ * a verified leaf the context is read only by loads at the field's own
+ * constant offset (the verifier refuses a moved context pointer; there are
+ * no helpers), so a load that overlaps no field's bytes cannot see it; and
+ * the run's packet only by LD_ABS/LD_IND. */
+struct batch_needs {
+	bool len, ptrs, pkt;
+};
+
+static bool overlaps(int32_t off, unsigned size, int32_t start, int32_t end)
+{
+	return off < end && off + (int32_t)size > start;
+}
+
+static struct batch_needs batch_needs(const struct vm_prog *prog)
+{
+	struct batch_needs n = {0};
+
+	for (uint32_t i = 0; i < prog->len; i++) {
+		const struct vm_insn *in = &prog->code[i];
+		if (in->op >= ISA_NR_OPS)
+			continue;
+		switch ((enum isa_shape)isa_rows[in->op].shape) {
+		case ISA_SHAPE_LDABS:
+		case ISA_SHAPE_LDIND:
+			n.pkt = true;
+			break;
+		case ISA_SHAPE_ATOMIC: /* refused on the context, but cheap to count */
+		case ISA_SHAPE_LDX: {
+			unsigned size = isa_mem_size(in->op);
+			n.len |= overlaps(in->off, size, SKB_OFF(uapi.len), SKB_OFF(uapi.len) + 4);
+			n.ptrs |=
+			    overlaps(in->off, size, SKB_OFF(data), SKB_OFF(data_end) + 8) ||
+			    overlaps(in->off, size, SKB_OFF(data_meta), SKB_OFF(data_meta) + 8);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return n;
+}
+
+static void batch_loop(struct jit_cg *cg, struct batch_needs need, bool prefetch, bool out,
+		       unsigned done)
+{
+	enum { REC = X_RBX, END = X_RBP, CTX = X_R12, RUN = X_R13, OUT = X_R14, KEPT = X_R15 };
+	unsigned top = jit_label_new(B);
+
+	jit_label_bind(B, top);
+	if (prefetch) {
+		unsigned skip = jit_label_new(B);
+		x86_lea(B, X_RAX, x86_m(REC, BATCH_PREFETCH_AHEAD * 16));
+		x86_alu_rr(B, X_CMP, true, X_RAX, END);
+		jit_jmp(B, X_CC_AE, skip);
+		x86_load(B, 8, false, X_RAX, x86_m(X_RAX, 0));
+		x86_prefetch(B, x86_m(X_RAX, 0));
+		x86_prefetch(B, x86_m(X_RAX, 63)); /* the headers' second line, if any */
+		jit_label_bind(B, skip);
+	}
+	if (need.len) {
+		x86_load(B, 4, false, X_RDX, x86_m(REC, 12));
+		x86_store(B, 4, x86_m(CTX, SKB_OFF(uapi.len)), X_RDX);
+	}
+	if (need.ptrs || need.pkt) {
+		x86_load(B, 8, false, X_RAX, x86_m(REC, 0));
+		x86_load(B, 4, false, X_RCX, x86_m(REC, 8));
+	}
+	if (need.pkt) {
+		x86_store(B, 8, x86_m(RUN, RUN_OFF(pkt)), X_RAX);
+		x86_store(B, 4, x86_m(RUN, RUN_OFF(pkt_len)), X_RCX);
+	}
+	if (need.ptrs) {
+		x86_store(B, 8, x86_m(CTX, SKB_OFF(data)), X_RAX);
+		x86_store(B, 8, x86_m(CTX, SKB_OFF(data_meta)), X_RAX);
+		x86_alu_rr(B, X_ADD, true, X_RAX, X_RCX);
+		x86_store(B, 8, x86_m(CTX, SKB_OFF(data_end)), X_RAX);
+	}
+	x86_mov_rr(B, true, X_RDI, CTX);
+	x86_alu_rr(B, X_XOR, false, X_RSI, X_RSI);
+	x86_mov_rr(B, true, LEAF_RUN, RUN);
+	jit_call_label(B, 0);
+	if (out) {
+		x86_store(B, 4, x86_m(OUT, 0), X_RAX);
+		x86_alu_ri(B, X_ADD, true, OUT, 4);
+	}
+	x86_unary(B, X_NEG, false, X_RAX); /* CF = verdict != 0 */
+	x86_alu_ri(B, X_ADC, true, KEPT, 0);
+	x86_alu_ri(B, X_ADD, true, REC, 16);
+	x86_alu_rr(B, X_CMP, true, REC, END);
+	jit_jmp(B, X_CC_B, top);
+	jit_jmp(B, -1, done);
+}
+
+/* long batch(ctx = rdi, run = rsi, pkts = rdx, n = rcx, verdicts = r8,
+ * prefetch = r9d), System V: the callee-saved registers are saved, and the
+ * leaf is called at rsp = 8 mod 16, as C would call it. */
+static void emit_batch_entry(struct jit_cg *cg)
+{
+	static const int saved[] = {X_RBX, X_RBP, X_R12, X_R13, X_R14, X_R15};
+	unsigned done = jit_label_new(B), plain = jit_label_new(B);
+	struct batch_needs need = batch_needs(cg->prog);
+
+	while (B->len % 16)
+		x86_int3(B);
+	cg->batch_off = (uint32_t)B->len;
+	for (int i = 0; i < 6; i++)
+		x86_push(B, saved[i]);
+	x86_alu_ri(B, X_SUB, true, X_RSP, 8);
+	x86_mov_rr(B, true, X_R12, X_RDI);
+	x86_mov_rr(B, true, X_R13, X_RSI);
+	x86_mov_rr(B, true, X_RBX, X_RDX);
+	x86_mov_rr(B, true, X_R14, X_R8);
+	x86_alu_rr(B, X_XOR, false, X_R15, X_R15);
+	x86_shift_ri(B, X_SHL, true, X_RCX, 4);
+	x86_lea(B, X_RBP, x86_mi(X_RDX, X_RCX, 0));
+	x86_alu_rr(B, X_CMP, true, X_RBX, X_RBP);
+	jit_jmp(B, X_CC_AE, done);
+	/* one loop per case, so that no packet tests what holds for the batch */
+	unsigned pf_count = jit_label_new(B), count = jit_label_new(B);
+	x86_test_rr(B, false, X_R9, X_R9);
+	jit_jmp(B, X_CC_E, plain);
+	x86_test_rr(B, true, X_R14, X_R14);
+	jit_jmp(B, X_CC_E, pf_count);
+	batch_loop(cg, need, true, true, done);
+	jit_label_bind(B, pf_count);
+	batch_loop(cg, need, true, false, done);
+	jit_label_bind(B, plain);
+	x86_test_rr(B, true, X_R14, X_R14);
+	jit_jmp(B, X_CC_E, count);
+	batch_loop(cg, need, false, true, done);
+	jit_label_bind(B, count);
+	batch_loop(cg, need, false, false, done);
+	jit_label_bind(B, done);
+	x86_mov_rr(B, true, X_RAX, X_R15);
+	x86_alu_ri(B, X_ADD, true, X_RSP, 8);
+	for (int i = 6; i-- > 0;)
+		x86_pop(B, saved[i]);
+	x86_ret(B);
+}
+
 void jit_cg_pass(struct jit_cg *cg)
 {
 	const struct vm_prog *prog = cg->prog;
@@ -1275,6 +1426,9 @@ void jit_cg_pass(struct jit_cg *cg)
 		x86_ret(B);
 	}
 	emit_fault_tail(cg);
+	cg->batch_off = 0;
+	if (cg->batch && cg->leaf)
+		emit_batch_entry(cg);
 }
 
 void jit_cg_free(struct jit_cg *cg)

@@ -7,6 +7,7 @@
  *   entry (prog->jited): the trampoline, its epilogue and the unwinder
  *   insn 0 .. insn len-1, then the fall-off fault for insn len
  *   out-of-line stubs (rare paths), then the shared fault tail
+ *   a leaf socket filter's batch entry, when asked for (jit_opts.batch)
  * The header is read-only data in front of the entry: tail calls find the
  * next program's instruction 0 at jited - 16, jit_image_of the image at
  * jited - 24. */
@@ -29,6 +30,7 @@ struct jit_cg {
 	const struct jit_fact *facts; /* prog->len entries, or NULL: assume nothing */
 	bool bmi2, blind;
 	bool verified;	    /* the verifier accepted prog: no run reads an unset register */
+	bool batch;	    /* asked for a batch entry (emitted only for a leaf) */
 	uint64_t seed, rng; /* blinding keys: the same sequence in every pass */
 	uint32_t pc;	    /* instruction being emitted */
 	unsigned l_epilogue, l_unwind0, l_fault;
@@ -41,7 +43,7 @@ struct jit_cg {
 	unsigned nstubs, cap_stubs;
 	/* of the last pass; tcall_off is where a tail call enters (body_off, or
 	 * a leaf's adapter after the stubs) */
-	uint32_t entry_off, body_off, stubs_off, tail_off, tcall_off;
+	uint32_t entry_off, body_off, stubs_off, tail_off, tcall_off, batch_off;
 };
 
 /* One emission pass. Errors stay in cg->b (sticky). */

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/bpf.h>
+
 #include "core/err.h"
 #include "jit/codegen.h"
 #include "jit/jit.h"
@@ -96,6 +98,7 @@ static int build_image(struct jit_cg *cg, const struct jit_opts *opts, unsigned 
 	img->tcall_off = cg->tcall_off;
 	img->stubs_off = cg->stubs_off;
 	img->tail_off = cg->tail_off;
+	img->batch_off = cg->batch_off;
 	img->code_len = (uint32_t)b->len;
 	img->len = len;
 	memset(mem, 0xcc, code); /* int3 past the end */
@@ -142,6 +145,7 @@ int jit_compile(struct vm_prog *prog, const struct jit_opts *opts)
 	cg.bmi2 = !opts->no_bmi2 && host_has_bmi2();
 	cg.blind = opts->blind;
 	cg.verified = opts->verifier_facts != NULL;
+	cg.batch = opts->batch && prog->type == BPF_PROG_TYPE_SOCKET_FILTER;
 	cg.seed = opts->blind ? (opts->blind_seed ? opts->blind_seed : random_seed()) : 0;
 	err = jit_buf_init(&cg.b, prog->len + 1);
 	while (!err) {
@@ -162,6 +166,10 @@ int jit_compile(struct vm_prog *prog, const struct jit_opts *opts)
 		return err;
 	prog->jited =
 	    (uint64_t(*)(uint64_t, uint64_t, struct vm_run *))(void *)(img->mem + img->entry_off);
+	if (img->batch_off)
+		prog->jited_batch =
+		    (long (*)(void *, struct vm_run *, const struct vm_batch_pkt *, size_t,
+			      uint32_t *, int))(void *)(img->mem + img->batch_off);
 	return 0;
 }
 
@@ -188,5 +196,6 @@ void jit_release(struct vm_prog *prog)
 	if (!img)
 		return;
 	prog->jited = NULL;
+	prog->jited_batch = NULL;
 	free_image(img);
 }

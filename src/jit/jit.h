@@ -17,6 +17,7 @@ struct jit_opts {
 	uint64_t blind_seed; /* keys for blinding; 0: random */
 	bool no_bmi2;	     /* never use BMI2 (shlx/shrx/sarx), to test the other forms */
 	bool no_facts;	     /* ignore every proved fact: the fully checked forms */
+	bool batch;	     /* also a batch entry (prog->jited_batch), if a leaf socket filter */
 	/* Facts proved by the verifier (NULL: none), prog->len entries. */
 	const struct jit_fact *verifier_facts;
 };
@@ -35,6 +36,7 @@ struct jit_image {
 	 * end; tail calls enter at tcall_off (body_off, or a leaf's adapter
 	 * after the stubs; a leaf has no trampoline: entry_off is body_off) */
 	uint32_t entry_off, body_off, stubs_off, tail_off, code_len, tcall_off;
+	uint32_t batch_off; /* the batch entry, after the fault tail; 0: none */
 	uint32_t *
 	    insn_off; /* prog->len + 1 offsets: the code of insn i is [insn_off[i], insn_off[i+1]) */
 	uint32_t len;

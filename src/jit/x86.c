@@ -311,6 +311,11 @@ void x86_lea(struct jit_buf *b, int dst, struct x86_mem m)
 	ins_rm(b, 0, true, 0x8d, dst, m, false);
 }
 
+void x86_prefetch(struct jit_buf *b, struct x86_mem m)
+{
+	ins_rm(b, 0, false, 0x0f18, 1, m, false); /* 0F 18 /1 */
+}
+
 void x86_lea32(struct jit_buf *b, int dst, struct x86_mem m)
 {
 	ins_rm(b, 0, false, 0x8d, dst, m, false);

@@ -48,7 +48,7 @@ enum x86_cc {
 };
 
 /* The /digit of the 0x81/0x83 group; opcode (op << 3) | 1 is "op r/m, r". */
-enum x86_alu { X_ADD = 0, X_OR = 1, X_AND = 4, X_SUB = 5, X_XOR = 6, X_CMP = 7 };
+enum x86_alu { X_ADD = 0, X_OR = 1, X_ADC = 2, X_AND = 4, X_SUB = 5, X_XOR = 6, X_CMP = 7 };
 
 /* The /digit of the 0xC1/0xD3 group. */
 enum x86_shift { X_ROL = 0, X_ROR = 1, X_SHL = 4, X_SHR = 5, X_SAR = 7 };
@@ -107,6 +107,8 @@ void x86_load(struct jit_buf *b, int size, bool sign, int dst, struct x86_mem m)
 void x86_store(struct jit_buf *b, int size, struct x86_mem m, int src);
 void x86_store_imm(struct jit_buf *b, int size, struct x86_mem m, int32_t imm);
 void x86_lea(struct jit_buf *b, int dst, struct x86_mem m);
+/* prefetcht0 m: a hint, never a fault, whatever the address */
+void x86_prefetch(struct jit_buf *b, struct x86_mem m);
 /* dst = low 32 bits of the address, zero-extended. */
 void x86_lea32(struct jit_buf *b, int dst, struct x86_mem m);
 

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
 
 #include "isa/isa.h"
 
@@ -32,6 +33,19 @@ struct vm_insn {
 struct vm_run;
 struct helper_task;
 
+/* One packet of a batch: what a socket filter's batch entry (vm_prog's
+ * jited_batch) reads per packet. For each, in order, it sets what the
+ * program can read of ctx (a struct exo_skb: len = wirelen, data =
+ * data_meta = data, data_end = data + caplen) and of run (pkt, pkt_len) as
+ * a single run would, runs the program with r1 = ctx, r2 = 0, stores the
+ * low 32 bits of r0 in verdicts[i] (unless verdicts is NULL) and counts the
+ * nonzero ones, which it returns. With prefetch nonzero it asks for the
+ * first 64 bytes of the packet 16 ahead. */
+struct vm_batch_pkt {
+	const uint8_t *data;
+	uint32_t caplen, wirelen;
+};
+
 /* A helper: five arguments as the program passed them, plus the run. */
 typedef uint64_t (*vm_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 				 struct vm_run *run);
@@ -43,6 +57,10 @@ struct vm_prog {
 	uint32_t type; /* enum bpf_prog_type */
 	/* JIT-compiled entry, or NULL to interpret. */
 	uint64_t (*jited)(uint64_t r1, uint64_t r2, struct vm_run *run);
+	/* JIT-compiled loop over packets (a socket filter asked for it), or
+	 * NULL: see vm_batch_fn. */
+	long (*jited_batch)(void *ctx, struct vm_run *run, const struct vm_batch_pkt *pkts,
+			    size_t n, uint32_t *verdicts, int prefetch);
 	void *owner; /* the struct exobpf_prog this belongs to */
 };
 
@@ -191,7 +209,7 @@ bool vm_mem_ok(const struct vm_run *run, uintptr_t addr, uint64_t size, bool wri
 
 /* Record a fault (first one wins) and return 0, for helpers to bail out with. */
 uint64_t vm_fail(struct vm_run *run, enum vm_fault fault, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 const char *vm_fault_name(enum vm_fault fault);
 
@@ -207,7 +225,6 @@ static inline unsigned vm_pc_index(const struct vm_run *run, const struct vm_ins
 {
 	return (unsigned)(((intptr_t)pc - (intptr_t)run->prog->code) / (intptr_t)sizeof(*pc));
 }
-
 
 /* Decode insns into prog->code. Every jump must land on an instruction of the
  * program; returns 0 or -EINVAL with a message naming the instruction. */
