@@ -70,6 +70,20 @@ static union api_attr info(unsigned fd, uint32_t at, uint32_t len)
 	return a;
 }
 
+/* A lookup batch from the start, into arena buffers at 600 (out_batch),
+ * 700 (keys) and 800 (values). */
+static union api_attr batch_out(unsigned fd, uint32_t count)
+{
+	union api_attr a;
+	memset(&a, 0, sizeof(a));
+	a.batch.out_batch = attr_ptr(600);
+	a.batch.keys = attr_ptr(700);
+	a.batch.values = attr_ptr(800);
+	a.batch.count = count;
+	a.batch.map_fd = attr_fd(fd);
+	return a;
+}
+
 static union api_attr by_id(unsigned nth)
 {
 	union api_attr a;
@@ -111,13 +125,7 @@ static int array_life(struct seed *sd)
 	attr_seed_call(&sd->s, ATTR_OP_MMAP, &a, ATTR_FULL);
 	a = elem(0, 0, 0, 0), call(sd, BPF_MAP_FREEZE, &a);
 	a = elem(0, 0, 8, BPF_ANY), call(sd, BPF_MAP_UPDATE_ELEM, &a);
-	memset(&a, 0, sizeof(a));
-	a.batch.out_batch = attr_ptr(600);
-	a.batch.keys = attr_ptr(700);
-	a.batch.values = attr_ptr(800);
-	a.batch.count = 4;
-	a.batch.map_fd = attr_fd(0);
-	call(sd, BPF_MAP_LOOKUP_BATCH, &a);
+	a = batch_out(0, 4), call(sd, BPF_MAP_LOOKUP_BATCH, &a);
 	return 0;
 }
 
@@ -142,13 +150,7 @@ static int hash_life(struct seed *sd)
 	a = elem(0, 0, 512, 0), call(sd, BPF_MAP_LOOKUP_AND_DELETE_ELEM, &a);
 	a = elem(0, UINT32_MAX, 520, 0), call(sd, BPF_MAP_GET_NEXT_KEY, &a);
 	a = elem(0, 4, 512, 0), call(sd, BPF_MAP_DELETE_ELEM, &a);
-	memset(&a, 0, sizeof(a));
-	a.batch.out_batch = attr_ptr(600);
-	a.batch.keys = attr_ptr(700);
-	a.batch.values = attr_ptr(800);
-	a.batch.count = 16;
-	a.batch.map_fd = attr_fd(0);
-	call(sd, BPF_MAP_LOOKUP_AND_DELETE_BATCH, &a);
+	a = batch_out(0, 16), call(sd, BPF_MAP_LOOKUP_AND_DELETE_BATCH, &a);
 	call(sd, BPF_MAP_GET_NEXT_ID, &zero);
 	a = map_create(BPF_MAP_TYPE_PERCPU_HASH, 8, 16, 8, BPF_F_NO_PREALLOC);
 	call(sd, BPF_MAP_CREATE, &a);
