@@ -31,12 +31,18 @@ struct jit_cg {
 	bool verified;	    /* the verifier accepted prog: no run reads an unset register */
 	uint64_t seed, rng; /* blinding keys: the same sequence in every pass */
 	uint32_t pc;	    /* instruction being emitted */
-	unsigned l_epilogue, l_unwind0, l_fault;
+	unsigned l_epilogue, l_unwind0, l_fault, l_entry;
 	/* Per pass: where each eBPF register lives, and whether the program is a
 	 * leaf (see plan_leaf in codegen.c): entered without a trampoline, the
 	 * run pointer kept in rdx. */
 	uint8_t reg[11];
 	bool leaf;
+	/* A direct program (see plan_direct in codegen.c) has its prologue in
+	 * front of instruction 0 and undoes it at each exit: what it pushed, in
+	 * push order, and the bytes it reserved below them. */
+	bool direct;
+	uint8_t nsaved, saved[6];
+	int32_t frame;
 	struct jit_stub *stubs;
 	unsigned nstubs, cap_stubs;
 	/* of the last pass; tcall_off is where a tail call enters (body_off, or
