@@ -46,7 +46,7 @@ struct jit_cg {
 	struct jit_stub *stubs;
 	unsigned nstubs, cap_stubs;
 	/* of the last pass; tcall_off is where a tail call enters (body_off, or
-	 * a leaf's adapter after the stubs) */
+	 * the adapter after the stubs of a leaf or a direct program) */
 	uint32_t entry_off, body_off, stubs_off, tail_off, tcall_off;
 };
 
