@@ -471,16 +471,31 @@ static uint32_t jump_target(const struct jit_cg *cg, int64_t rel)
 	return (uint32_t)((int64_t)cg->pc + 1 + rel);
 }
 
+static void emit_EXIT(struct jit_cg *cg, const struct vm_insn *in);
+
+/* A goto whose target is an exit is that exit: clang funnels every return
+ * through one exit, and a ret (or a direct program's epilogue) here saves a
+ * taken jump per run. */
+static void goto_insn(struct jit_cg *cg, uint32_t target)
+{
+	const struct vm_prog *prog = cg->prog;
+
+	if (target < prog->len && prog->code[target].op == ISA_EXIT)
+		emit_EXIT(cg, &prog->code[target]);
+	else
+		jit_jmp(B, -1, target);
+}
+
 static void emit_JA(struct jit_cg *cg, const struct vm_insn *in)
 {
 	if (in->off)
-		jit_jmp(B, -1, jump_target(cg, in->off));
+		goto_insn(cg, jump_target(cg, in->off));
 }
 
 static void emit_JA32(struct jit_cg *cg, const struct vm_insn *in)
 {
 	if (in->imm)
-		jit_jmp(B, -1, jump_target(cg, in->imm));
+		goto_insn(cg, jump_target(cg, in->imm));
 }
 
 static void cond_jump(struct jit_cg *cg, const struct vm_insn *in, int src, bool k)
@@ -709,6 +724,12 @@ static void emit_CALLX(struct jit_cg *cg, const struct vm_insn *in)
 static void emit_EXIT(struct jit_cg *cg, const struct vm_insn *in)
 {
 	(void)in;
+	if (cg->direct) { /* no calls: this is depth 0, the prologue's frame */
+		if (cg->frame)
+			x86_alu_ri(B, X_ADD, true, X_RSP, cg->frame);
+		for (unsigned i = cg->nsaved; i-- > 0;)
+			x86_pop(B, cg->saved[i]);
+	}
 	x86_ret(B); /* to the caller's call site, or at depth 0 to the trampoline */
 }
 
@@ -1127,6 +1148,44 @@ static void plan_leaf(struct jit_cg *cg)
 	cg->leaf = true;
 }
 
+/* A verified program that calls nothing and needs no context (no LD_ABS or
+ * LD_IND, no tail call, no fault it could reach) but is not a leaf, mostly
+ * because it has a stack: the trampoline's call, its saved stack pointer and
+ * its 8 frames buy it nothing. Its prologue saves the registers it names and
+ * reserves one frame, then falls into instruction 0, and each exit restores
+ * them and returns to C, as Linux's JIT lays out a program. Unverified
+ * programs keep the trampoline: a tail call into one must not pass through
+ * the zeroing of its registers. */
+static void plan_direct(struct jit_cg *cg)
+{
+	struct tramp_needs n;
+	int saved[6];
+
+	cg->direct = false;
+	if (cg->leaf || !cg->verified)
+		return;
+	n = tramp_needs(cg->prog);
+	if (n.ctx || n.depth)
+		return;
+	cg->nsaved = (uint8_t)tramp_saved(&n, saved);
+	for (unsigned i = 0; i < cg->nsaved; i++)
+		cg->saved[i] = (uint8_t)saved[i];
+	/* entry rsp = 8 mod 16, and with no call in between instruction 0 must
+	 * see it 16-byte aligned, as every instruction does */
+	cg->frame = (n.frame ? VM_STACK_SIZE : 0) + (cg->nsaved & 1 ? 0 : 8);
+	cg->direct = true;
+}
+
+static void emit_direct_prologue(struct jit_cg *cg)
+{
+	for (unsigned i = 0; i < cg->nsaved; i++)
+		x86_push(B, cg->saved[i]);
+	if (cg->frame)
+		x86_alu_ri(B, X_SUB, true, X_RSP, cg->frame);
+	if (cg->nsaved && cg->saved[0] == X_RBP) /* r10: top of its one frame */
+		x86_lea(B, X_RBP, x86_m(X_RSP, VM_STACK_SIZE));
+}
+
 /* By value: emitting a stub may add stubs and move the array. */
 static void emit_stub(struct jit_cg *cg, struct jit_stub st)
 {
@@ -1382,14 +1441,19 @@ void jit_cg_pass(struct jit_cg *cg)
 	cg->l_epilogue = jit_label_new(B);
 	cg->l_unwind0 = jit_label_new(B);
 	cg->l_fault = jit_label_new(B);
+	cg->l_entry = jit_label_new(B);
 
 	jit_u64(B, JIT_HDR_MAGIC); /* the rest of the header is filled in at load */
 	jit_bytes(B, pad, sizeof(pad));
 	plan_leaf(cg);
+	plan_direct(cg);
 	cg->entry_off = (uint32_t)B->len; /* right after the header: jit_image_of */
-	if (!cg->leaf)
+	jit_label_bind(B, cg->l_entry);
+	if (cg->direct)
+		emit_direct_prologue(cg); /* falls into instruction 0 */
+	else if (!cg->leaf)
 		emit_trampoline(cg);
-	while (B->len % 16) /* int3 padding: never executed */
+	while (B->len % 16 && !cg->direct) /* int3 padding: never executed */
 		x86_int3(B);
 	cg->body_off = cg->tcall_off = (uint32_t)B->len;
 	for (uint32_t pc = 0, merged = 0; pc <= prog->len && jit_ok(B); pc++) {
@@ -1415,7 +1479,13 @@ void jit_cg_pass(struct jit_cg *cg)
 		cg->pc = cg->stubs[i].pc;
 		emit_stub(cg, cg->stubs[i]);
 	}
-	if (cg->leaf) {
+	if (cg->direct) {
+		/* A tail call arrives in the caller's frame with rsp at 0 mod 16:
+		 * call the prologue as C would; this program's exit is that frame's. */
+		cg->tcall_off = (uint32_t)B->len;
+		jit_call_label(B, cg->l_entry);
+		x86_ret(B);
+	} else if (cg->leaf) {
 		/* A tail call arrives with the caller's trampoline context in r12
 		 * and rsp at 0 mod 16: take the run pointer and call the leaf, so
 		 * that it runs at 8 mod 16 as when C calls it; its return (or its

@@ -33,16 +33,22 @@ struct jit_cg {
 	bool batch;	    /* asked for a batch entry (emitted only for a leaf) */
 	uint64_t seed, rng; /* blinding keys: the same sequence in every pass */
 	uint32_t pc;	    /* instruction being emitted */
-	unsigned l_epilogue, l_unwind0, l_fault;
+	unsigned l_epilogue, l_unwind0, l_fault, l_entry;
 	/* Per pass: where each eBPF register lives, and whether the program is a
 	 * leaf (see plan_leaf in codegen.c): entered without a trampoline, the
 	 * run pointer kept in rdx. */
 	uint8_t reg[11];
 	bool leaf;
+	/* A direct program (see plan_direct in codegen.c) has its prologue in
+	 * front of instruction 0 and undoes it at each exit: what it pushed, in
+	 * push order, and the bytes it reserved below them. */
+	bool direct;
+	uint8_t nsaved, saved[6];
+	int32_t frame;
 	struct jit_stub *stubs;
 	unsigned nstubs, cap_stubs;
 	/* of the last pass; tcall_off is where a tail call enters (body_off, or
-	 * a leaf's adapter after the stubs) */
+	 * the adapter after the stubs of a leaf or a direct program) */
 	uint32_t entry_off, body_off, stubs_off, tail_off, tcall_off, batch_off;
 };
 

@@ -33,8 +33,9 @@ struct jit_image {
 	uint8_t *mem; /* mmap'ed, read+execute */
 	size_t size;
 	/* trampoline, instruction 0, out-of-line stubs, the shared fault tail,
-	 * end; tail calls enter at tcall_off (body_off, or a leaf's adapter
-	 * after the stubs; a leaf has no trampoline: entry_off is body_off) */
+	 * end; tail calls enter at tcall_off (body_off, or the adapter after
+	 * the stubs of a leaf or a direct program; a leaf has no trampoline:
+	 * entry_off is body_off; a direct program's is its prologue) */
 	uint32_t entry_off, body_off, stubs_off, tail_off, code_len, tcall_off;
 	uint32_t batch_off; /* the batch entry, after the fault tail; 0: none */
 	uint32_t *

@@ -4,6 +4,7 @@
  * function standing in for bpf_tail_call), W^X, blinding, verifier facts.
  * Expected values are the interpreter's (the reference engine) and, where
  * stated, independent reasoning. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "exobpf/exobpf.h"
@@ -509,4 +510,89 @@ TEST(jit_run_can_ask_for_the_interpreter)
 	CHECK_EQ(exobpf_prog__run(prog, &ro), 0);
 	CHECK_EQ(ro.retval, 5);
 	exobpf_prog__free(prog);
+}
+
+/* ---- programs entered without the trampoline ---- */
+
+/* Compile vp as the verifier would hand it over (facts present, none
+ * proved), under configuration c. */
+static int compile_verified(struct vm_prog *vp, unsigned c)
+{
+	struct jit_fact *none = calloc((size_t)vp->len + 1, sizeof(*none));
+	struct jit_opts o = jt_configs[c];
+
+	if (!none)
+		return -ENOMEM;
+	o.verifier_facts = none;
+	int err = jit_compile(vp, &o);
+	free(none);
+	return err;
+}
+
+/* A verified program that calls nothing but has a stack (or names r3) is
+ * entered directly: its prologue falls into instruction 0, each exit (and
+ * each goto to an exit) undoes it. Results are the interpreter's and, by
+ * hand, the expected sums; the image shows no trampoline call (the entry
+ * code is in front of instruction 0 and tail calls come in through an
+ * adapter after the stubs). */
+TEST(jit_direct_programs_match_the_interpreter)
+{
+	static const struct {
+		const char *text;
+		uint64_t r0; /* with mem[0] = 1 */
+	} progs[] = {
+	    /* r6-r9 and the stack (five pushes, one frame), a goto to the exit */
+	    {"r6 = 1\nr7 = 2\nr8 = 3\nr9 = 4\n*(u64 *)(r10 -8) = r6\n*(u64 *)(r10 -512) = r9\n"
+	     "r0 = *(u64 *)(r10 -8)\nr2 = *(u64 *)(r10 -512)\nr0 += r2\nr0 += r7\nr0 += r8\n"
+	     "r2 = *(u8 *)(r1 +0)\nif r2 == 1 goto +2\nr0 = 99\nexit\nr0 += 100\ngoto +1\n"
+	     "r0 = 7\nexit\n",
+	     110},
+	    /* r6 and the stack: two pushes, so the frame pads to keep rsp aligned */
+	    {"r6 = 7\n*(u32 *)(r10 -4) = r6\nr0 = *(u32 *)(r10 -4)\nr0 += r6\nexit\n", 14},
+	    /* no stack, but r3 named: not a leaf */
+	    {"r3 = 5\nr6 = r3\nr6 *= 3\nr0 = r6\nexit\n", 15},
+	};
+	static struct jt_outcome ref, got;
+	uint8_t mem[16] = {1, 2, 3, 4};
+	struct vm_prog a, b;
+	char why[1024];
+
+	for (unsigned c = 0; c < jt_nconfigs; c++) {
+		for (unsigned p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
+			CHECK(!decode_patched(progs[p].text, &b, NULL, false));
+			jt_run(&b, false, mem, sizeof(mem), &ref);
+			CHECK_EQ(ref.r0, progs[p].r0);
+			CHECK_MSG(!compile_verified(&b, c), "%s", exobpf_errmsg());
+			const struct jit_image *img = jit_image_of(&b);
+			CHECK(img);
+			if (img)
+				CHECK_MSG(img->entry_off < img->body_off &&
+					      img->tcall_off > img->body_off,
+					  "%s prog %u: entry %u body %u tail-call entry %u",
+					  jt_config_names[c], p, img->entry_off, img->body_off,
+					  img->tcall_off);
+			for (int run = 0; run < 3; run++) { /* registers restored each time */
+				jt_run(&b, true, mem, sizeof(mem), &got);
+				CHECK_MSG(jt_same(&ref, &got, why, sizeof(why)), "%s prog %u: %s",
+					  jt_config_names[c], p, why);
+			}
+			/* tail-called from a program with a trampoline, at depth 1:
+			 * its exit is the calling frame's */
+			CHECK(!decode_patched("call f\nr0 += 1000\nexit\n"
+					      "f:\nr6 = 40\nr3 = 0\ncall 8\nr0 = 1\nexit\n",
+					      &a, tail_table, true));
+			tail_target = &b;
+			tail_fault_at = 0;
+			jt_run(&a, false, mem, sizeof(mem), &ref);
+			CHECK_EQ(ref.r0, progs[p].r0 + 1000);
+			CHECK_MSG(!jit_compile(&a, &jt_configs[c]), "%s", exobpf_errmsg());
+			jt_run(&a, true, mem, sizeof(mem), &got);
+			CHECK_MSG(jt_same(&ref, &got, why, sizeof(why)), "%s prog %u tail: %s",
+				  jt_config_names[c], p, why);
+			jit_release(&a);
+			vm_prog_release(&a);
+			jit_release(&b);
+			vm_prog_release(&b);
+		}
+	}
 }
