@@ -269,6 +269,16 @@ TEST(finding_test_run_huge_data_is_refused)
 		long r = both_bpf(k, BPF_PROG_TEST_RUN, &a);
 		CHECK_MSG(r == (xdp ? -EFAULT : -EINVAL), "%s %s: %ld", k ? "Linux" : "exobpf",
 			  xdp ? "XDP" : "socket filter", r);
+		/* a context far past any context struct: E2BIG before a copy */
+		memset(&a, 0, sizeof(a));
+		a.test.prog_fd = (uint32_t)fd;
+		a.test.data_in = (uint64_t)(uintptr_t)pkt;
+		a.test.data_size_in = 64;
+		a.test.ctx_in = (uint64_t)(uintptr_t)pkt;
+		a.test.ctx_size_in = 0xffffff00u;
+		r = both_bpf(k, BPF_PROG_TEST_RUN, &a);
+		CHECK_MSG(r == -E2BIG, "%s %s ctx: %ld", k ? "Linux" : "exobpf",
+			  xdp ? "XDP" : "socket filter", r);
 		/* and mmap of a program fd is refused as Linux refuses it
 		 * (finding 7: it mapped the fd's file, which a touch past its
 		 * end turned into SIGBUS) */
