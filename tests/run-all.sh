@@ -8,6 +8,13 @@ export EXOBPF_BUILD="$PWD/$out"
 export SHARED="${SHARED:-../shared}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+# A fresh machine may take bpf() but have no bpffs on /sys/fs/bpf, where the
+# tests pin Linux's objects (and libbpf pins maps that ask for it): mount it,
+# as bpftool does before it pins. Without root this fails quietly and those
+# comparisons are skipped with a note.
+if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
+	mount -t bpf bpf /sys/fs/bpf 2>/dev/null && echo "note: mounted bpffs on /sys/fs/bpf"
+fi
 total_pass=0
 total_fail=0
 run_suite() {

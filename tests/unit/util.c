@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,6 +28,14 @@ int kbpf_available(void)
 			close(fd);
 	}
 	return cached;
+}
+
+int kbpf_fs_available(void)
+{
+	const unsigned long bpf_fs_magic = 0xcafe4a11;
+	struct statfs st;
+
+	return statfs("/sys/fs/bpf", &st) == 0 && (unsigned long)st.f_type == bpf_fs_magic;
 }
 
 int kbpf_prog_load(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt, char *log,

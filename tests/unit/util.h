@@ -9,6 +9,10 @@
 /* Is bpf() usable here (root, not disabled)? Cached. */
 int kbpf_available(void);
 
+/* Is bpffs mounted on /sys/fs/bpf? (A fresh machine may have bpf() without
+ * it; tests/run-all.sh mounts it, as bpftool does before it pins.) */
+int kbpf_fs_available(void);
+
 /* Load into Linux; returns fd or -errno. log may be NULL. */
 int kbpf_prog_load(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt, char *log,
 		   size_t log_size, unsigned log_level);
