@@ -445,6 +445,38 @@ static void pkt_accesses(struct pg *g, struct pg_st *s, int base, int lim)
 	}
 }
 
+/* A field of 2, 4 or 8 bytes at base + off (within len) read byte by byte and
+ * put together with shifts and ors, big- or little-endian, as clang writes
+ * an unaligned load (the JIT reads such a field at once); sometimes with a
+ * packet store inside or a part read again after, where it must not. */
+static void pkt_field(struct pg *g, struct pg_st *s, struct pg_st *in, int base, int off, int len)
+{
+	int n = 2 << below(g, 3);
+	while (n > len)
+		n >>= 1;
+	int dst = pick_dst(g, in), tmp = pick_scratch(g, in, dst);
+	if (n < 2 || dst < 0 || tmp < 0 || dst == base || tmp == base)
+		return;
+	bool be = chance(g, 2), spoil = chance(g, 4);
+	uint8_t alu = n < 8 && chance(g, 2) ? BPF_ALU : BPF_ALU64;
+	int o = off + (int)below(g, (uint32_t)(len - n + 1)), at = (int)below(g, (uint32_t)n);
+	for (int i = 0; i < n; i++) {
+		int r = i ? tmp : dst, shift = 8 * (be ? n - 1 - i : i);
+		emit(g, s, I(BPF_LDX | BPF_MEM | BPF_B, r, base, (int16_t)(o + i), 0));
+		if (shift)
+			emit(g, s, I(alu | BPF_LSH | BPF_K, r, 0, 0, shift));
+		if (i)
+			emit(g, s, I(alu | BPF_OR | BPF_X, dst, tmp, 0, 0));
+		if (spoil && i == at && chance(g, 2))
+			emit(g, s,
+			     I(BPF_ST | BPF_MEM | BPF_B, base, 0,
+			       (int16_t)(o + (int)below(g, (uint32_t)n)), (int32_t)interesting(g)));
+	}
+	if (spoil && chance(g, 2))
+		emit(g, s, I(BPF_ALU64 | BPF_ADD | BPF_X, dst, tmp, 0, 0));
+	in->init |= 1u << dst | 1u << tmp;
+}
+
 static void pkt(struct pg *g, struct pg_st *s)
 {
 	if (!s->pkt)
@@ -470,6 +502,10 @@ static void pkt(struct pg *g, struct pg_st *s)
 		/* accesses at r7 + off.. within the checked length */
 		int n = 1 + (int)below(g, 2);
 		for (int i = 0; i < n; i++) {
+			if (chance(g, 4)) {
+				pkt_field(g, s, &in, BPF_REG_7, off, len);
+				continue;
+			}
 			int si = (int)below(g, 4);
 			while (size_bytes[si] > len)
 				si--;

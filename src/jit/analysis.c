@@ -244,6 +244,245 @@ static void mark_map_calls(const struct vm_prog *prog, struct jit_fact *out)
 	}
 }
 
+/* ---- values assembled from byte loads ----
+ *
+ * clang writes an unaligned big-endian field as byte loads, shifts and ors
+ * (ip->saddr read through a u8 pointer: 4 loads, 3 shifts, 3 ors). Where the
+ * verifier proved each byte load safe, the same bytes read at once are
+ * safe too: the root (the last or) loads them in one instruction and byte-
+ * swaps, and the rest of the tree emits nothing. A straight-line walk keeps,
+ * per register, which loaded byte sits in each byte of its value; a tree is
+ * taken when its value is the bytes of one field, in either order, and no
+ * intermediate result is read outside it. */
+
+#define NO_LANE	 INT32_MIN
+#define TREE_MAX 32
+
+struct bytes_val {
+	bool known, stack;
+	uint8_t base, n;
+	uint32_t base_ver;
+	int32_t lane[8]; /* byte j of the value was loaded from base + lane[j] (else 0) */
+	uint32_t insn[TREE_MAX];
+};
+
+struct wide_cand {
+	uint32_t root;
+	struct bytes_val v;
+};
+
+static bool lanes_above(const struct bytes_val *v, unsigned from)
+{
+	for (unsigned j = from; j < 8; j++)
+		if (v->lane[j] != NO_LANE)
+			return true;
+	return false;
+}
+
+static bool add_insn(struct bytes_val *v, uint32_t i)
+{
+	if (v->n == TREE_MAX)
+		return false;
+	v->insn[v->n++] = i;
+	return true;
+}
+
+/* The tree value after instruction i (in: what its registers held), or
+ * known = false. */
+static struct bytes_val bytes_step(const struct vm_insn *in, uint32_t i, const struct jit_fact *f,
+				   const struct bytes_val *val, const uint32_t *ver)
+{
+	struct bytes_val nv = {.known = false};
+	const struct bytes_val *d = &val[in->dst], *s = &val[in->src];
+	bool w32 = in->op == ISA_LSH32_K || in->op == ISA_OR32_X || in->op == ISA_MOV32_X;
+
+	switch (in->op) {
+	case ISA_LDXB:
+		if (!(f->flags & JIT_FACT_MEM_OK))
+			return nv;
+		nv = (struct bytes_val){.known = true,
+					.stack = f->flags & JIT_FACT_MEM_STACK,
+					.base = in->src,
+					.base_ver = ver[in->src],
+					.n = 1,
+					.insn = {i}};
+		for (unsigned j = 0; j < 8; j++)
+			nv.lane[j] = j ? NO_LANE : in->off;
+		return nv;
+	case ISA_LSH32_K:
+	case ISA_LSH64_K: {
+		unsigned width = w32 ? 4 : 8, k = (unsigned)in->imm / 8;
+		if (!d->known || in->imm < 0 || in->imm % 8 || k >= width || lanes_above(d, width - k))
+			return nv;
+		nv = *d;
+		for (unsigned j = 8; j-- > 0;)
+			nv.lane[j] = j >= k ? d->lane[j - k] : NO_LANE;
+		break;
+	}
+	case ISA_OR32_X:
+	case ISA_OR64_X:
+		if (!d->known || !s->known || in->src == in->dst || d->base != s->base ||
+		    d->base_ver != s->base_ver || d->stack != s->stack ||
+		    (w32 && (lanes_above(d, 4) || lanes_above(s, 4))) || d->n + s->n >= TREE_MAX)
+			return nv;
+		nv = *d;
+		for (unsigned j = 0; j < 8; j++) {
+			if (d->lane[j] != NO_LANE && s->lane[j] != NO_LANE)
+				return (struct bytes_val){.known = false};
+			if (s->lane[j] != NO_LANE)
+				nv.lane[j] = s->lane[j];
+		}
+		for (unsigned k = 0; k < s->n; k++)
+			nv.insn[nv.n++] = s->insn[k];
+		break;
+	case ISA_MOV32_X:
+	case ISA_MOV64_X:
+		if (!s->known || (w32 && lanes_above(s, 4)))
+			return nv;
+		nv = *s;
+		break;
+	default:
+		return nv;
+	}
+	if (!add_insn(&nv, i))
+		nv.known = false;
+	return nv;
+}
+
+/* The bytes of one field, in memory order (little-endian) or reversed? */
+static bool wide_shape(const struct bytes_val *v, uint8_t *size, bool *be, int32_t *off)
+{
+	unsigned n = 0;
+
+	while (n < 8 && v->lane[n] != NO_LANE)
+		n++;
+	if ((n != 2 && n != 4 && n != 8) || lanes_above(v, n))
+		return false;
+	bool le = true, rev = true;
+	for (unsigned j = 0; j < n; j++) {
+		le &= v->lane[j] == v->lane[0] + (int32_t)j;
+		rev &= v->lane[j] == v->lane[n - 1] + (int32_t)(n - 1 - j);
+	}
+	if (!le && !rev)
+		return false;
+	*size = (uint8_t)n;
+	*be = !le;
+	*off = le ? v->lane[0] : v->lane[n - 1];
+	return true;
+}
+
+static bool in_tree(const struct bytes_val *v, uint32_t i)
+{
+	for (unsigned k = 0; k < v->n; k++)
+		if (v->insn[k] == i)
+			return true;
+	return false;
+}
+
+/* May the tree rooted at root replace its other instructions? Each of
+ * their results must be read only inside the tree: overwritten before
+ * anything else reads it, or dead after the root. */
+static bool tree_private(const struct vm_prog *prog, const struct jit_fact *out,
+			 const struct wide_cand *c)
+{
+	const struct vm_insn *code = prog->code;
+
+	for (unsigned k = 0; k < c->v.n; k++) {
+		uint32_t i = c->v.insn[k];
+		if (i == c->root)
+			continue;
+		if (out[i].flags & (JIT_FACT_SUBSUMED | JIT_FACT_WIDE_LOAD))
+			return false;
+		uint16_t r = (uint16_t)(1u << code[i].dst);
+		bool overwritten = false;
+		for (uint32_t j = i + 1; j <= c->root && !overwritten; j++) {
+			struct use_def ud = use_def(&code[j]);
+			if ((ud.use & r) && !in_tree(&c->v, j))
+				return false;
+			overwritten = ud.def & r;
+		}
+		if (!overwritten &&
+		    ((out[c->root].live_after | out[c->root].live_after_deep) & r))
+			return false;
+	}
+	return true;
+}
+
+static void combine_loads(const struct vm_prog *prog, struct jit_fact *out)
+{
+	struct bytes_val val[11];
+	uint32_t ver[11] = {0};
+	struct wide_cand *cand = NULL;
+	size_t ncand = 0, cap = 0;
+
+	memset(val, 0, sizeof(val));
+	for (uint32_t i = 0; i < prog->len; i++) {
+		const struct vm_insn *in = &prog->code[i];
+		struct jit_fact *f = &out[i];
+
+		if (f->flags & (JIT_FACT_TARGET | JIT_FACT_DEAD))
+			memset(val, 0, sizeof(val));
+		if ((f->flags & JIT_FACT_DEAD) || in->op >= ISA_NR_OPS)
+			continue;
+		struct bytes_val nv = bytes_step(in, i, f, val, ver);
+		uint8_t size;
+		bool be;
+		int32_t off;
+		if (nv.known && nv.n > 1 && ver[nv.base] == nv.base_ver &&
+		    wide_shape(&nv, &size, &be, &off)) {
+			if (ncand == cap) {
+				size_t ncap = cap ? cap * 2 : 16;
+				struct wide_cand *m = realloc(cand, ncap * sizeof(*m));
+				if (!m)
+					break; /* fewer wide loads, never a wrong one */
+				cand = m, cap = ncap;
+			}
+			cand[ncand++] = (struct wide_cand){.root = i, .v = nv};
+		}
+		/* What the instruction does to memory: a store may change bytes
+		 * a tree has loaded, unless it is to the stack and they are not. */
+		switch ((enum isa_shape)isa_rows[in->op].shape) {
+		case ISA_SHAPE_ST:
+		case ISA_SHAPE_STX:
+		case ISA_SHAPE_ATOMIC:
+			for (unsigned r = 0; r < 11; r++)
+				if (!(f->flags & JIT_FACT_MEM_OK) || !(f->flags & JIT_FACT_MEM_STACK) ||
+				    val[r].stack)
+					val[r].known = false;
+			break;
+		default:
+			break;
+		}
+		struct use_def ud = use_def(in);
+		for (unsigned r = 0; r < 11; r++)
+			if (ud.def & (1u << r)) {
+				ver[r]++;
+				val[r].known = false;
+			}
+		if (nv.known)
+			val[in->dst] = nv;
+		uint32_t succ[2];
+		if (successors(prog->code, i, succ) != 1 || succ[0] != i + 1 ||
+		    in->op == VM_OP_TAIL_CALL || isa_rows[in->op].shape == ISA_SHAPE_CALL)
+			memset(val, 0, sizeof(val)); /* jumps, exits, calls: a new block */
+	}
+	/* Roots last to first: a bigger tree swallows the smaller ones inside it. */
+	for (size_t k = ncand; k-- > 0;) {
+		struct wide_cand *c = &cand[k];
+		if ((out[c->root].flags & JIT_FACT_SUBSUMED) || !tree_private(prog, out, c))
+			continue;
+		struct jit_fact *r = &out[c->root];
+		if (!wide_shape(&c->v, &r->wide.size, &r->wide.be, &r->wide.off))
+			continue;
+		r->wide.base = c->v.base;
+		r->flags |= JIT_FACT_WIDE_LOAD;
+		for (unsigned t = 0; t < c->v.n; t++)
+			if (c->v.insn[t] != c->root)
+				out[c->v.insn[t]].flags |= JIT_FACT_SUBSUMED;
+	}
+	free(cand);
+}
+
 int jit_analyze(const struct vm_prog *prog, const struct jit_fact *verifier, struct jit_fact *out)
 {
 	uint16_t *live = calloc((size_t)prog->len + 1, sizeof(*live));
@@ -260,9 +499,9 @@ int jit_analyze(const struct vm_prog *prog, const struct jit_fact *verifier, str
 		if (!verifier)
 			continue;
 		const struct jit_fact *v = &verifier[i];
-		out[i].flags |=
-		    v->flags & (JIT_FACT_DIV_NONZERO | JIT_FACT_DIV_NOT_M1 | JIT_FACT_SRC_CONST |
-				JIT_FACT_DEAD | JIT_FACT_JMP_ALWAYS | JIT_FACT_JMP_NEVER);
+		out[i].flags |= v->flags & (JIT_FACT_DIV_NONZERO | JIT_FACT_DIV_NOT_M1 |
+					    JIT_FACT_SRC_CONST | JIT_FACT_DEAD | JIT_FACT_JMP_ALWAYS |
+					    JIT_FACT_JMP_NEVER | JIT_FACT_MEM_OK | JIT_FACT_MEM_STACK);
 		out[i].src_val = v->src_val;
 		if (v->flags & JIT_FACT_LIVENESS) { /* both sound: live only if both say so */
 			out[i].live_after &= v->live_after;
@@ -272,6 +511,8 @@ int jit_analyze(const struct vm_prog *prog, const struct jit_fact *verifier, str
 	if (!err) {
 		mark_targets(prog, out);
 		mark_map_calls(prog, out);
+		if (verifier)
+			combine_loads(prog, out);
 	}
 	free(live);
 	free(deep);

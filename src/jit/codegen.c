@@ -847,6 +847,20 @@ static void emit_LDX(struct jit_cg *cg, const struct vm_insn *in)
 		 cg->reg[in->dst], x86_m(cg->reg[in->src], in->off));
 }
 
+/* The root of a value assembled from byte loads (JIT_FACT_WIDE_LOAD): all
+ * its bytes at once. */
+static void emit_wide_load(struct jit_cg *cg, const struct vm_insn *in)
+{
+	const struct jit_fact *f = fact(cg);
+	int d = cg->reg[in->dst];
+
+	x86_load(B, f->wide.size, false, d, x86_m(cg->reg[f->wide.base], f->wide.off));
+	if (f->wide.be && f->wide.size == 2)
+		x86_ror16_8(B, d);
+	else if (f->wide.be)
+		x86_bswap(B, f->wide.size == 8, d);
+}
+
 static void emit_ST(struct jit_cg *cg, const struct vm_insn *in)
 {
 	int size = (int)isa_mem_size(in->op);
@@ -949,7 +963,8 @@ static unsigned fuse(struct jit_cg *cg, uint32_t pc)
 	const struct vm_insn *a = &cg->prog->code[pc], *b = a + 1;
 
 	if (!cg->facts || cg->blind || pc + 1 >= cg->prog->len ||
-	    (cg->facts[pc + 1].flags & (JIT_FACT_TARGET | JIT_FACT_DEAD)))
+	    (cg->facts[pc + 1].flags & (JIT_FACT_TARGET | JIT_FACT_DEAD | JIT_FACT_SUBSUMED |
+					JIT_FACT_WIDE_LOAD)))
 		return 0;
 	bool w = a->op == ISA_MOV64_X;
 	if ((a->op != ISA_MOV64_X && a->op != ISA_MOV32_X) || b->dst != a->dst)
@@ -1464,8 +1479,13 @@ void jit_cg_pass(struct jit_cg *cg)
 			merged--;
 			continue;
 		}
-		if (cg->facts && pc < prog->len && (cg->facts[pc].flags & JIT_FACT_DEAD))
+		uint16_t ff = cg->facts && pc < prog->len ? cg->facts[pc].flags : 0;
+		if (ff & (JIT_FACT_DEAD | JIT_FACT_SUBSUMED))
 			continue;
+		if (ff & JIT_FACT_WIDE_LOAD) {
+			emit_wide_load(cg, in);
+			continue;
+		}
 		unsigned n = pc < prog->len ? fuse(cg, pc) : 0;
 		if (n) {
 			merged = n - 1;

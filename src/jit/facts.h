@@ -33,6 +33,17 @@ enum jit_fact_flag {
 	/* A helper call whose r1 is, on every path, the map an lddw earlier in
 	 * the same straight-line code loaded: src_val holds the map pointer. */
 	JIT_FACT_R1_MAP = 1 << 8,
+	/* A load or store the verifier proved inside memory of one kind on
+	 * every path (not the context, whose loads it rewrote); MEM_STACK:
+	 * that memory is the stack. */
+	JIT_FACT_MEM_OK = 1 << 9,
+	JIT_FACT_MEM_STACK = 1 << 10,
+	/* A value assembled from byte loads (see combine_loads in
+	 * analysis.c): the root instruction loads wide.size bytes at
+	 * wide.base + wide.off at once (byte-swapped when wide.be); the
+	 * instructions it replaces are SUBSUMED and emit nothing. */
+	JIT_FACT_WIDE_LOAD = 1 << 11,
+	JIT_FACT_SUBSUMED = 1 << 12,
 };
 
 struct jit_fact {
@@ -43,6 +54,11 @@ struct jit_fact {
 	 * after this program exits (live_after_deep). */
 	uint16_t live_after, live_after_deep;
 	int64_t src_val;
+	struct {
+		uint8_t base, size; /* an eBPF register; 2, 4 or 8 */
+		bool be;
+		int32_t off;
+	} wide;
 };
 
 /* Fill out[0..prog->len) with the JIT's own facts merged with the

@@ -42,6 +42,10 @@ struct jit_fact *jit_facts_from_verifier(const struct vrf_fact *v, const struct 
 			out[i].flags |= JIT_FACT_SRC_CONST;
 			out[i].src_val = (int64_t)v[i].src_const;
 		}
+		if ((f & VRF_FACT_MEM_SAFE) && v[i].mem_kind != VRF_MEM_NONE &&
+		    v[i].mem_kind != VRF_MEM_CTX && v[i].mem_kind != VRF_MEM_MIXED)
+			out[i].flags |= JIT_FACT_MEM_OK |
+					(v[i].mem_kind == VRF_MEM_STACK ? JIT_FACT_MEM_STACK : 0);
 		if (f & VRF_FACT_JMP_ALWAYS)
 			out[i].flags |= JIT_FACT_JMP_ALWAYS;
 		if (f & VRF_FACT_JMP_NEVER)
