@@ -312,7 +312,8 @@ static struct bytes_val bytes_step(const struct vm_insn *in, uint32_t i, const s
 	case ISA_LSH32_K:
 	case ISA_LSH64_K: {
 		unsigned width = w32 ? 4 : 8, k = (unsigned)in->imm / 8;
-		if (!d->known || in->imm < 0 || in->imm % 8 || k >= width || lanes_above(d, width - k))
+		if (!d->known || in->imm < 0 || in->imm % 8 || k >= width ||
+		    lanes_above(d, width - k))
 			return nv;
 		nv = *d;
 		for (unsigned j = 8; j-- > 0;)
@@ -401,8 +402,7 @@ static bool tree_private(const struct vm_prog *prog, const struct jit_fact *out,
 				return false;
 			overwritten = ud.def & r;
 		}
-		if (!overwritten &&
-		    ((out[c->root].live_after | out[c->root].live_after_deep) & r))
+		if (!overwritten && ((out[c->root].live_after | out[c->root].live_after_deep) & r))
 			return false;
 	}
 	return true;
@@ -446,8 +446,8 @@ static void combine_loads(const struct vm_prog *prog, struct jit_fact *out)
 		case ISA_SHAPE_STX:
 		case ISA_SHAPE_ATOMIC:
 			for (unsigned r = 0; r < 11; r++)
-				if (!(f->flags & JIT_FACT_MEM_OK) || !(f->flags & JIT_FACT_MEM_STACK) ||
-				    val[r].stack)
+				if (!(f->flags & JIT_FACT_MEM_OK) ||
+				    !(f->flags & JIT_FACT_MEM_STACK) || val[r].stack)
 					val[r].known = false;
 			break;
 		default:
@@ -499,9 +499,10 @@ int jit_analyze(const struct vm_prog *prog, const struct jit_fact *verifier, str
 		if (!verifier)
 			continue;
 		const struct jit_fact *v = &verifier[i];
-		out[i].flags |= v->flags & (JIT_FACT_DIV_NONZERO | JIT_FACT_DIV_NOT_M1 |
-					    JIT_FACT_SRC_CONST | JIT_FACT_DEAD | JIT_FACT_JMP_ALWAYS |
-					    JIT_FACT_JMP_NEVER | JIT_FACT_MEM_OK | JIT_FACT_MEM_STACK);
+		out[i].flags |=
+		    v->flags & (JIT_FACT_DIV_NONZERO | JIT_FACT_DIV_NOT_M1 | JIT_FACT_SRC_CONST |
+				JIT_FACT_DEAD | JIT_FACT_JMP_ALWAYS | JIT_FACT_JMP_NEVER |
+				JIT_FACT_MEM_OK | JIT_FACT_MEM_STACK);
 		out[i].src_val = v->src_val;
 		if (v->flags & JIT_FACT_LIVENESS) { /* both sound: live only if both say so */
 			out[i].live_after &= v->live_after;

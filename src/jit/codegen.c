@@ -963,8 +963,8 @@ static unsigned fuse(struct jit_cg *cg, uint32_t pc)
 	const struct vm_insn *a = &cg->prog->code[pc], *b = a + 1;
 
 	if (!cg->facts || cg->blind || pc + 1 >= cg->prog->len ||
-	    (cg->facts[pc + 1].flags & (JIT_FACT_TARGET | JIT_FACT_DEAD | JIT_FACT_SUBSUMED |
-					JIT_FACT_WIDE_LOAD)))
+	    (cg->facts[pc + 1].flags &
+	     (JIT_FACT_TARGET | JIT_FACT_DEAD | JIT_FACT_SUBSUMED | JIT_FACT_WIDE_LOAD)))
 		return 0;
 	bool w = a->op == ISA_MOV64_X;
 	if ((a->op != ISA_MOV64_X && a->op != ISA_MOV32_X) || b->dst != a->dst)
