@@ -214,6 +214,29 @@ static int cmp_double(const void *a, const void *b)
 
 /* ---- loading ---- */
 
+/* The same programs loaded again (each before the old one goes, so the new
+ * machine code lands elsewhere); on failure the old ones stay. */
+static void reload(struct subject *s, const struct bpf_insn *insns, size_t cnt,
+		   const struct bpf_insn *kinsns, size_t kcnt)
+{
+	EXOBPF_OPTS(exobpf_prog_opts, po, .name = s->b->name,
+		    .type = s->raw ? 0 : BPF_PROG_TYPE_XDP, .license = s->raw ? NULL : "GPL");
+	struct exobpf_prog *p = exobpf_prog__new(insns, cnt, &po);
+	if (p && exobpf_prog__is_jited(p)) {
+		exobpf_prog__free(s->prog);
+		s->prog = p;
+	} else {
+		exobpf_prog__free(p);
+	}
+	if (s->kfd >= 0) {
+		int fd = kernel_load(kinsns, kcnt);
+		if (fd >= 0) {
+			close(s->kfd);
+			s->kfd = fd;
+		}
+	}
+}
+
 static int read_program(const char *dir, const char *name, const char *variant,
 			struct bpf_insn **insns, size_t *cnt)
 {
@@ -369,10 +392,16 @@ int main(int argc, char **argv)
 			have[bi][e] = true;
 		}
 		double samples[NR_ENGINES][64];
-		for (int t = 0; t < trials && t < 64; t++)
+		for (int t = 0; t < trials && t < 64; t++) {
+			/* Each trial on a new load: where the machine code lands
+			 * moves some loops' times by 20-40% on one CPU (the
+			 * kernel's as much as ours), so one load is one sample. */
+			if (t)
+				reload(&s, insns, cnt, kinsns, kcnt);
 			for (int e = 0; e < NR_ENGINES; e++)
 				if (have[bi][e])
 					samples[e][t] = run_n(&s, (enum engine)e, n[e], &got) / n[e];
+		}
 		for (int e = 0; e < NR_ENGINES; e++) {
 			if (!have[bi][e])
 				continue;
