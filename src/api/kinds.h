@@ -64,6 +64,8 @@ int api_next_id_cmd(enum api_kind kind, union api_attr *attr, const struct api_c
 int api_fd_by_id_cmd(enum api_kind kind, union api_attr *attr, const struct api_call *c);
 /* Is ENABLE_STATS's fd open (run time and count are kept only then)? */
 bool api_stats_enabled(void);
+/* Is fd one that ENABLE_STATS handed out (a memfd named bpf-stats)? */
+bool api_is_stats_fd(int fd);
 /* A ring buffer's wakeup FIFO for epoll (the preload), -1 if none; drain
  * it after a wakeup. */
 int api_map_wake_fd(int map_fd);

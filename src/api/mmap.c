@@ -82,8 +82,8 @@ EXOBPF_API void *exobpf_mmap(void *addr, size_t len, int prot, int flags, int fd
 	}
 	err = 0;
 	kind = api_fd_kind(fd);
-	if (kind > 0 && kind != API_KIND_MAP) {
-		errno = ENODEV; /* programs, BTF and links have no mmap in Linux */
+	if ((kind > 0 && kind != API_KIND_MAP) || (kind == API_KIND_NONE && api_is_stats_fd(fd))) {
+		errno = ENODEV; /* programs, BTF, links and stats fds have no mmap in Linux */
 		return MAP_FAILED;
 	}
 	if (kind != API_KIND_MAP)

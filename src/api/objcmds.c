@@ -213,6 +213,19 @@ int api_cmd_enable_stats(union api_attr *attr, const struct api_call *c)
 	return fd;
 }
 
+bool api_is_stats_fd(int fd)
+{
+	char path[64], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return !strncmp(target, "/memfd:bpf-stats", 16);
+}
+
 bool api_stats_enabled(void)
 {
 	int fd = __atomic_load_n(&stats_fd, __ATOMIC_ACQUIRE);

@@ -1149,6 +1149,7 @@ static void sc_misc(struct be *b)
 	E(b, -EINVAL, BPF_ENABLE_STATS, &a);
 	a.a.enable_stats.type = BPF_STATS_RUN_TIME;
 	s = (int)E(b, FD, BPF_ENABLE_STATS, &a);
+	map_mmap(b, s, PROT_READ); /* the stats fd has no mmap: ENODEV */
 	close(s);
 	memset(&a, 0, sizeof(a));
 	a.a.link_detach.link_fd = 9999;
