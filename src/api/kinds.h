@@ -66,6 +66,8 @@ int api_fd_by_id_cmd(enum api_kind kind, union api_attr *attr, const struct api_
 bool api_stats_enabled(void);
 /* Is fd one that ENABLE_STATS handed out (a memfd named bpf-stats)? */
 bool api_is_stats_fd(int fd);
+/* Does what /proc/self/fd says fd is begin with prefix? */
+bool api_fd_names(int fd, const char *prefix);
 /* A ring buffer's wakeup FIFO for epoll (the preload), -1 if none; drain
  * it after a wakeup. */
 int api_map_wake_fd(int map_fd);

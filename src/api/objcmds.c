@@ -213,7 +213,7 @@ int api_cmd_enable_stats(union api_attr *attr, const struct api_call *c)
 	return fd;
 }
 
-bool api_is_stats_fd(int fd)
+bool api_fd_names(int fd, const char *prefix)
 {
 	char path[64], target[64];
 	ssize_t n;
@@ -223,7 +223,12 @@ bool api_is_stats_fd(int fd)
 	if (n < 0)
 		return false;
 	target[n] = '\0';
-	return !strncmp(target, "/memfd:bpf-stats", 16);
+	return !strncmp(target, prefix, strlen(prefix));
+}
+
+bool api_is_stats_fd(int fd)
+{
+	return api_fd_names(fd, "/memfd:bpf-stats");
 }
 
 bool api_stats_enabled(void)

@@ -383,20 +383,6 @@ static int fill_link(uint8_t *base, uint32_t id, void *arg)
 	return 0;
 }
 
-/* Is fd the kernel's perf event (what /proc/self/fd says of it)? */
-static bool kernel_perf_event(int fd)
-{
-	char p[64], target[64];
-	ssize_t n;
-
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-	n = readlink(p, target, sizeof(target) - 1);
-	if (n < 0)
-		return false;
-	target[n] = '\0';
-	return !strcmp(target, "anon_inode:[perf_event]");
-}
-
 int api_perf_link_create(struct api_obj *prog, const struct api_attr_link_create *a)
 {
 	struct api_obj *link = NULL;
@@ -409,7 +395,7 @@ int api_perf_link_create(struct api_obj *prog, const struct api_attr_link_create
 	pthread_mutex_lock(&mu);
 	if (!(e = find_locked((int)a->target_fd))) {
 		pthread_mutex_unlock(&mu);
-		if (kernel_perf_event((int)a->target_fd))
+		if (api_fd_names((int)a->target_fd, "anon_inode:[perf_event]"))
 			return exo_err(
 			    EOPNOTSUPP,
 			    "LINK_CREATE: target_fd %d is the kernel's perf event; exobpf "
