@@ -420,7 +420,9 @@ static void combine_loads(const struct vm_prog *prog, struct jit_fact *out)
 		const struct vm_insn *in = &prog->code[i];
 		struct jit_fact *f = &out[i];
 
-		if (f->flags & (JIT_FACT_TARGET | JIT_FACT_DEAD))
+		/* a tree never spans a jump target, nor the runtime's own
+		 * instructions (tail calls, lddw's second slot) */
+		if ((f->flags & (JIT_FACT_TARGET | JIT_FACT_DEAD)) || in->op >= ISA_NR_OPS)
 			memset(val, 0, sizeof(val));
 		if ((f->flags & JIT_FACT_DEAD) || in->op >= ISA_NR_OPS)
 			continue;
@@ -440,7 +442,9 @@ static void combine_loads(const struct vm_prog *prog, struct jit_fact *out)
 			cand[ncand++] = (struct wide_cand){.root = i, .v = nv};
 		}
 		/* What the instruction does to memory: a store may change bytes
-		 * a tree has loaded, unless it is to the stack and they are not. */
+		 * a tree has loaded, unless it is to the stack and they are not
+		 * (only r10-based pointers reach the eBPF stack: no helper hands
+		 * out memory on it). */
 		switch ((enum isa_shape)isa_rows[in->op].shape) {
 		case ISA_SHAPE_ST:
 		case ISA_SHAPE_STX:
@@ -463,7 +467,7 @@ static void combine_loads(const struct vm_prog *prog, struct jit_fact *out)
 			val[in->dst] = nv;
 		uint32_t succ[2];
 		if (successors(prog->code, i, succ) != 1 || succ[0] != i + 1 ||
-		    in->op == VM_OP_TAIL_CALL || isa_rows[in->op].shape == ISA_SHAPE_CALL)
+		    isa_rows[in->op].shape == ISA_SHAPE_CALL)
 			memset(val, 0, sizeof(val)); /* jumps, exits, calls: a new block */
 	}
 	/* Roots last to first: a bigger tree swallows the smaller ones inside it. */
