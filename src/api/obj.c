@@ -1,8 +1,6 @@
 /* Object files (programs, BTF, links): creation, the per-process table of
- * which fd is which object, ids across processes, holds and their garbage
- * collection. The table works as the maps registry does: per fd number the
- * local object and the file's (dev, inode), re-checked with fstat on every
- * use, so a closed and reused fd number is never taken for the old object. */
+ * which fd is which object (core/fdtab, as the maps registry), ids across
+ * processes, holds and their garbage collection. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +16,7 @@
 
 #include "api/obj.h"
 #include "core/err.h"
+#include "core/fdtab.h"
 #include "exobpf/map.h"
 #include "maps/internal.h" /* the map file header: ids of map files during scans */
 
@@ -52,16 +51,13 @@ uint64_t api_boottime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-struct fd_slot {
-	struct api_obj *obj; /* one reference */
-	dev_t dev;
-	ino_t ino;
-};
+static void tab_free(struct fdtab_obj *t);
+static struct fdtab tab = {.mu = PTHREAD_MUTEX_INITIALIZER, .free = tab_free};
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static struct api_obj *all;
-static struct fd_slot *fdtab;
-static size_t fdcap;
+static inline struct api_obj *obj_of(struct fdtab_obj *t)
+{
+	return (struct api_obj *)((char *)t - offsetof(struct api_obj, tab));
+}
 
 static void obj_free(struct api_obj *o)
 {
@@ -76,81 +72,21 @@ static void obj_free(struct api_obj *o)
 	free(o);
 }
 
-/* With mu held: drop a reference; returns the object to free outside. */
-static struct api_obj *put_locked(struct api_obj *o)
+static void tab_free(struct fdtab_obj *t)
 {
-	if (--o->refcnt > 0)
-		return NULL;
-	for (struct api_obj **p = &all; *p; p = &(*p)->next)
-		if (*p == o) {
-			*p = o->next;
-			break;
-		}
-	return o;
+	obj_free(obj_of(t));
 }
 
 void api_obj_put(struct api_obj *o)
 {
-	struct api_obj *dead;
-
-	if (!o)
-		return;
-	pthread_mutex_lock(&mu);
-	dead = put_locked(o);
-	pthread_mutex_unlock(&mu);
-	if (dead)
-		obj_free(dead);
+	if (o)
+		fdtab_put(&tab, &o->tab);
 }
 
 struct api_obj *api_obj_ref(struct api_obj *o)
 {
-	pthread_mutex_lock(&mu);
-	o->refcnt++;
-	pthread_mutex_unlock(&mu);
+	fdtab_ref(&tab, &o->tab);
 	return o;
-}
-
-static int grow_locked(size_t fd)
-{
-	size_t cap = fdcap ? fdcap : 64;
-	struct fd_slot *t;
-
-	while (cap <= fd)
-		cap *= 2;
-	if (cap == fdcap)
-		return 0;
-	t = realloc(fdtab, cap * sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	memset(t + fdcap, 0, (cap - fdcap) * sizeof(*t));
-	fdtab = t;
-	fdcap = cap;
-	return 0;
-}
-
-/* Point fd's slot at o (one more reference); returns an object to free. */
-static struct api_obj *set_slot_locked(int fd, struct api_obj *o)
-{
-	struct api_obj *old;
-
-	if (grow_locked((size_t)fd))
-		return NULL; /* not remembered: found again by inode next time */
-	old = fdtab[fd].obj;
-	o->refcnt++;
-	fdtab[fd] = (struct fd_slot){o, o->dev, o->ino};
-	return old ? put_locked(old) : NULL;
-}
-
-/* A private read-write fd of the file behind fd. */
-static int own_fd(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-	char self[64];
-
-	if (fl >= 0 && (fl & O_ACCMODE) == O_RDWR)
-		return fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-	return open(self, O_RDWR | O_CLOEXEC);
 }
 
 static int read_hdr(int fd, const struct stat *st, struct api_file_hdr *h)
@@ -176,13 +112,13 @@ static struct api_obj *open_file(int fd, const struct stat *st, const struct api
 		exo_err(ENOMEM, "%s: out of memory", what);
 		return NULL;
 	}
-	o->refcnt = 1;
+	o->tab.refcnt = 1;
 	o->kind = h->kind;
 	o->id = h->id;
-	o->dev = st->st_dev;
-	o->ino = st->st_ino;
+	o->tab.dev = st->st_dev;
+	o->tab.ino = st->st_ino;
 	o->size = (size_t)st->st_size;
-	o->fd = own_fd(fd);
+	o->fd = fdtab_own_fd(fd);
 	if (o->fd < 0) {
 		err = exo_err(errno, "%s: cannot reopen the %s's file: %s", what,
 			      kind_names[h->kind], strerror(errno));
@@ -208,7 +144,8 @@ fail:
 
 struct api_obj *api_obj_get(int fd, enum api_kind kind, const char *what)
 {
-	struct api_obj *o = NULL, *dead = NULL, *fresh;
+	struct api_obj *o, *fresh;
+	struct fdtab_obj *t;
 	struct api_file_hdr h;
 	struct stat st;
 
@@ -216,25 +153,8 @@ struct api_obj *api_obj_get(int fd, enum api_kind kind, const char *what)
 		exo_err(EBADF, "%s: fd %d is not an open file descriptor", what, fd);
 		return NULL;
 	}
-	pthread_mutex_lock(&mu);
-	if ((size_t)fd < fdcap && fdtab[fd].obj && fdtab[fd].dev == st.st_dev &&
-	    fdtab[fd].ino == st.st_ino) {
-		o = fdtab[fd].obj;
-	} else {
-		for (struct api_obj *p = all; p; p = p->next)
-			if (p->dev == st.st_dev && p->ino == st.st_ino) {
-				o = p;
-				break;
-			}
-		if (o)
-			dead = set_slot_locked(fd, o);
-	}
-	if (o)
-		o->refcnt++;
-	pthread_mutex_unlock(&mu);
-	if (dead)
-		obj_free(dead);
-	if (o) {
+	if ((t = fdtab_lookup(&tab, fd, &st))) {
+		o = obj_of(t);
 		if (kind != API_KIND_NONE && o->kind != kind) {
 			exo_err(EINVAL, "%s: fd %d is a %s, not a %s", what, fd,
 				kind_names[o->kind], kind_names[kind]);
@@ -249,27 +169,7 @@ struct api_obj *api_obj_get(int fd, enum api_kind kind, const char *what)
 	}
 	if (!(fresh = open_file(fd, &st, &h, what)))
 		return NULL;
-	pthread_mutex_lock(&mu);
-	for (struct api_obj *p = all; p; p = p->next)
-		if (p->dev == fresh->dev && p->ino == fresh->ino) {
-			o = p; /* another thread opened it meanwhile */
-			break;
-		}
-	if (!o) {
-		o = fresh;
-		fresh = NULL;
-		o->next = all;
-		all = o;
-		o->refcnt = 0;
-	}
-	dead = set_slot_locked(fd, o);
-	o->refcnt++;
-	pthread_mutex_unlock(&mu);
-	if (dead)
-		obj_free(dead);
-	if (fresh)
-		obj_free(fresh);
-	return o;
+	return obj_of(fdtab_publish(&tab, fd, &fresh->tab));
 }
 
 struct api_obj *api_obj_find(enum api_kind kind, int (*match)(struct api_obj *o, void *arg),
@@ -277,13 +177,13 @@ struct api_obj *api_obj_find(enum api_kind kind, int (*match)(struct api_obj *o,
 {
 	struct api_obj *found = NULL;
 
-	pthread_mutex_lock(&mu);
-	for (struct api_obj *p = all; p && !found; p = p->next)
-		if (p->kind == kind && match(p, arg)) {
-			found = p;
-			found->refcnt++;
+	pthread_mutex_lock(&tab.mu);
+	for (struct fdtab_obj *t = tab.all; t && !found; t = t->next)
+		if (obj_of(t)->kind == kind && match(obj_of(t), arg)) {
+			found = obj_of(t);
+			t->refcnt++;
 		}
-	pthread_mutex_unlock(&mu);
+	pthread_mutex_unlock(&tab.mu);
 	return found;
 }
 
@@ -334,7 +234,7 @@ int api_obj_create(enum api_kind kind, size_t size,
 	const struct api_kind_ops *ops = api_kind_ops(kind);
 	struct api_file_hdr *h;
 	struct api_obj *o;
-	struct api_obj *dead;
+	struct fdtab_obj *dead;
 	struct stat st;
 	int fd, err;
 
@@ -347,7 +247,7 @@ int api_obj_create(enum api_kind kind, size_t size,
 			ops->release(&(struct api_obj){.kind = kind, .priv = priv, .fd = -1});
 		return exo_err(ENOMEM, "out of memory for a %s", kind_names[kind]);
 	}
-	o->refcnt = 1;
+	o->tab.refcnt = 1;
 	o->kind = kind;
 	o->fd = -1;
 	o->priv = priv;
@@ -365,8 +265,8 @@ int api_obj_create(enum api_kind kind, size_t size,
 		err = exo_err(ENOMEM, "cannot map the %s's file", kind_names[kind]);
 		goto fail_fd;
 	}
-	o->dev = st.st_dev;
-	o->ino = st.st_ino;
+	o->tab.dev = st.st_dev;
+	o->tab.ino = st.st_ino;
 	/* The id is taken once the file exists, so a holds collection that
 	 * started before cannot miss an object whose id it may judge. */
 	o->id = exo_alloc_id();
@@ -383,17 +283,16 @@ int api_obj_create(enum api_kind kind, size_t size,
 		err = exo_err(EMFILE, "no fd for the %s: %s", kind_names[kind], strerror(errno));
 		goto fail_fd;
 	}
-	pthread_mutex_lock(&mu);
-	o->next = all;
-	all = o;
-	dead = set_slot_locked(fd, o);
+	pthread_mutex_lock(&tab.mu);
+	fdtab_link_locked(&tab, &o->tab);
+	dead = fdtab_remember_locked(&tab, fd, &o->tab);
 	if (out)
-		o->refcnt++;
+		o->tab.refcnt++;
 	else
-		o->refcnt--; /* the fd's slot keeps it (or nothing, if the table is full) */
-	pthread_mutex_unlock(&mu);
+		o->tab.refcnt--; /* the fd's slot keeps it (or nothing, if the table is full) */
+	pthread_mutex_unlock(&tab.mu);
 	if (dead)
-		obj_free(dead);
+		tab_free(dead);
 	if (out)
 		*out = o;
 	return fd;
@@ -407,7 +306,7 @@ fail:
 int api_obj_new_fd(struct api_obj *o, int accmode)
 {
 	char self[64];
-	struct api_obj *dead;
+	struct fdtab_obj *dead;
 	int fd;
 
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", o->fd);
@@ -415,11 +314,11 @@ int api_obj_new_fd(struct api_obj *o, int accmode)
 	if (fd < 0)
 		return exo_err(errno == EMFILE ? EMFILE : ENOMEM, "cannot open %s %u: %s",
 			       kind_names[o->kind], o->id, strerror(errno));
-	pthread_mutex_lock(&mu);
-	dead = set_slot_locked(fd, o);
-	pthread_mutex_unlock(&mu);
+	pthread_mutex_lock(&tab.mu);
+	dead = fdtab_remember_locked(&tab, fd, &o->tab);
+	pthread_mutex_unlock(&tab.mu);
 	if (dead)
-		obj_free(dead);
+		tab_free(dead);
 	return fd;
 }
 
@@ -433,8 +332,9 @@ struct scan {
 
 /* Read an object header from fd. A scan for API_KIND_MAP is the holds
  * collection's: it wants every object, maps reported with their id. */
-static int check_file(struct scan *s, int fd)
+static int check_file(int fd, void *arg)
 {
+	struct scan *s = arg;
 	union {
 		struct api_file_hdr a;
 		struct map_hdr m;
@@ -456,98 +356,16 @@ static int check_file(struct scan *s, int fd)
 	return s->fn(&h, fd, s->arg);
 }
 
-static int scan_path(struct scan *s, const char *path)
-{
-	struct stat st;
-	int fd, stop;
-
-	/* stat first: devices, pipes and sockets are never opened */
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)API_PAGE)
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return 0;
-	stop = check_file(s, fd);
-	close(fd);
-	return stop;
-}
-
-static int scan_dir(struct scan *s, const char *dir, int depth, bool skip_held)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int stop = 0;
-
-	if (!d)
-		return 0;
-	while (!stop && (e = readdir(d))) {
-		char path[PATH_MAX];
-		struct stat st;
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    (skip_held && !strcmp(e->d_name, ".held")))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
-		    lstat(path, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			if (depth > 0)
-				stop = scan_dir(s, path, depth - 1, false);
-		} else if (S_ISREG(st.st_mode)) {
-			stop = scan_path(s, path);
-		}
-	}
-	closedir(d);
-	return stop;
-}
-
-/* Files open in processes: /proc/PID/fd, and with maps also /proc/PID/map_files
- * (a mapping keeps a map alive after its fds are closed). */
-static int scan_procs(struct scan *s, bool mappings)
-{
-	DIR *proc = opendir("/proc");
-	struct dirent *p;
-	int stop = 0;
-
-	if (!proc)
-		return 0;
-	while (!stop && (p = readdir(proc))) {
-		static const char *const subs[] = {"fd", "map_files"};
-
-		if (p->d_name[0] < '0' || p->d_name[0] > '9')
-			continue;
-		for (int k = 0; k < (mappings ? 2 : 1) && !stop; k++) {
-			char dpath[300];
-			DIR *fds;
-			struct dirent *f;
-
-			snprintf(dpath, sizeof(dpath), "/proc/%s/%s", p->d_name, subs[k]);
-			if (!(fds = opendir(dpath)))
-				continue;
-			while (!stop && (f = readdir(fds))) {
-				char path[600];
-
-				if (f->d_name[0] == '.')
-					continue;
-				snprintf(path, sizeof(path), "%s/%s", dpath, f->d_name);
-				stop = scan_path(s, path);
-			}
-			closedir(fds);
-		}
-	}
-	closedir(proc);
-	return stop;
-}
-
 int api_scan(enum api_kind kind, int (*fn)(const struct api_file_hdr *h, int fd, void *arg),
 	     void *arg)
 {
 	struct scan s = {kind, fn, arg};
+	struct fdtab_scan fs = {.min_size = API_PAGE, .fn = check_file, .arg = &s};
 
 	/* pinned and held objects nobody has open live in the pin directory */
-	if (scan_dir(&s, exobpf_pin_dir(), 3, false))
+	if (fdtab_scan_dir(&fs, exobpf_pin_dir(), 3, NULL))
 		return 1;
-	return scan_procs(&s, false);
+	return fdtab_scan_procs(&fs, false);
 }
 
 struct next_arg {
@@ -568,11 +386,14 @@ int api_obj_next_id(enum api_kind kind, uint32_t start, uint32_t *next)
 {
 	struct next_arg a = {.start = start};
 
-	pthread_mutex_lock(&mu);
-	for (struct api_obj *o = all; o; o = o->next)
+	pthread_mutex_lock(&tab.mu);
+	for (struct fdtab_obj *t = tab.all; t; t = t->next) {
+		struct api_obj *o = obj_of(t);
+
 		if (o->kind == kind && o->id > start && (!a.best || o->id < a.best))
 			a.best = o->id;
-	pthread_mutex_unlock(&mu);
+	}
+	pthread_mutex_unlock(&tab.mu);
 	api_scan(kind, next_fn, &a);
 	if (!a.best)
 		return -ENOENT;
@@ -605,14 +426,14 @@ int api_obj_fd_by_id(enum api_kind kind, uint32_t id, int accmode)
 	char what[48];
 	int fd;
 
-	pthread_mutex_lock(&mu);
-	for (struct api_obj *p = all; p; p = p->next)
-		if (p->kind == kind && p->id == id) {
-			o = p;
-			o->refcnt++;
+	pthread_mutex_lock(&tab.mu);
+	for (struct fdtab_obj *t = tab.all; t; t = t->next)
+		if (obj_of(t)->kind == kind && obj_of(t)->id == id) {
+			o = obj_of(t);
+			t->refcnt++;
 			break;
 		}
-	pthread_mutex_unlock(&mu);
+	pthread_mutex_unlock(&tab.mu);
 	if (o) {
 		fd = api_obj_new_fd(o, accmode);
 		api_obj_put(o);
@@ -730,6 +551,7 @@ static void rm_tree(const char *dir)
 void api_gc_holds(void)
 {
 	struct scan s = {.kind = API_KIND_MAP, .fn = live_fn};
+	struct fdtab_scan fs = {.min_size = API_PAGE, .fn = check_file, .arg = &s};
 	struct idset live = {0};
 	char held[PATH_MAX];
 	uint32_t horizon;
@@ -741,14 +563,14 @@ void api_gc_holds(void)
 	 * began, so being missed by them means being gone. */
 	horizon = exo_alloc_id();
 	s.arg = &live;
-	pthread_mutex_lock(&mu);
-	for (struct api_obj *o = all; o; o = o->next)
-		idset_add(&live, o->id);
-	pthread_mutex_unlock(&mu);
+	pthread_mutex_lock(&tab.mu);
+	for (struct fdtab_obj *t = tab.all; t; t = t->next)
+		idset_add(&live, obj_of(t)->id);
+	pthread_mutex_unlock(&tab.mu);
 	/* processes first, pins after: an object pinned and then closed
 	 * while we scan is seen by one or the other */
-	scan_procs(&s, true);
-	scan_dir(&s, exobpf_pin_dir(), 3, true);
+	fdtab_scan_procs(&fs, true);
+	fdtab_scan_dir(&fs, exobpf_pin_dir(), 3, ".held");
 	snprintf(held, sizeof(held), "%s/.held", exobpf_pin_dir());
 	/* what live objects hold is live, transitively */
 	while (grew) {

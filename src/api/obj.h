@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/fdtab.h"
+
 #define API_OBJ_MAGIC	0x314a424f4f425845ull /* "EXOBOBJ1" */
 #define API_OBJ_VERSION 1
 #define API_PAGE	4096u
@@ -51,16 +53,13 @@ struct api_kind_ops {
 
 /* One object as this process sees it. */
 struct api_obj {
-	int refcnt;
+	struct fdtab_obj tab; /* refcount, file identity, the table's list */
 	enum api_kind kind;
 	uint32_t id;
-	dev_t dev;
-	ino_t ino;
 	int fd;	       /* our own read-write fd of the file */
 	uint8_t *base; /* the whole file, mapped shared */
 	size_t size;
 	void *priv;
-	struct api_obj *next;
 };
 
 static inline void *api_obj_rec(const struct api_obj *o)

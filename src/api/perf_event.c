@@ -341,7 +341,8 @@ EXOBPF_API void exobpf_fd_closing(int fd)
 	pthread_mutex_lock(&mu);
 	for (struct pe *e = events, *next; e; e = next) {
 		bool mine = e->fd == fd && e->dev == st.st_dev && e->ino == st.st_ino;
-		bool link = e->link && e->link->dev == st.st_dev && e->link->ino == st.st_ino;
+		bool link =
+		    e->link && e->link->tab.dev == st.st_dev && e->link->tab.ino == st.st_ino;
 
 		next = e->next;
 		if (mine)

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "core/err.h"
+#include "core/fdtab.h"
 #include "maps/map.h"
 
 #define MAP_MAGIC   0x3150414d4f425845ull /* "EXOBMAP1" little-endian */
@@ -134,11 +135,9 @@ uint32_t htab_nbuckets(const struct exo_map *map);
 
 /* One map as this process sees it. */
 struct exo_map {
-	int refcnt;
-	int fd; /* our own close-on-exec fd of the file */
-	dev_t dev;
-	ino_t ino;
-	uint8_t *base; /* the whole file, mapped shared */
+	struct fdtab_obj tab; /* refcount, file identity, registry list */
+	int fd;		      /* our own close-on-exec fd of the file */
+	uint8_t *base;	      /* the whole file, mapped shared */
 	size_t size;
 	struct map_hdr *hdr;
 	const struct map_ops *ops;
@@ -150,7 +149,6 @@ struct exo_map {
 	struct exo_map *inner; /* map-in-map template (local, unregistered) */
 	void *local;	       /* the type's process-local state */
 	int wake_fd;	       /* notify.c: writer end of the ring FIFO, or -1 */
-	struct exo_map *next;  /* registry list */
 };
 
 static inline uint64_t map_round8(uint64_t v)

@@ -1,15 +1,7 @@
 /* The process's view of maps: which fd is which map, shared mappings, ids.
- *
- * A map fd is a plain fd of the map's file. The table below remembers, per fd
- * number, the local object we made for it and the file's (dev, inode); every
- * lookup re-checks that with fstat, so an fd the caller closed and the kernel
- * reused for something else is never taken for the old map. A stale entry is
- * dropped the next time its number is looked up or handed out again. dup()ed
- * fds and fds from other processes (SCM_RIGHTS, /proc) share the local object
- * of the same inode. */
-#include <dirent.h>
+ * A map fd is a plain fd of the map's file; which fd is which local map is
+ * core/fdtab's table, with its checks against reused fd numbers. */
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,19 +9,17 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "core/fdtab.h"
 #include "exobpf/map.h"
 #include "maps/internal.h"
 
-struct fd_slot {
-	struct exo_map *map; /* holds one reference */
-	dev_t dev;
-	ino_t ino;
-};
+static void tab_free(struct fdtab_obj *o);
+static struct fdtab tab = {.mu = PTHREAD_MUTEX_INITIALIZER, .free = tab_free};
 
-static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct exo_map *all_maps;
-static struct fd_slot *fdtab;
-static size_t fdcap;
+static inline struct exo_map *map_of(struct fdtab_obj *o)
+{
+	return (struct exo_map *)((char *)o - offsetof(struct exo_map, tab));
+}
 
 static void map_free(struct exo_map *map)
 {
@@ -45,56 +35,39 @@ static void map_free(struct exo_map *map)
 	free(map);
 }
 
-/* Called with reg_mu held; returns the map to free (outside the lock) or NULL. */
-static struct exo_map *put_locked(struct exo_map *map)
+static void tab_free(struct fdtab_obj *o)
 {
-	if (--map->refcnt > 0)
-		return NULL;
-	for (struct exo_map **p = &all_maps; *p; p = &(*p)->next)
-		if (*p == map) {
-			*p = map->next;
-			break;
-		}
-	return map;
+	map_free(map_of(o));
 }
 
 void exo_map_put(struct exo_map *map)
 {
-	struct exo_map *dead;
-
-	if (!map)
-		return;
-	pthread_mutex_lock(&reg_mu);
-	dead = put_locked(map);
-	pthread_mutex_unlock(&reg_mu);
-	if (dead)
-		map_free(dead);
+	if (map)
+		fdtab_put(&tab, &map->tab);
 }
 
 struct exo_map *exo_map_ref(struct exo_map *map)
 {
-	pthread_mutex_lock(&reg_mu);
-	map->refcnt++;
-	pthread_mutex_unlock(&reg_mu);
+	fdtab_ref(&tab, &map->tab);
 	return map;
 }
 
 void map_for_each_local(void (*fn)(struct exo_map *map, void *arg), void *arg)
 {
-	pthread_mutex_lock(&reg_mu);
-	for (struct exo_map *m = all_maps; m; m = m->next)
-		fn(m, arg);
-	pthread_mutex_unlock(&reg_mu);
+	pthread_mutex_lock(&tab.mu);
+	for (struct fdtab_obj *o = tab.all; o; o = o->next)
+		fn(map_of(o), arg);
+	pthread_mutex_unlock(&tab.mu);
 }
 
 bool exo_map_is_live(const void *ptr)
 {
 	bool live = false;
 
-	pthread_mutex_lock(&reg_mu);
-	for (struct exo_map *m = all_maps; m && !live; m = m->next)
-		live = m == ptr;
-	pthread_mutex_unlock(&reg_mu);
+	pthread_mutex_lock(&tab.mu);
+	for (struct fdtab_obj *o = tab.all; o && !live; o = o->next)
+		live = map_of(o) == ptr;
+	pthread_mutex_unlock(&tab.mu);
 	return live;
 }
 
@@ -140,18 +113,6 @@ static int adopt_hdr(struct exo_map *map, const struct map_hdr *h, uint64_t file
 	return 0;
 }
 
-/* A private fd of the same file, read-write (the caller's may be read-only). */
-static int own_fd(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-	char self[64];
-
-	if (fl >= 0 && (fl & O_ACCMODE) == O_RDWR)
-		return fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-	return open(self, O_RDWR | O_CLOEXEC);
-}
-
 struct exo_map *map_open_file(int fd, const char *what)
 {
 	struct exo_map *map;
@@ -170,14 +131,14 @@ struct exo_map *map_open_file(int fd, const char *what)
 		exo_err(ENOMEM, "%s: out of memory", what);
 		return NULL;
 	}
-	map->refcnt = 1;
+	map->tab.refcnt = 1;
 	map->fd = -1;
 	map->wake_fd = -1;
-	map->dev = st.st_dev;
-	map->ino = st.st_ino;
+	map->tab.dev = st.st_dev;
+	map->tab.ino = st.st_ino;
 	if ((err = adopt_hdr(map, &hdr, (uint64_t)st.st_size, what)))
 		goto fail;
-	map->fd = own_fd(fd);
+	map->fd = fdtab_own_fd(fd);
 	if (map->fd < 0) {
 		err = exo_err(errno, "%s: cannot reopen the map's file: %s", what, strerror(errno));
 		goto fail;
@@ -218,64 +179,28 @@ fail:
 	return NULL;
 }
 
-static void link_map(struct exo_map *map)
-{
-	map->next = all_maps;
-	all_maps = map;
-}
-
-static int grow_fdtab(size_t fd)
-{
-	size_t cap = fdcap ? fdcap : 64;
-	struct fd_slot *t;
-
-	while (cap <= fd)
-		cap *= 2;
-	if (cap == fdcap)
-		return 0;
-	t = realloc(fdtab, cap * sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	memset(t + fdcap, 0, (cap - fdcap) * sizeof(*t));
-	fdtab = t;
-	fdcap = cap;
-	return 0;
-}
-
-/* Point fd's slot at map (taking a reference); returns a map to free. */
-static struct exo_map *set_slot_locked(int fd, struct exo_map *map)
-{
-	struct fd_slot *s = &fdtab[fd];
-	struct exo_map *old = s->map;
-
-	map->refcnt++;
-	s->map = map;
-	s->dev = map->dev;
-	s->ino = map->ino;
-	return old ? put_locked(old) : NULL;
-}
-
 int map_register_fd(struct exo_map *map, int fd)
 {
-	struct exo_map *dead = NULL;
+	struct fdtab_obj *dead = NULL;
 	int err;
 
-	pthread_mutex_lock(&reg_mu);
-	err = grow_fdtab((size_t)fd);
+	pthread_mutex_lock(&tab.mu);
+	err = fdtab_grow_locked(&tab, (size_t)fd);
 	if (!err) {
-		if (map->refcnt == 1 && !map->next && all_maps != map)
-			link_map(map);
-		dead = set_slot_locked(fd, map);
+		if (map->tab.refcnt == 1 && !map->tab.next && tab.all != &map->tab)
+			fdtab_link_locked(&tab, &map->tab);
+		dead = fdtab_set_locked(&tab, fd, &map->tab);
 	}
-	pthread_mutex_unlock(&reg_mu);
+	pthread_mutex_unlock(&tab.mu);
 	if (dead)
-		map_free(dead);
+		tab_free(dead);
 	return err ? exo_err(ENOMEM, "out of memory registering fd %d", fd) : 0;
 }
 
 struct exo_map *exo_map_get(int fd)
 {
-	struct exo_map *map = NULL, *dead = NULL, *fresh;
+	struct exo_map *fresh;
+	struct fdtab_obj *o;
 	char what[32];
 	struct stat st;
 
@@ -284,55 +209,13 @@ struct exo_map *exo_map_get(int fd)
 		exo_err(EBADF, "%s is not an open file descriptor", what);
 		return NULL;
 	}
-	pthread_mutex_lock(&reg_mu);
-	if ((size_t)fd < fdcap && fdtab[fd].map && fdtab[fd].dev == st.st_dev &&
-	    fdtab[fd].ino == st.st_ino) {
-		map = fdtab[fd].map;
-		map->refcnt++;
-	} else {
-		for (struct exo_map *m = all_maps; m; m = m->next)
-			if (m->dev == st.st_dev && m->ino == st.st_ino) {
-				map = m;
-				break;
-			}
-		if (map && !grow_fdtab((size_t)fd)) {
-			dead = set_slot_locked(fd, map);
-			map->refcnt++;
-		} else if (map) {
-			map->refcnt++;
-		}
-	}
-	pthread_mutex_unlock(&reg_mu);
-	if (dead)
-		map_free(dead);
-	if (map)
-		return map;
-
+	if ((o = fdtab_lookup(&tab, fd, &st)))
+		return map_of(o);
 	/* Not seen yet: map the file (outside the lock), then publish. */
 	fresh = map_open_file(fd, what);
 	if (!fresh)
 		return NULL;
-	pthread_mutex_lock(&reg_mu);
-	for (struct exo_map *m = all_maps; m; m = m->next)
-		if (m->dev == fresh->dev && m->ino == fresh->ino) {
-			map = m; /* another thread won the race */
-			break;
-		}
-	if (!map) {
-		map = fresh;
-		fresh = NULL;
-		link_map(map);
-		map->refcnt = 0;
-	}
-	if (!grow_fdtab((size_t)fd))
-		dead = set_slot_locked(fd, map);
-	map->refcnt++;
-	pthread_mutex_unlock(&reg_mu);
-	if (dead)
-		map_free(dead);
-	if (fresh)
-		map_free(fresh);
-	return map;
+	return map_of(fdtab_publish(&tab, fd, &fresh->tab));
 }
 
 /* Ids are unique on the machine: a counter in a shared file, so maps made by
@@ -371,100 +254,34 @@ uint32_t exo_alloc_id(void)
 	return map_alloc_id();
 }
 
-/* Map files under dir (depth levels down, .refs included). */
-static int scan_dir(const char *dir, int (*fn)(const struct map_hdr *hdr, int fd, void *arg),
-		    void *arg, int depth)
+struct scan_arg {
+	int (*fn)(const struct map_hdr *hdr, int fd, void *arg);
+	void *arg;
+};
+
+static int scan_fn(int fd, void *arg)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int stop = 0;
+	struct scan_arg *a = arg;
+	struct map_hdr hdr;
 
-	if (!d)
-		return 0;
-	while (!stop && (e = readdir(d))) {
-		char path[PATH_MAX];
-		struct stat st;
-		struct map_hdr hdr;
-		int fd;
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
-		    lstat(path, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			if (depth > 0)
-				stop = scan_dir(path, fn, arg, depth - 1);
-			continue;
-		}
-		if (!S_ISREG(st.st_mode) || st.st_size < (off_t)MAP_PAGE)
-			continue;
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-		if (fd < 0)
-			continue;
-		if (pread(fd, &hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
-		    hdr.magic == MAP_MAGIC && hdr.version == MAP_VERSION)
-			stop = fn(&hdr, fd, arg);
-		close(fd);
-	}
-	closedir(d);
-	return stop;
+	if (pread(fd, &hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) && hdr.magic == MAP_MAGIC &&
+	    hdr.version == MAP_VERSION)
+		return a->fn(&hdr, fd, a->arg);
+	return 0;
 }
 
-/* Every map file open in any process we may look at: our own, then every
- * /proc/PID/fd entry that is a regular file with a map header. fn returns
- * nonzero to stop; it receives an fd it must not keep (closed after). */
+/* Every map file we may look at: pinned or held ones (.refs included), then
+ * every one open in a process. fn returns nonzero to stop; it receives an fd
+ * it must not keep (closed after). */
 static int scan_maps(int (*fn)(const struct map_hdr *hdr, int fd, void *arg), void *arg)
 {
-	DIR *proc = opendir("/proc");
-	struct dirent *p;
-	int stop = 0;
+	struct scan_arg a = {fn, arg};
+	struct fdtab_scan s = {.min_size = MAP_PAGE, .fn = scan_fn, .arg = &a};
 
 	/* pinned maps nobody has open live in the pin directory only */
-	stop = scan_dir(store_dir(), fn, arg, 2);
-	if (!proc || stop) {
-		if (proc)
-			closedir(proc);
-		return stop;
-	}
-	while (!stop && (p = readdir(proc))) {
-		char dpath[300];
-		DIR *fds;
-		struct dirent *f;
-
-		if (p->d_name[0] < '0' || p->d_name[0] > '9')
-			continue;
-		snprintf(dpath, sizeof(dpath), "/proc/%s/fd", p->d_name);
-		if (!(fds = opendir(dpath)))
-			continue;
-		while (!stop && (f = readdir(fds))) {
-			char path[600];
-			struct stat st;
-			struct map_hdr hdr;
-			int fd;
-
-			if (f->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dpath, f->d_name);
-			/* stat follows the link without opening: devices, pipes and
-			 * sockets are skipped before anything is opened */
-			if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
-			    st.st_size < (off_t)MAP_PAGE)
-				continue;
-			fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-			if (fd < 0)
-				fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-			if (fd < 0)
-				continue;
-			if (pread(fd, &hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
-			    hdr.magic == MAP_MAGIC && hdr.version == MAP_VERSION)
-				stop = fn(&hdr, fd, arg);
-			close(fd);
-		}
-		closedir(fds);
-	}
-	closedir(proc);
-	return stop;
+	if (fdtab_scan_dir(&s, store_dir(), 2, NULL))
+		return 1;
+	return fdtab_scan_procs(&s, false);
 }
 
 struct next_id_arg {
@@ -487,11 +304,14 @@ EXOBPF_API int exobpf_map_get_next_id(__u32 start_id, __u32 *next_id)
 
 	if (!next_id)
 		return exo_err(EINVAL, "exobpf_map_get_next_id: next_id is NULL");
-	pthread_mutex_lock(&reg_mu);
-	for (struct exo_map *m = all_maps; m; m = m->next)
+	pthread_mutex_lock(&tab.mu);
+	for (struct fdtab_obj *o = tab.all; o; o = o->next) {
+		struct exo_map *m = map_of(o);
+
 		if (m->id > start_id && (!a.best || m->id < a.best))
 			a.best = m->id;
-	pthread_mutex_unlock(&reg_mu);
+	}
+	pthread_mutex_unlock(&tab.mu);
 	scan_maps(next_id_fn, &a);
 	if (!a.best)
 		return exo_err(ENOENT, "no map has an id above %u", start_id);
@@ -521,13 +341,13 @@ EXOBPF_API int exobpf_map_get_fd_by_id(__u32 id)
 	struct by_id_arg a = {.id = id, .fd = -1};
 	struct exo_map *map;
 
-	pthread_mutex_lock(&reg_mu);
-	for (struct exo_map *m = all_maps; m; m = m->next)
-		if (m->id == id) {
-			a.fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 3);
+	pthread_mutex_lock(&tab.mu);
+	for (struct fdtab_obj *o = tab.all; o; o = o->next)
+		if (map_of(o)->id == id) {
+			a.fd = fcntl(map_of(o)->fd, F_DUPFD_CLOEXEC, 3);
 			break;
 		}
-	pthread_mutex_unlock(&reg_mu);
+	pthread_mutex_unlock(&tab.mu);
 	if (a.fd < 0)
 		scan_maps(by_id_fn, &a);
 	if (a.fd < 0)
@@ -547,14 +367,14 @@ struct exo_map *map_by_id(uint32_t id)
 	struct exo_map *map = NULL;
 	int fd;
 
-	pthread_mutex_lock(&reg_mu);
-	for (struct exo_map *m = all_maps; m; m = m->next)
-		if (m->id == id) {
-			map = m;
-			map->refcnt++;
+	pthread_mutex_lock(&tab.mu);
+	for (struct fdtab_obj *o = tab.all; o; o = o->next)
+		if (map_of(o)->id == id) {
+			map = map_of(o);
+			o->refcnt++;
 			break;
 		}
-	pthread_mutex_unlock(&reg_mu);
+	pthread_mutex_unlock(&tab.mu);
 	if (map)
 		return map;
 	fd = exobpf_map_get_fd_by_id(id);
