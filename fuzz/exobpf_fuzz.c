@@ -421,6 +421,13 @@ static int seeds(int argc, char **argv)
 		fprintf(stderr, "exobpf-fuzz: no %s; verifier seeds are generated programs only\n",
 			path);
 
+	/* the asm campaign's finding 9 (docs/reliability.md), replayed by
+	 * every fuzz-smoke: a kfunc call with a BTF module index, which
+	 * Linux's text cannot carry */
+	static const char kfunc_module[] = "call kfunc 3, 1\nexit\n";
+	write_file(dir, "asm", "finding-9-kfunc-module", kfunc_module, sizeof(kfunc_module) - 1,
+		   NULL, 0);
+
 	/* generated programs: raw (verifier), as text (asm), and the packets
 	 * they run on as a capture (pcap) */
 	static struct pg_prog p;
