@@ -1422,21 +1422,20 @@ static void emit_batch_entry(struct jit_cg *cg)
 	x86_lea(B, X_RBP, x86_mi(X_RDX, X_RCX, 0));
 	x86_alu_rr(B, X_CMP, true, X_RBX, X_RBP);
 	jit_jmp(B, X_CC_AE, done);
-	/* one loop per case, so that no packet tests what holds for the batch */
-	unsigned pf_count = jit_label_new(B), count = jit_label_new(B);
+	/* one loop per case (prefetch or not, verdicts or only the count), so
+	 * that no packet tests what holds for the batch */
 	x86_test_rr(B, false, X_R9, X_R9);
 	jit_jmp(B, X_CC_E, plain);
-	x86_test_rr(B, true, X_R14, X_R14);
-	jit_jmp(B, X_CC_E, pf_count);
-	batch_loop(cg, need, true, true, done);
-	jit_label_bind(B, pf_count);
-	batch_loop(cg, need, true, false, done);
-	jit_label_bind(B, plain);
-	x86_test_rr(B, true, X_R14, X_R14);
-	jit_jmp(B, X_CC_E, count);
-	batch_loop(cg, need, false, true, done);
-	jit_label_bind(B, count);
-	batch_loop(cg, need, false, false, done);
+	for (int prefetch = 1; prefetch >= 0; prefetch--) {
+		unsigned count = jit_label_new(B);
+		x86_test_rr(B, true, X_R14, X_R14);
+		jit_jmp(B, X_CC_E, count);
+		batch_loop(cg, need, prefetch, true, done);
+		jit_label_bind(B, count);
+		batch_loop(cg, need, prefetch, false, done);
+		if (prefetch)
+			jit_label_bind(B, plain);
+	}
 	jit_label_bind(B, done);
 	x86_mov_rr(B, true, X_RAX, X_R15);
 	x86_alu_ri(B, X_ADD, true, X_RSP, 8);

@@ -167,9 +167,7 @@ int jit_compile(struct vm_prog *prog, const struct jit_opts *opts)
 	prog->jited =
 	    (uint64_t(*)(uint64_t, uint64_t, struct vm_run *))(void *)(img->mem + img->entry_off);
 	if (img->batch_off)
-		prog->jited_batch =
-		    (long (*)(void *, struct vm_run *, const struct vm_batch_pkt *, size_t,
-			      uint32_t *, int))(void *)(img->mem + img->batch_off);
+		prog->jited_batch = (vm_batch_fn *)(void *)(img->mem + img->batch_off);
 	return 0;
 }
 

@@ -45,6 +45,8 @@ struct vm_batch_pkt {
 	const uint8_t *data;
 	uint32_t caplen, wirelen;
 };
+typedef long vm_batch_fn(void *ctx, struct vm_run *run, const struct vm_batch_pkt *pkts, size_t n,
+			 uint32_t *verdicts, int prefetch);
 
 /* A helper: five arguments as the program passed them, plus the run. */
 typedef uint64_t (*vm_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
@@ -58,9 +60,8 @@ struct vm_prog {
 	/* JIT-compiled entry, or NULL to interpret. */
 	uint64_t (*jited)(uint64_t r1, uint64_t r2, struct vm_run *run);
 	/* JIT-compiled loop over packets (a socket filter asked for it), or
-	 * NULL: see vm_batch_fn. */
-	long (*jited_batch)(void *ctx, struct vm_run *run, const struct vm_batch_pkt *pkts,
-			    size_t n, uint32_t *verdicts, int prefetch);
+	 * NULL: see struct vm_batch_pkt. */
+	vm_batch_fn *jited_batch;
 	void *owner; /* the struct exobpf_prog this belongs to */
 };
 
