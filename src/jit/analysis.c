@@ -269,6 +269,7 @@ struct bytes_val {
 struct wide_cand {
 	uint32_t root;
 	struct bytes_val v;
+	struct jit_wide wide; /* what the root loads */
 };
 
 static bool lanes_above(const struct bytes_val *v, unsigned from)
@@ -351,7 +352,7 @@ static struct bytes_val bytes_step(const struct vm_insn *in, uint32_t i, const s
 }
 
 /* The bytes of one field, in memory order (little-endian) or reversed? */
-static bool wide_shape(const struct bytes_val *v, uint8_t *size, bool *be, int32_t *off)
+static bool wide_shape(const struct bytes_val *v, struct jit_wide *w)
 {
 	unsigned n = 0;
 
@@ -366,9 +367,10 @@ static bool wide_shape(const struct bytes_val *v, uint8_t *size, bool *be, int32
 	}
 	if (!le && !rev)
 		return false;
-	*size = (uint8_t)n;
-	*be = !le;
-	*off = le ? v->lane[0] : v->lane[n - 1];
+	*w = (struct jit_wide){.base = v->base,
+			       .size = (uint8_t)n,
+			       .be = !le,
+			       .off = le ? v->lane[0] : v->lane[n - 1]};
 	return true;
 }
 
@@ -427,11 +429,8 @@ static void combine_loads(const struct vm_prog *prog, struct jit_fact *out)
 		if ((f->flags & JIT_FACT_DEAD) || in->op >= ISA_NR_OPS)
 			continue;
 		struct bytes_val nv = bytes_step(in, i, f, val, ver);
-		uint8_t size;
-		bool be;
-		int32_t off;
-		if (nv.known && nv.n > 1 && ver[nv.base] == nv.base_ver &&
-		    wide_shape(&nv, &size, &be, &off)) {
+		struct jit_wide w;
+		if (nv.known && nv.n > 1 && ver[nv.base] == nv.base_ver && wide_shape(&nv, &w)) {
 			if (ncand == cap) {
 				size_t ncap = cap ? cap * 2 : 16;
 				struct wide_cand *m = realloc(cand, ncap * sizeof(*m));
@@ -439,7 +438,7 @@ static void combine_loads(const struct vm_prog *prog, struct jit_fact *out)
 					break; /* fewer wide loads, never a wrong one */
 				cand = m, cap = ncap;
 			}
-			cand[ncand++] = (struct wide_cand){.root = i, .v = nv};
+			cand[ncand++] = (struct wide_cand){.root = i, .v = nv, .wide = w};
 		}
 		/* What the instruction does to memory: a store may change bytes
 		 * a tree has loaded, unless it is to the stack and they are not
@@ -475,11 +474,8 @@ static void combine_loads(const struct vm_prog *prog, struct jit_fact *out)
 		struct wide_cand *c = &cand[k];
 		if ((out[c->root].flags & JIT_FACT_SUBSUMED) || !tree_private(prog, out, c))
 			continue;
-		struct jit_fact *r = &out[c->root];
-		if (!wide_shape(&c->v, &r->wide.size, &r->wide.be, &r->wide.off))
-			continue;
-		r->wide.base = c->v.base;
-		r->flags |= JIT_FACT_WIDE_LOAD;
+		out[c->root].wide = c->wide;
+		out[c->root].flags |= JIT_FACT_WIDE_LOAD;
 		for (unsigned t = 0; t < c->v.n; t++)
 			if (c->v.insn[t] != c->root)
 				out[c->v.insn[t]].flags |= JIT_FACT_SUBSUMED;

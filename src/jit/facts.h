@@ -54,7 +54,7 @@ struct jit_fact {
 	 * after this program exits (live_after_deep). */
 	uint16_t live_after, live_after_deep;
 	int64_t src_val;
-	struct {
+	struct jit_wide {
 		uint8_t base, size; /* an eBPF register; 2, 4 or 8 */
 		bool be;
 		int32_t off;
