@@ -214,14 +214,22 @@ static int cmp_double(const void *a, const void *b)
 
 /* ---- loading ---- */
 
+/* exobpf's program: the XDP entry (verified), or the raw-memory one. */
+static struct exobpf_prog *exo_load(const struct bench *b, const struct bpf_insn *insns,
+				    size_t cnt, bool raw)
+{
+	EXOBPF_OPTS(exobpf_prog_opts, po, .name = b->name,
+		    .type = raw ? EXOBPF_PROG_TYPE_RAW : BPF_PROG_TYPE_XDP,
+		    .license = raw ? NULL : "GPL");
+	return exobpf_prog__new(insns, cnt, &po);
+}
+
 /* The same programs loaded again (each before the old one goes, so the new
  * machine code lands elsewhere); on failure the old ones stay. */
 static void reload(struct subject *s, const struct bpf_insn *insns, size_t cnt,
 		   const struct bpf_insn *kinsns, size_t kcnt)
 {
-	EXOBPF_OPTS(exobpf_prog_opts, po, .name = s->b->name,
-		    .type = s->raw ? 0 : BPF_PROG_TYPE_XDP, .license = s->raw ? NULL : "GPL");
-	struct exobpf_prog *p = exobpf_prog__new(insns, cnt, &po);
+	struct exobpf_prog *p = exo_load(s->b, insns, cnt, s->raw);
 	if (p && exobpf_prog__is_jited(p)) {
 		exobpf_prog__free(s->prog);
 		s->prog = p;
@@ -330,9 +338,7 @@ int main(int argc, char **argv)
 			kmap = kernel_map();
 			point_at_map(dir, b->name, "", kinsns, cnt, kmap);
 		}
-		EXOBPF_OPTS(exobpf_prog_opts, po, .name = b->name, .type = BPF_PROG_TYPE_XDP,
-			    .license = "GPL");
-		s.prog = exobpf_prog__new(insns, cnt, &po);
+		s.prog = exo_load(b, insns, cnt, false);
 		if (!s.prog) { /* the raw-memory entry, unverified */
 			char why[256];
 			snprintf(why, sizeof(why), "%s", exobpf_errmsg());
@@ -343,8 +349,7 @@ int main(int argc, char **argv)
 			}
 			if (b->map)
 				point_at_map(dir, b->name, ".raw", insns, cnt, xfd);
-			EXOBPF_OPTS(exobpf_prog_opts, pr, .name = b->name);
-			s.prog = exobpf_prog__new(insns, cnt, &pr);
+			s.prog = exo_load(b, insns, cnt, true);
 			s.raw = true;
 			snprintf(notes[nnotes++], sizeof(notes[0]), "%s: exobpf ran the raw entry (%s)",
 				 b->name, why);
