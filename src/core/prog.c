@@ -71,7 +71,8 @@ EXOBPF_API struct exobpf_prog *exobpf_prog__new(const struct bpf_insn *insns, si
 		    jit_facts_from_verifier(prog->facts, prog->insns, prog->facts ? prog->cnt : 0);
 		struct jit_opts jo = {.blind = prog->flags & EXOBPF_PROG_JIT_BLIND,
 				      .batch = prog->flags & EXO_PROG_JIT_BATCH,
-				      .verifier_facts = vf};
+				      .verifier_facts = vf,
+				      .stack_depth = prog->verified ? prog->vstats.stack_depth : 0};
 		if (jit_compile(&prog->vm, &jo))
 			exo_warn("%s: interpreting: %s\n", prog->name, exobpf_errmsg());
 		free(vf);

@@ -12,7 +12,8 @@
  * the caller's call site or (at depth 0) to the trampoline. Faults and the
  * end of a program by LD_ABS unwind to the trampoline through the saved
  * stack pointer. Between instructions rsp is 16-byte aligned, so helpers are
- * called without adjustment. */
+ * called without adjustment. Programs that call nothing skip the trampoline
+ * (plan_leaf, plan_direct). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -1170,11 +1171,20 @@ static void plan_leaf(struct jit_cg *cg)
  * reserves one frame, then falls into instruction 0, and each exit restores
  * them and returns to C, as Linux's JIT lays out a program. Unverified
  * programs keep the trampoline: a tail call into one must not pass through
- * the zeroing of its registers. */
+ * the zeroing of its registers.
+ *
+ * With no call below it, a stack the verifier bounded to 128 bytes fits in
+ * the System V red zone, the bytes under rsp that signal delivery leaves
+ * alone: r10 is then rsp itself, and there is no frame to reserve and no
+ * rbp to save (a sub and an add on rsp between the pushes and the pops cost
+ * the stack engine a sync each run; parse measured 0.3 ns less). */
+#define RED_ZONE 128
+
 static void plan_direct(struct jit_cg *cg)
 {
 	struct tramp_needs n;
 	int saved[6];
+	unsigned k;
 
 	cg->direct = false;
 	if (cg->leaf || !cg->verified)
@@ -1182,12 +1192,19 @@ static void plan_direct(struct jit_cg *cg)
 	n = tramp_needs(cg->prog);
 	if (n.ctx || n.depth)
 		return;
-	cg->nsaved = (uint8_t)tramp_saved(&n, saved);
-	for (unsigned i = 0; i < cg->nsaved; i++)
+	k = tramp_saved(&n, saved);
+	if (n.frame && cg->stack_depth && cg->stack_depth <= RED_ZONE) {
+		cg->reg[10] = X_RSP;
+		cg->frame = 0;
+		memmove(saved, saved + 1, --k * sizeof(saved[0])); /* rbp came first */
+	} else {
+		/* no call below it, so rsp need not be 16-byte aligned: nothing
+		 * is reserved for alignment alone */
+		cg->frame = n.frame ? VM_STACK_SIZE : 0;
+	}
+	cg->nsaved = (uint8_t)k;
+	for (unsigned i = 0; i < k; i++)
 		cg->saved[i] = (uint8_t)saved[i];
-	/* entry rsp = 8 mod 16, and with no call in between instruction 0 must
-	 * see it 16-byte aligned, as every instruction does */
-	cg->frame = (n.frame ? VM_STACK_SIZE : 0) + (cg->nsaved & 1 ? 0 : 8);
 	cg->direct = true;
 }
 

@@ -30,6 +30,7 @@ struct jit_cg {
 	const struct jit_fact *facts; /* prog->len entries, or NULL: assume nothing */
 	bool bmi2, blind;
 	bool verified;	    /* the verifier accepted prog: no run reads an unset register */
+	uint32_t stack_depth; /* verified: the stack it proved used, bytes; 0: not known */
 	bool batch;	    /* asked for a batch entry (emitted only for a leaf) */
 	uint64_t seed, rng; /* blinding keys: the same sequence in every pass */
 	uint32_t pc;	    /* instruction being emitted */
@@ -41,7 +42,8 @@ struct jit_cg {
 	bool leaf;
 	/* A direct program (see plan_direct in codegen.c) has its prologue in
 	 * front of instruction 0 and undoes it at each exit: what it pushed, in
-	 * push order, and the bytes it reserved below them. */
+	 * push order, and the bytes it reserved below them (none when its
+	 * stack is the red zone and r10 is rsp). */
 	bool direct;
 	uint8_t nsaved, saved[6];
 	int32_t frame;

@@ -145,6 +145,7 @@ int jit_compile(struct vm_prog *prog, const struct jit_opts *opts)
 	cg.bmi2 = !opts->no_bmi2 && host_has_bmi2();
 	cg.blind = opts->blind;
 	cg.verified = opts->verifier_facts != NULL;
+	cg.stack_depth = cg.verified ? opts->stack_depth : 0;
 	cg.batch = opts->batch && prog->type == BPF_PROG_TYPE_SOCKET_FILTER;
 	cg.seed = opts->blind ? (opts->blind_seed ? opts->blind_seed : random_seed()) : 0;
 	err = jit_buf_init(&cg.b, prog->len + 1);

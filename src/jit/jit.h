@@ -20,6 +20,10 @@ struct jit_opts {
 	bool batch;	     /* also a batch entry (prog->jited_batch), if a leaf socket filter */
 	/* Facts proved by the verifier (NULL: none), prog->len entries. */
 	const struct jit_fact *verifier_facts;
+	/* With verifier_facts: the bytes of stack the verifier saw the main
+	 * program use (its stack_depth), which bounds every stack access as
+	 * Linux's JIT relies on when it sizes the frame. 0: not known. */
+	uint32_t stack_depth;
 };
 
 /* Where each piece of machine code came from, for the dump. */
