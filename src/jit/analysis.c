@@ -244,6 +244,93 @@ static void mark_map_calls(const struct vm_prog *prog, struct jit_fact *out)
 	}
 }
 
+/* ---- constants needed on one edge ----
+ *
+ * clang sets a return code before each check that may fail ("w0 = 4; r1 =
+ * r6; r1 += 20; if r1 > r2 goto out"), and the path that passes the check
+ * sets r0 again before reading it. The constant is needed only when the jump
+ * is taken: the jump goes through an out-of-line stub that sets it, and the
+ * path every good packet runs loses one move per check. Taken when every
+ * instruction between the move and the jump falls through, is no jump
+ * target, cannot fault and leaves the register alone, the jump does not
+ * read it, and the register is dead where the jump falls through. */
+
+#define SINK_WINDOW 8 /* instructions from the move to its jump */
+
+/* May instruction k run between a move and its jump? */
+static bool sink_passes(const struct vm_insn *in, const struct jit_fact *f)
+{
+	switch ((enum isa_shape)isa_rows[in->op].shape) {
+	case ISA_SHAPE_ALU_K:
+	case ISA_SHAPE_ALU_X:
+	case ISA_SHAPE_MOVSX:
+	case ISA_SHAPE_NEG:
+	case ISA_SHAPE_END:
+		return true;
+	case ISA_SHAPE_LDX:
+	case ISA_SHAPE_ST:
+	case ISA_SHAPE_STX: /* proved in bounds: no fault ends the run here */
+		return f->flags & JIT_FACT_MEM_OK;
+	default:
+		return false;
+	}
+}
+
+/* Is some register of r read at instruction k before it is written? */
+static bool live_at(const struct vm_prog *prog, const struct jit_fact *out, uint32_t k, uint16_t r)
+{
+	const struct vm_insn *in = &prog->code[k];
+
+	if (k >= prog->len || !(out[k].flags & JIT_FACT_LIVENESS) ||
+	    (in->op >= ISA_NR_OPS && in->op != VM_OP_TAIL_CALL))
+		return true;
+	if (in->op == ISA_EXIT && (r & RET_REGS)) /* and a caller may read r1-r5 */
+		return true;
+	struct use_def ud = use_def(in);
+	uint16_t after = out[k].live_after | out[k].live_after_deep;
+	return (ud.use | (after & ~ud.def)) & r;
+}
+
+static void sink_consts(const struct vm_prog *prog, struct jit_fact *out)
+{
+	const struct vm_insn *code = prog->code;
+
+	for (uint32_t i = 0; i < prog->len; i++) {
+		const struct vm_insn *mv = &code[i];
+		uint16_t r = (uint16_t)(1u << mv->dst);
+
+		if ((mv->op != ISA_MOV32_K && mv->op != ISA_MOV64_K) || mv->dst >= 10 ||
+		    (out[i].flags & (JIT_FACT_DEAD | JIT_FACT_SUBSUMED | JIT_FACT_WIDE_LOAD)))
+			continue;
+		for (uint32_t j = i + 1; j < prog->len && j - i <= SINK_WINDOW; j++) {
+			const struct vm_insn *in = &code[j];
+			struct jit_fact *f = &out[j];
+
+			if ((f->flags & (JIT_FACT_TARGET | JIT_FACT_DEAD)) || in->op >= ISA_NR_OPS)
+				break;
+			struct use_def ud = use_def(in);
+			if ((ud.use | ud.def) & r)
+				break;
+			enum isa_shape sh = (enum isa_shape)isa_rows[in->op].shape;
+			if (sh != ISA_SHAPE_JMP_K && sh != ISA_SHAPE_JMP_X) {
+				if (!sink_passes(in, f))
+					break;
+				continue;
+			}
+			if (in->off &&
+			    !(f->flags &
+			      (JIT_FACT_JMP_ALWAYS | JIT_FACT_JMP_NEVER | JIT_FACT_SINK_JMP)) &&
+			    !live_at(prog, out, j + 1, r)) {
+				out[i].flags |= JIT_FACT_SUNK;
+				f->flags |= JIT_FACT_SINK_JMP;
+				f->sink = (struct jit_sink){
+				    .reg = mv->dst, .w64 = mv->op == ISA_MOV64_K, .imm = mv->imm};
+			}
+			break;
+		}
+	}
+}
+
 /* ---- values assembled from byte loads ----
  *
  * clang writes an unaligned big-endian field as byte loads, shifts and ors
@@ -514,6 +601,7 @@ int jit_analyze(const struct vm_prog *prog, const struct jit_fact *verifier, str
 		mark_map_calls(prog, out);
 		if (verifier)
 			combine_loads(prog, out);
+		sink_consts(prog, out);
 	}
 	free(live);
 	free(deep);

@@ -54,6 +54,7 @@ enum stub_kind {
 	STUB_LD_SLOW,	  /* LD_IND at a negative offset: C decides */
 	STUB_TAIL_INTERP, /* tail call into a program without machine code */
 	STUB_HELPER_DEEP, /* helper call at depth > 0, saving what callers may read */
+	STUB_SET,	  /* a sunk constant move (a: x86 register, v: value), then the jump */
 };
 
 struct jit_stub {
@@ -540,7 +541,15 @@ static void cond_jump(struct jit_cg *cg, const struct vm_insn *in, int src, bool
 		x86_test_rr(B, w, dst, src);
 	else
 		x86_alu_rr(B, X_CMP, w, dst, src);
-	jit_jmp(B, cc, jump_target(cg, in->off));
+	unsigned to = jump_target(cg, in->off);
+	if (f && (f->flags & JIT_FACT_SINK_JMP)) {
+		int64_t v = f->sink.w64 ? (int64_t)f->sink.imm : (int64_t)(uint32_t)f->sink.imm;
+		to = add_stub(cg, (struct jit_stub){.kind = STUB_SET,
+						    .a = cg->reg[f->sink.reg],
+						    .v = (uint64_t)v,
+						    .resume = to});
+	}
+	jit_jmp(B, cc, to);
 }
 
 static void emit_JMP_K(struct jit_cg *cg, const struct vm_insn *in)
@@ -1285,6 +1294,10 @@ static void emit_stub(struct jit_cg *cg, struct jit_stub st)
 	case STUB_HELPER_DEEP:
 		call_c_as(cg, s->v, -1, s->mask, !(s->flags & SF_NORUN));
 		break;
+	case STUB_SET:
+		load_const(cg, s->a, s->v);
+		goto_insn(cg, s->resume);
+		return;
 	}
 	jit_jmp(B, -1, s->resume);
 }
@@ -1496,7 +1509,7 @@ void jit_cg_pass(struct jit_cg *cg)
 			continue;
 		}
 		uint16_t ff = cg->facts && pc < prog->len ? cg->facts[pc].flags : 0;
-		if (ff & (JIT_FACT_DEAD | JIT_FACT_SUBSUMED))
+		if (ff & (JIT_FACT_DEAD | JIT_FACT_SUBSUMED | JIT_FACT_SUNK))
 			continue;
 		if (ff & JIT_FACT_WIDE_LOAD) {
 			emit_wide_load(cg, in);

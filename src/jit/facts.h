@@ -44,6 +44,11 @@ enum jit_fact_flag {
 	 * instructions it replaces are SUBSUMED and emit nothing. */
 	JIT_FACT_WIDE_LOAD = 1 << 11,
 	JIT_FACT_SUBSUMED = 1 << 12,
+	/* A constant move needed only where a later jump is taken (see
+	 * sink_consts in analysis.c): the move is SUNK and emits nothing; the
+	 * jump (SINK_JMP) sets sink.reg on its taken edge. */
+	JIT_FACT_SUNK = 1 << 13,
+	JIT_FACT_SINK_JMP = 1 << 14,
 };
 
 struct jit_fact {
@@ -59,6 +64,11 @@ struct jit_fact {
 		bool be;
 		int32_t off;
 	} wide;
+	struct jit_sink {
+		uint8_t reg; /* an eBPF register */
+		bool w64;    /* MOV64_K: imm sign-extended; else zero-extended */
+		int32_t imm;
+	} sink;
 };
 
 /* Fill out[0..prog->len) with the JIT's own facts merged with the
