@@ -488,16 +488,18 @@ static void goto_insn(struct jit_cg *cg, uint32_t target)
 		jit_jmp(B, -1, target);
 }
 
+static void goto_block(struct jit_cg *cg, uint32_t target);
+
 static void emit_JA(struct jit_cg *cg, const struct vm_insn *in)
 {
 	if (in->off)
-		goto_insn(cg, jump_target(cg, in->off));
+		goto_block(cg, jump_target(cg, in->off));
 }
 
 static void emit_JA32(struct jit_cg *cg, const struct vm_insn *in)
 {
 	if (in->imm)
-		goto_insn(cg, jump_target(cg, in->imm));
+		goto_block(cg, jump_target(cg, in->imm));
 }
 
 static void cond_jump(struct jit_cg *cg, const struct vm_insn *in, int src, bool k)
@@ -1011,6 +1013,95 @@ static const emit_fn emitters[VM_NR_OPS] = {
     [VM_OP_TAIL_CALL] = emit_TAIL_CALL,
 };
 
+/* The code of the instruction at pc (pc == prog->len: falling off the end);
+ * how many instructions it stands for. */
+static unsigned emit_insn(struct jit_cg *cg, uint32_t pc)
+{
+	const struct vm_insn *in = &cg->prog->code[pc];
+	uint16_t ff = cg->facts && pc < cg->prog->len ? cg->facts[pc].flags : 0;
+
+	cg->pc = pc;
+	if (ff & (JIT_FACT_DEAD | JIT_FACT_SUBSUMED | JIT_FACT_SUNK))
+		return 1;
+	if (ff & JIT_FACT_WIDE_LOAD) {
+		emit_wide_load(cg, in);
+		return 1;
+	}
+	unsigned n = pc < cg->prog->len ? fuse(cg, pc) : 0;
+	if (n)
+		return n;
+	emitters[in->op](cg, in);
+	return 1;
+}
+
+/* ---- gotos into short blocks ----
+ *
+ * clang ends each arm of a switch, and many loop bodies, with a goto to a
+ * few instructions that end in a conditional jump (a loop's latch: "i +=
+ * 1; if i != n goto head"). The arm then costs two taken jumps, the goto
+ * and the latch's. A copy of the block in place of the goto costs one: the
+ * copy's jump goes to the head itself, and only the way out of the loop
+ * jumps back to the instruction after the original. Each instruction's
+ * code depends only on the instruction and its facts, which hold for every
+ * path into it, so the copy means what the original does. */
+#define DUP_MAX 6 /* instructions in a block worth copying, its jump included */
+
+/* The block at t (straight-line code, then an exit or a conditional jump
+ * likely taken): the index of its last instruction, or UINT32_MAX if it is
+ * not one. Likely taken, as compilers guess without a profile, are a jump
+ * back and a jump on "not equal" (a counter not at its end yet). Copying a
+ * block whose jump is usually not taken saves nothing: the copy's way on
+ * would be a taken jump too (bits, whose latch is "if i == n goto out",
+ * measured slower with it copied). */
+static uint32_t dup_block_end(const struct jit_cg *cg, uint32_t t)
+{
+	const struct vm_prog *prog = cg->prog;
+
+	if (!cg->facts)
+		return UINT32_MAX;
+	for (uint32_t k = t; k < prog->len && k - t < DUP_MAX; k++) {
+		const struct vm_insn *in = &prog->code[k];
+		if (in->op >= ISA_NR_OPS || (cg->facts[k].flags & JIT_FACT_DEAD))
+			return UINT32_MAX;
+		switch ((enum isa_shape)isa_rows[in->op].shape) {
+		case ISA_SHAPE_ALU_K:
+		case ISA_SHAPE_ALU_X:
+		case ISA_SHAPE_MOVSX:
+		case ISA_SHAPE_NEG:
+		case ISA_SHAPE_END:
+		case ISA_SHAPE_LDX:
+		case ISA_SHAPE_ST:
+		case ISA_SHAPE_STX:
+			continue;
+		case ISA_SHAPE_JMP_K:
+		case ISA_SHAPE_JMP_X: { /* a latch: likely taken */
+			bool likely = in->off < 0 || (isa_rows[in->op].code & 0xf0) == BPF_JNE;
+			return likely ? k : UINT32_MAX;
+		}
+		case ISA_SHAPE_EXIT:
+			return k;
+		default:
+			return UINT32_MAX;
+		}
+	}
+	return UINT32_MAX;
+}
+
+static void goto_block(struct jit_cg *cg, uint32_t target)
+{
+	uint32_t from = cg->pc, end = dup_block_end(cg, target);
+
+	if (end == UINT32_MAX) {
+		goto_insn(cg, target);
+		return;
+	}
+	for (uint32_t k = target; k <= end && jit_ok(B);)
+		k += emit_insn(cg, k);
+	cg->pc = from;
+	if (cg->prog->code[end].op != ISA_EXIT)
+		jit_jmp(B, -1, end + 1);
+}
+
 /* ---- trampoline and stubs ---- */
 
 /* What the trampoline must set up for this program, from its instructions
@@ -1501,26 +1592,12 @@ void jit_cg_pass(struct jit_cg *cg)
 		x86_int3(B);
 	cg->body_off = cg->tcall_off = (uint32_t)B->len;
 	for (uint32_t pc = 0, merged = 0; pc <= prog->len && jit_ok(B); pc++) {
-		const struct vm_insn *in = &prog->code[pc];
 		cg->pc = pc;
 		jit_label_bind(B, pc); /* a merged instruction's label: after the code */
-		if (merged) {
+		if (merged)
 			merged--;
-			continue;
-		}
-		uint16_t ff = cg->facts && pc < prog->len ? cg->facts[pc].flags : 0;
-		if (ff & (JIT_FACT_DEAD | JIT_FACT_SUBSUMED | JIT_FACT_SUNK))
-			continue;
-		if (ff & JIT_FACT_WIDE_LOAD) {
-			emit_wide_load(cg, in);
-			continue;
-		}
-		unsigned n = pc < prog->len ? fuse(cg, pc) : 0;
-		if (n) {
-			merged = n - 1;
-			continue;
-		}
-		emitters[in->op](cg, in);
+		else
+			merged = emit_insn(cg, pc) - 1;
 	}
 	cg->stubs_off = (uint32_t)B->len;
 	for (unsigned i = 0; i < cg->nstubs && jit_ok(B); i++) {

@@ -1,0 +1,553 @@
+/* How the JIT lays out verified code (src/jit/analysis.c, codegen.c):
+ * constant moves needed only where a jump is taken, set out of line
+ * (JIT_FACT_SUNK); the red-zone frame of a direct program (plan_direct);
+ * gotos that become copies of the short block they lead to (goto_block).
+ * Each program is verified as XDP and run on packets that pass every bounds
+ * check and on packets that fail one, by the JIT and by the interpreter;
+ * both must give the value worked out here (and Linux's, where bpf()
+ * works), and the machine code must have the shape the case says. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exobpf/exobpf.h"
+#include "test.h"
+#include "util.h"
+
+#define PKT_MAX 64
+
+/* Linux's XDP test run takes no packet shorter than an Ethernet header. */
+static const uint32_t lens[] = {64, 30, 14};
+#define NLENS (sizeof(lens) / sizeof(lens[0]))
+
+static uint8_t pkt[PKT_MAX];
+
+/* r2 = data, r3 = data_end, r4 = data + 20, r5 = data + 40. */
+static const char prelude[] = "r2 = *(u32 *)(r1 +0)\n"
+			      "r3 = *(u32 *)(r1 +4)\n"
+			      "r4 = r2\n"
+			      "r4 += 20\n"
+			      "r5 = r2\n"
+			      "r5 += 40\n";
+
+struct sink_case {
+	const char *name, *body;
+	uint32_t want[NLENS]; /* r0's low 32 bits, for each of lens */
+	int sunk;	      /* constants set out of line in the machine code */
+};
+
+/* The dump, in memory; NULL on failure. */
+static char *dump_of(struct exobpf_prog *p)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f)
+		return NULL;
+	int err = exobpf_prog__dump_jited(p, f, 0);
+	fclose(f);
+	if (err) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Out-of-line blocks whose first instruction puts a constant in a 32- or
+ * 64-bit register and that hold no movabs: a sunk move's stub (a fault's
+ * passes an address in rdx). */
+static int count_set_stubs(char *dump)
+{
+	int n = 0;
+	bool in_stub = false, first = false, movabs = false, sets = false;
+
+	for (char *line = strtok(dump, "\n");; line = strtok(NULL, "\n")) {
+		if (!line || line[0] == ';') {
+			n += in_stub && sets && !movabs;
+			if (!line)
+				return n;
+			in_stub = strncmp(line, "; out of line, insn ", 20) == 0;
+			first = true;
+			movabs = sets = false;
+			continue;
+		}
+		if (first)
+			sets = strstr(line, "  mov e") || strstr(line, "  mov r") ||
+			       strstr(line, "  xor e");
+		first = false;
+		movabs |= strstr(line, "movabs") != NULL;
+	}
+}
+
+static bool run_on(struct exobpf_prog *p, const struct sink_case *c, unsigned l, char *why,
+		   size_t size)
+{
+	EXOBPF_OPTS(exobpf_run_opts, jr, .data_in = pkt, .data_size_in = lens[l]);
+	EXOBPF_OPTS(exobpf_run_opts, ir, .data_in = pkt, .data_size_in = lens[l],
+		    .flags = EXOBPF_RUN_INTERP);
+	int je = exobpf_prog__run(p, &jr), ie = exobpf_prog__run(p, &ir);
+
+	if (je || ie || (uint32_t)jr.retval != c->want[l] || (uint32_t)ir.retval != c->want[l]) {
+		snprintf(why, size, "%s, %u bytes: JIT %d %#x, interpreter %d %#x, want %#x",
+			 c->name, lens[l], je, (uint32_t)jr.retval, ie, (uint32_t)ir.retval,
+			 c->want[l]);
+		return false;
+	}
+	return true;
+}
+
+static bool run_case(const struct sink_case *c, char *why, size_t size)
+{
+	char text[4096];
+	struct bpf_insn *insns = NULL;
+	struct exobpf_prog *p = NULL;
+	size_t cnt = 0;
+
+	why[0] = '\0';
+	snprintf(text, sizeof(text), "%s%s", prelude, c->body);
+	if (exobpf_asm(text, c->name, &insns, &cnt)) {
+		snprintf(why, size, "%s", exobpf_errmsg());
+		return false;
+	}
+	EXOBPF_OPTS(exobpf_prog_opts, po, .name = c->name, .type = BPF_PROG_TYPE_XDP,
+		    .license = "GPL");
+	p = exobpf_prog__new(insns, cnt, &po);
+	if (!p) {
+		snprintf(why, size, "%s", exobpf_errmsg());
+	} else if (!exobpf_prog__is_jited(p)) {
+		snprintf(why, size, "%s: not compiled", c->name);
+	} else {
+		char *dump = dump_of(p);
+		int sunk = dump ? count_set_stubs(dump) : -1;
+		for (unsigned l = 0; l < NLENS && !why[0]; l++)
+			run_on(p, c, l, why, size);
+		if (!why[0] && sunk != c->sunk)
+			snprintf(why, size, "%s: %d constants set out of line, want %d", c->name,
+				 sunk, c->sunk);
+		free(dump);
+	}
+	exobpf_prog__free(p);
+	for (unsigned l = 0; l < NLENS && !why[0] && kbpf_available(); l++) {
+		uint32_t ret = 0;
+		int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, insns, cnt, NULL, 0, 0);
+		int err = fd < 0 ? fd : kbpf_test_run(fd, pkt, lens[l], &ret);
+		if (err || ret != c->want[l])
+			snprintf(why, size, "%s, %u bytes: Linux %d %#x, want %#x", c->name,
+				 lens[l], err, ret, c->want[l]);
+		if (fd >= 0)
+			close(fd);
+	}
+	free(insns);
+	return !why[0];
+}
+
+TEST(jit_sinks_return_codes_into_the_jumps_that_need_them)
+{
+	for (unsigned i = 0; i < PKT_MAX; i++)
+		pkt[i] = (uint8_t)(0x35 + i * 29);
+	const struct sink_case cases[] = {
+	    /* clang's shape: each check sets its return code first, and the
+	     * path that passes sets r0 again */
+	    {"return codes",
+	     "w0 = 1\n"
+	     "if r4 > r3 goto out\n"
+	     "w0 = 2\n"
+	     "if r5 > r3 goto out\n"
+	     "r0 = *(u8 *)(r2 +17)\n"
+	     "out:\n"
+	     "exit\n",
+	     {pkt[17], 2, 1},
+	     2},
+	    /* instructions between the move and the jump, the register one
+	     * of the callee-saved ones */
+	    {"r6, with work between",
+	     "r6 = 77\n"
+	     "r7 = 40\n"
+	     "r7 <<= 1\n"
+	     "r7 += 3\n"
+	     "if r5 > r3 goto out\n"
+	     "r6 = r7\n"
+	     "out:\n"
+	     "r0 = r6\n"
+	     "exit\n",
+	     {83, 77, 77},
+	     1},
+	    /* the stub must extend as the move did: sign for r0, zero for w0 */
+	    {"r0 = -2 sign-extends",
+	     "r0 = -2\n"
+	     "if r5 > r3 goto out\n"
+	     "r0 = 5\n"
+	     "out:\n"
+	     "r0 >>= 32\n"
+	     "exit\n",
+	     {0, 0xffffffff, 0xffffffff},
+	     1},
+	    {"w0 = -2 zero-extends",
+	     "w0 = -2\n"
+	     "if r5 > r3 goto out\n"
+	     "r0 = 5\n"
+	     "out:\n"
+	     "r0 >>= 32\n"
+	     "exit\n",
+	     {0, 0, 0},
+	     1},
+	    /* read where the jump falls through: stays in line */
+	    {"live on the fall-through",
+	     "w0 = 3\n"
+	     "if r4 > r3 goto out\n"
+	     "r0 += 4\n"
+	     "out:\n"
+	     "exit\n",
+	     {7, 7, 3},
+	     0},
+	    /* read by the jump itself (the first move sinks) */
+	    {"read by the jump",
+	     "w0 = 0\n"
+	     "if r4 > r3 goto out\n"
+	     "r6 = *(u8 *)(r2 +3)\n"
+	     "w0 = 100\n"
+	     "if r6 < r0 goto out\n"
+	     "r0 = r6\n"
+	     "out:\n"
+	     "exit\n",
+	     {pkt[3] < 100 ? 100 : pkt[3], pkt[3] < 100 ? 100 : pkt[3], 0},
+	     1},
+	    /* needed by a second jump too: one stub could not serve both */
+	    {"two jumps",
+	     "w0 = 1\n"
+	     "if r4 > r3 goto out\n"
+	     "if r5 > r3 goto out\n"
+	     "r0 = *(u8 *)(r2 +21)\n"
+	     "out:\n"
+	     "exit\n",
+	     {pkt[21], 1, 1},
+	     0},
+	    /* a jump lands between the move and its jump: the move stays;
+	     * the first move sinks into the first jump */
+	    {"jump target between",
+	     "w0 = 7\n"
+	     "if r2 == r3 goto mid\n"
+	     "w0 = 5\n"
+	     "r6 = r2\n"
+	     "mid:\n"
+	     "r6 = r2\n"
+	     "r6 += 40\n"
+	     "if r6 > r3 goto out\n"
+	     "r0 = *(u8 *)(r2 +2)\n"
+	     "out:\n"
+	     "exit\n",
+	     {pkt[2], 5, 5},
+	     1},
+	    /* a jump the verifier proved always taken is a plain jmp, one it
+	     * proved never taken emits nothing: neither may take the move */
+	    {"jump always taken",
+	     "w0 = 9\n"
+	     "w6 = 1\n"
+	     "if w6 == 1 goto out\n"
+	     "w0 = 4\n"
+	     "out:\n"
+	     "exit\n",
+	     {9, 9, 9},
+	     0},
+	    {"jump never taken",
+	     "w0 = 9\n"
+	     "w6 = 1\n"
+	     "if w6 == 2 goto out\n"
+	     "w0 = 4\n"
+	     "out:\n"
+	     "exit\n",
+	     {4, 4, 4},
+	     0},
+	};
+
+	char why[512];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_MSG(run_case(&cases[i], why, sizeof(why)), "%s", why);
+}
+
+/* The prologue of a compiled program, from the dump. */
+static bool prologue_has(struct exobpf_prog *p, const char *what, bool *has)
+{
+	char *dump = dump_of(p);
+	if (!dump)
+		return false;
+	char *end = strstr(dump, "\n; 0:");
+	if (end)
+		*end = '\0';
+	*has = strstr(dump, what) != NULL;
+	free(dump);
+	return end != NULL;
+}
+
+struct frame_case {
+	const char *name;
+	int off; /* of the deepest stack slot */
+	bool frame;
+};
+
+/* The packet's first 8 bytes through the deepest slot and 4 more through
+ * the top one, folded to 32 bits; false with why filled at the first
+ * difference. */
+static bool run_frame_case(const struct frame_case *c, char *why, size_t size)
+{
+	char text[1024];
+	struct bpf_insn *insns = NULL;
+	struct exobpf_prog *p = NULL;
+	size_t cnt = 0;
+	uint64_t w = 0;
+	uint32_t w32 = 0, want;
+
+	why[0] = '\0';
+	for (int b = 7; b >= 0; b--) /* x86 and BPF on it: little-endian */
+		w = w << 8 | pkt[b];
+	for (int b = 11; b >= 8; b--)
+		w32 = w32 << 8 | pkt[b];
+	want = (uint32_t)(w ^ w >> 32) + w32;
+	if (c->off == -8) /* the u32 at -4 overwrote the slot's top half */
+		want = ((uint32_t)w ^ w32) + w32;
+	snprintf(text, sizeof(text),
+		 "%s"
+		 "w0 = 0\n"
+		 "if r4 > r3 goto out\n"
+		 "r6 = *(u64 *)(r2 +0)\n"
+		 "*(u64 *)(r10 %d) = r6\n"
+		 "r6 = *(u32 *)(r2 +8)\n"
+		 "*(u32 *)(r10 -4) = r6\n"
+		 "r0 = *(u64 *)(r10 %d)\n"
+		 "r7 = r0\n"
+		 "r7 >>= 32\n"
+		 "r0 ^= r7\n"
+		 "r7 = *(u32 *)(r10 -4)\n"
+		 "r0 += r7\n"
+		 "out:\n"
+		 "exit\n",
+		 prelude, c->off, c->off);
+	if (exobpf_asm(text, c->name, &insns, &cnt)) {
+		snprintf(why, size, "%s", exobpf_errmsg());
+		return false;
+	}
+	EXOBPF_OPTS(exobpf_prog_opts, po, .name = c->name, .type = BPF_PROG_TYPE_XDP,
+		    .license = "GPL");
+	p = exobpf_prog__new(insns, cnt, &po);
+	bool sub = false, rbp = false;
+	if (!p) {
+		snprintf(why, size, "%s", exobpf_errmsg());
+	} else if (!exobpf_prog__is_jited(p)) {
+		snprintf(why, size, "%s: not compiled", c->name);
+	} else if (!prologue_has(p, "sub rsp", &sub) || !prologue_has(p, "rbp", &rbp)) {
+		snprintf(why, size, "%s: no prologue in the dump", c->name);
+	} else if (sub != c->frame || rbp != c->frame) {
+		snprintf(why, size, "%s: prologue reserves a frame: %d, saves rbp: %d, want %d",
+			 c->name, sub, rbp, c->frame);
+	} else {
+		EXOBPF_OPTS(exobpf_run_opts, jr, .data_in = pkt, .data_size_in = PKT_MAX);
+		EXOBPF_OPTS(exobpf_run_opts, ir, .data_in = pkt, .data_size_in = PKT_MAX,
+			    .flags = EXOBPF_RUN_INTERP);
+		int je = exobpf_prog__run(p, &jr), ie = exobpf_prog__run(p, &ir);
+		if (je || ie || (uint32_t)jr.retval != want || (uint32_t)ir.retval != want)
+			snprintf(why, size, "%s: JIT %d %#x, interpreter %d %#x, want %#x", c->name,
+				 je, (uint32_t)jr.retval, ie, (uint32_t)ir.retval, want);
+	}
+	exobpf_prog__free(p);
+	if (!why[0] && kbpf_available()) {
+		uint32_t ret = 0;
+		int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, insns, cnt, NULL, 0, 0);
+		int err = fd < 0 ? fd : kbpf_test_run(fd, pkt, PKT_MAX, &ret);
+		if (err || ret != want)
+			snprintf(why, size, "%s: Linux %d %#x, want %#x", c->name, err, ret, want);
+		if (fd >= 0)
+			close(fd);
+	}
+	free(insns);
+	return !why[0];
+}
+
+TEST(jit_direct_program_with_small_stack_uses_the_red_zone)
+{
+	/* 128 bytes is the red zone's size: one more slot needs a frame */
+	static const struct frame_case cases[] = {
+	    {"128 bytes", -128, false}, {"136 bytes", -136, true}, {"8 bytes", -8, false}};
+	char why[512];
+
+	for (unsigned i = 0; i < PKT_MAX; i++)
+		pkt[i] = (uint8_t)(0x11 + i * 13);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_MSG(run_frame_case(&cases[i], why, sizeof(why)), "%s", why);
+}
+
+/* The lines of machine code in instruction i's block of the dump. */
+static void block_code(const char *dump, unsigned i, char *out, size_t size)
+{
+	char head[32];
+	const char *s, *e;
+
+	out[0] = '\0';
+	snprintf(head, sizeof(head), "\n; %u: ", i);
+	if (!(s = strstr(dump, head)) || !(s = strchr(s + 1, '\n')))
+		return;
+	e = strstr(s, "\n; ");
+	snprintf(out, size, "%.*s", e ? (int)(e - s) : (int)strlen(s), s);
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+	for (; (s = strchr(s, '\n')) != NULL; s++)
+		n++;
+	return n;
+}
+
+struct copy_case {
+	const char *name, *body;
+	unsigned jump;	   /* the goto */
+	const char *holds; /* what its code must hold, or NULL: one jmp */
+};
+
+static bool run_copy_case(const struct copy_case *c, const uint32_t want[NLENS], char *why,
+			  size_t size)
+{
+	char text[4096], code[4096];
+	struct bpf_insn *insns = NULL;
+	struct exobpf_prog *p = NULL;
+	size_t cnt = 0;
+
+	why[0] = '\0';
+	snprintf(text, sizeof(text), "%s%s", prelude, c->body);
+	if (exobpf_asm(text, c->name, &insns, &cnt)) {
+		snprintf(why, size, "%s", exobpf_errmsg());
+		return false;
+	}
+	EXOBPF_OPTS(exobpf_prog_opts, po, .name = c->name, .type = BPF_PROG_TYPE_XDP,
+		    .license = "GPL");
+	p = exobpf_prog__new(insns, cnt, &po);
+	char *dump = p && exobpf_prog__is_jited(p) ? dump_of(p) : NULL;
+	if (!dump) {
+		snprintf(why, size, "%s: not compiled: %s", c->name, exobpf_errmsg());
+	} else {
+		block_code(dump, c->jump, code, sizeof(code));
+		if (c->holds ? !strstr(code, c->holds)
+			     : count_lines(code) != 1 || !strstr(code, "  jmp "))
+			snprintf(why, size, "%s: the goto's code is:%s\nwant %s", c->name, code,
+				 c->holds ? c->holds : "one jmp");
+	}
+	for (unsigned l = 0; l < NLENS && !why[0]; l++) {
+		EXOBPF_OPTS(exobpf_run_opts, jr, .data_in = pkt, .data_size_in = lens[l]);
+		EXOBPF_OPTS(exobpf_run_opts, ir, .data_in = pkt, .data_size_in = lens[l],
+			    .flags = EXOBPF_RUN_INTERP);
+		int je = exobpf_prog__run(p, &jr), ie = exobpf_prog__run(p, &ir);
+		if (je || ie || (uint32_t)jr.retval != want[l] || (uint32_t)ir.retval != want[l])
+			snprintf(why, size,
+				 "%s, %u bytes: JIT %d %#x, interpreter %d %#x, want %#x", c->name,
+				 lens[l], je, (uint32_t)jr.retval, ie, (uint32_t)ir.retval,
+				 want[l]);
+	}
+	free(dump);
+	exobpf_prog__free(p);
+	for (unsigned l = 0; l < NLENS && !why[0] && kbpf_available(); l++) {
+		uint32_t ret = 0;
+		int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, insns, cnt, NULL, 0, 0);
+		int err = fd < 0 ? fd : kbpf_test_run(fd, pkt, lens[l], &ret);
+		if (err || ret != want[l])
+			snprintf(why, size, "%s, %u bytes: Linux %d %#x, want %#x", c->name,
+				 lens[l], err, ret, want[l]);
+		if (fd >= 0)
+			close(fd);
+	}
+	free(insns);
+	return !why[0];
+}
+
+/* The two loops below, in C: ten rounds on w0 from 1000, divided by the
+ * packet's first byte (x / 0 is 0 in BPF). */
+static uint32_t loop_model(uint8_t d)
+{
+	uint32_t r0 = 1000;
+	for (uint32_t i = 0; i < 10; i++) {
+		if (i > 5)
+			r0 = (r0 ^ i) * 3;
+		else
+			r0 += i;
+		r0 += d ? r0 / d : 0;
+	}
+	return r0;
+}
+
+TEST(jit_copies_short_blocks_a_goto_leads_to)
+{
+	/* the arms of a branch meet at a latch that jumps back while "not
+	 * equal": the goto of the first arm becomes a copy of the latch,
+	 * division (and its check of the divisor) included */
+	static const char loop_ne[] = "w0 = 0\n"	      /* 6 */
+				      "if r4 > r3 goto out\n" /* 7 */
+				      "r6 = *(u8 *)(r2 +0)\n" /* 8 */
+				      "w7 = 0\n"	      /* 9 */
+				      "w0 = 1000\n"	      /* 10 */
+				      "head:\n"
+				      "if w7 > 5 goto odd\n" /* 11 */
+				      "w0 += w7\n"	     /* 12 */
+				      "goto latch\n"	     /* 13 */
+				      "odd:\n"
+				      "w0 ^= w7\n" /* 14 */
+				      "w0 *= 3\n"  /* 15 */
+				      "latch:\n"
+				      "w8 = w0\n"		/* 16 */
+				      "w8 /= w6\n"		/* 17 */
+				      "w0 += w8\n"		/* 18 */
+				      "w7 += 1\n"		/* 19 */
+				      "if w7 != 10 goto head\n" /* 20 */
+				      "out:\n"
+				      "exit\n";
+	/* the same loop leaving on "equal": its jump is mostly not taken,
+	 * and a copy would save nothing */
+	static const char loop_eq[] = "w0 = 0\n"
+				      "if r4 > r3 goto out\n"
+				      "r6 = *(u8 *)(r2 +0)\n"
+				      "w7 = 0\n"
+				      "w0 = 1000\n"
+				      "head:\n"
+				      "if w7 > 5 goto odd\n"
+				      "w0 += w7\n"
+				      "goto latch\n" /* 13 */
+				      "odd:\n"
+				      "w0 ^= w7\n"
+				      "w0 *= 3\n"
+				      "latch:\n"
+				      "w8 = w0\n"
+				      "w8 /= w6\n"
+				      "w0 += w8\n"
+				      "w7 += 1\n"
+				      "if w7 == 10 goto out\n"
+				      "goto head\n"
+				      "out:\n"
+				      "exit\n";
+	/* a goto to straight-line code and an exit: the copy returns */
+	static const char to_exit[] = "w0 = 5\n"
+				      "if r4 > r3 goto out\n"
+				      "r0 = *(u8 *)(r2 +1)\n"
+				      "if w0 > 100 goto big\n"
+				      "w0 += 7\n"
+				      "goto out\n" /* 11 */
+				      "big:\n"
+				      "w0 -= 100\n"
+				      "out:\n"
+				      "w0 <<= 1\n"
+				      "exit\n";
+	const struct copy_case cases[] = {{"latch on not equal", loop_ne, 13, "div"},
+					  {"latch on equal", loop_eq, 13, NULL},
+					  {"exit block", to_exit, 11, "ret"}};
+	char why[1024];
+
+	for (unsigned d = 0; d < 2; d++) {
+		for (unsigned i = 0; i < PKT_MAX; i++)
+			pkt[i] = (uint8_t)(0x35 + i * 29);
+		pkt[0] = d ? 7 : 0; /* a divisor, and none */
+		uint32_t loop[NLENS] = {loop_model(pkt[0]), loop_model(pkt[0]), 0};
+		uint32_t v = pkt[1] > 100 ? pkt[1] - 100u : pkt[1] + 7u;
+		uint32_t ret[NLENS] = {v << 1, v << 1, 10};
+		CHECK_MSG(run_copy_case(&cases[0], loop, why, sizeof(why)), "%s", why);
+		CHECK_MSG(run_copy_case(&cases[1], loop, why, sizeof(why)), "%s", why);
+		CHECK_MSG(run_copy_case(&cases[2], ret, why, sizeof(why)), "%s", why);
+	}
+}
