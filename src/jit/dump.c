@@ -111,7 +111,10 @@ int jit_dump(const struct jit_image *img, const struct bpf_insn *insns, size_t c
 		fprintf(out, ", \"size\": %zu, \"passes\": %u, \"blocks\": [", img->size,
 			img->passes);
 	}
-	block(&d, "trampoline", -1, NULL, img->entry_off, img->body_off);
+	/* a leaf or a direct program has its own tail-call adapter and, in
+	 * place of the trampoline, a prologue (a leaf's is empty) */
+	block(&d, img->tcall_off > img->body_off ? "prologue" : "trampoline", -1, NULL,
+	      img->entry_off, img->body_off);
 	for (uint32_t i = 0; i < img->len; i++) {
 		int n = exobpf_insn_disasm(insns, cnt, i, EXOBPF_SYNTAX_LINUX, text, sizeof(text));
 		uint32_t next = i + (n == 2 ? 2 : 1);
