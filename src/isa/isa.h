@@ -102,6 +102,20 @@ static inline bool isa_is_atomic64(enum isa_op op)
 	return isa_rows[op].code == (BPF_STX | BPF_ATOMIC | BPF_DW);
 }
 
+/* Does an instruction of this shape only compute in registers and go on to
+ * the next one (no jump, call or memory; eBPF's arithmetic never faults)? */
+static inline bool isa_shape_computes(enum isa_shape shape)
+{
+	return shape == ISA_SHAPE_ALU_K || shape == ISA_SHAPE_ALU_X || shape == ISA_SHAPE_NEG ||
+	       shape == ISA_SHAPE_MOVSX || shape == ISA_SHAPE_END;
+}
+
+/* A plain load or store (not an atomic): it faults only out of bounds. */
+static inline bool isa_shape_loads_or_stores(enum isa_shape shape)
+{
+	return shape == ISA_SHAPE_LDX || shape == ISA_SHAPE_ST || shape == ISA_SHAPE_STX;
+}
+
 /* Slots taken by an instruction: 2 for lddw, else 1. */
 static inline unsigned isa_slots(uint8_t code)
 {

@@ -257,23 +257,14 @@ static void mark_map_calls(const struct vm_prog *prog, struct jit_fact *out)
 
 #define SINK_WINDOW 8 /* instructions from the move to its jump */
 
-/* May instruction k run between a move and its jump? */
+/* May instruction k run between a move and its jump? Memory accesses only
+ * where proved in bounds: no fault ends the run there. */
 static bool sink_passes(const struct vm_insn *in, const struct jit_fact *f)
 {
-	switch ((enum isa_shape)isa_rows[in->op].shape) {
-	case ISA_SHAPE_ALU_K:
-	case ISA_SHAPE_ALU_X:
-	case ISA_SHAPE_MOVSX:
-	case ISA_SHAPE_NEG:
-	case ISA_SHAPE_END:
-		return true;
-	case ISA_SHAPE_LDX:
-	case ISA_SHAPE_ST:
-	case ISA_SHAPE_STX: /* proved in bounds: no fault ends the run here */
-		return f->flags & JIT_FACT_MEM_OK;
-	default:
-		return false;
-	}
+	enum isa_shape sh = (enum isa_shape)isa_rows[in->op].shape;
+
+	return isa_shape_computes(sh) ||
+	       (isa_shape_loads_or_stores(sh) && (f->flags & JIT_FACT_MEM_OK));
 }
 
 /* Is some register of r read at instruction k before it is written? */

@@ -1063,16 +1063,10 @@ static uint32_t dup_block_end(const struct jit_cg *cg, uint32_t t)
 		const struct vm_insn *in = &prog->code[k];
 		if (in->op >= ISA_NR_OPS || (cg->facts[k].flags & JIT_FACT_DEAD))
 			return UINT32_MAX;
-		switch ((enum isa_shape)isa_rows[in->op].shape) {
-		case ISA_SHAPE_ALU_K:
-		case ISA_SHAPE_ALU_X:
-		case ISA_SHAPE_MOVSX:
-		case ISA_SHAPE_NEG:
-		case ISA_SHAPE_END:
-		case ISA_SHAPE_LDX:
-		case ISA_SHAPE_ST:
-		case ISA_SHAPE_STX:
+		enum isa_shape sh = (enum isa_shape)isa_rows[in->op].shape;
+		if (isa_shape_computes(sh) || isa_shape_loads_or_stores(sh))
 			continue;
+		switch (sh) {
 		case ISA_SHAPE_JMP_K:
 		case ISA_SHAPE_JMP_X: { /* a latch: likely taken */
 			bool likely = in->off < 0 || (isa_rows[in->op].code & 0xf0) == BPF_JNE;
