@@ -31,6 +31,7 @@ static const uint8_t reg_of[11] = {
 };
 
 enum { TMP1 = X_R9, TMP2 = X_R10, TMP3 = X_R11, CTXR = X_R12 };
+#define RED_ZONE 128 /* bytes below rsp that signal delivery leaves alone (System V) */
 
 /* A leaf program keeps the run pointer in rdx (its r3 is never named). */
 #define LEAF_RUN X_RDX
@@ -891,15 +892,19 @@ static void emit_STX(struct jit_cg *cg, const struct vm_insn *in)
 	x86_store(B, (int)isa_mem_size(in->op), x86_m(cg->reg[in->dst], in->off), cg->reg[in->src]);
 }
 
-/* Fetching or/and/xor have no x86 instruction: a cmpxchg loop. */
+/* Fetching or/and/xor have no x86 instruction: a cmpxchg loop. It needs
+ * rax and keeps r0 on the native stack meanwhile, below the red zone when
+ * that is the eBPF stack (plan_direct). */
 static void atomic_fetch_loop(struct jit_cg *cg, enum x86_alu op, int size, int dst, int32_t off,
 			      int src)
 {
-	bool w = size == 8;
+	bool w = size == 8, red = cg->reg[10] == X_RSP;
 	unsigned retry = jit_label_new(B);
 
 	x86_lea(B, TMP3, x86_m(dst, off));
 	x86_mov_rr(B, true, TMP2, src);
+	if (src != X_RAX && red)
+		x86_lea(B, X_RSP, x86_m(X_RSP, -RED_ZONE));
 	if (src != X_RAX)
 		x86_push(B, X_RAX);
 	x86_load(B, size, false, X_RAX, x86_m(TMP3, 0));
@@ -912,6 +917,8 @@ static void atomic_fetch_loop(struct jit_cg *cg, enum x86_alu op, int size, int 
 		x86_mov_rr(B, w, src, X_RAX);
 		x86_pop(B, X_RAX);
 	}
+	if (src != X_RAX && red)
+		x86_lea(B, X_RSP, x86_m(X_RSP, RED_ZONE));
 }
 
 static void emit_ATOMIC(struct jit_cg *cg, const struct vm_insn *in)
@@ -988,12 +995,18 @@ static unsigned fuse(struct jit_cg *cg, uint32_t pc)
 		m = x86_m(s, (int32_t)b->imm);
 	else if (b->op == (w ? ISA_SUB64_K : ISA_SUB32_K) && b->imm != INT32_MIN)
 		m = x86_m(s, -(int32_t)b->imm);
-	else if (b->op == (w ? ISA_ADD64_X : ISA_ADD32_X)) /* after d = s, src d reads s */
-		m = x86_mi(s, b->src == a->dst ? s : cg->reg[b->src], 0);
-	else if (w && b->op == ISA_LSH64_K && (b->imm & 63) == 1)
+	else if (b->op == (w ? ISA_ADD64_X : ISA_ADD32_X)) { /* after d = s, src d reads s */
+		int i = b->src == a->dst ? s : cg->reg[b->src];
+		if (i == X_RSP) /* r10 in the red zone: rsp can be a base, never an index */
+			i = s, s = X_RSP;
+		if (i == X_RSP)
+			return 0;
+		m = x86_mi(s, i, 0);
+	} else if (w && b->op == ISA_LSH64_K && (b->imm & 63) == 1 && s != X_RSP) {
 		m = x86_mi(s, s, 0);
-	else
+	} else {
 		return 0;
+	}
 	if (w)
 		x86_lea(B, d, m);
 	else
@@ -1272,8 +1285,6 @@ static void plan_leaf(struct jit_cg *cg)
  * alone: r10 is then rsp itself, and there is no frame to reserve and no
  * rbp to save (a sub and an add on rsp between the pushes and the pops cost
  * the stack engine a sync each run; parse measured 0.3 ns less). */
-#define RED_ZONE 128
-
 static void plan_direct(struct jit_cg *cg)
 {
 	struct tramp_needs n;

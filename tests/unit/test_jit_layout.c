@@ -437,3 +437,96 @@ TEST(jit_copies_short_blocks_a_goto_leads_to)
 	}
 }
 
+/* r0 while the x86 code of a fetching or/and/xor needs rax, and r10 as one
+ * side of an address sum, in programs whose stack is the red zone: each
+ * must leave the stack alone and keep its machine code. */
+TEST(jit_red_zone_holds_under_atomics_and_sums)
+{
+	static const char fetch_or[] = "w0 = 0\n"
+				       "if r4 > r3 goto out\n"
+				       "r6 = *(u64 *)(r2 +0)\n"
+				       "*(u64 *)(r10 -8) = r6\n"
+				       "*(u64 *)(r10 -16) = r6\n"
+				       "r7 = *(u64 *)(r2 +8)\n"
+				       "r0 = 5\n"
+				       "r7 = atomic64_fetch_or((u64 *)(r10 -16), r7)\n"
+				       "r1 = *(u64 *)(r10 -8)\n"
+				       "r0 += r1\n"
+				       "r1 = *(u64 *)(r10 -16)\n"
+				       "r0 ^= r1\n"
+				       "r0 ^= r7\n"
+				       "r1 = r0\n"
+				       "r1 >>= 32\n"
+				       "r0 ^= r1\n"
+				       "out:\n"
+				       "exit\n";
+	static const char fetch_and32[] = "w0 = 0\n"
+					  "if r4 > r3 goto out\n"
+					  "r6 = *(u32 *)(r2 +0)\n"
+					  "*(u32 *)(r10 -4) = r6\n"
+					  "*(u32 *)(r10 -8) = r6\n"
+					  "r7 = *(u32 *)(r2 +4)\n"
+					  "w0 = 9\n"
+					  "r7 = atomic_fetch_and((u32 *)(r10 -8), r7)\n"
+					  "r1 = *(u32 *)(r10 -4)\n"
+					  "w0 += w1\n"
+					  "r1 = *(u32 *)(r10 -8)\n"
+					  "w0 ^= w1\n"
+					  "w0 += w7\n"
+					  "out:\n"
+					  "exit\n";
+	/* clang's "r1 = -8; r1 += r10" for a variable stack address, as a
+	 * sum whose other side is r10 */
+	static const char sum[] = "w0 = 0\n"
+				  "if r4 > r3 goto out\n"
+				  "r6 = *(u64 *)(r2 +0)\n"
+				  "*(u64 *)(r10 -8) = r6\n"
+				  "r6 = *(u8 *)(r2 +9)\n"
+				  "r6 &= 8\n"
+				  "r6 += -16\n"
+				  "*(u64 *)(r10 -16) = r6\n"
+				  "r1 = r6\n"
+				  "r1 += r10\n"
+				  "r0 = *(u64 *)(r1 +0)\n"
+				  "r1 = r0\n"
+				  "r1 >>= 32\n"
+				  "r0 ^= r1\n"
+				  "out:\n"
+				  "exit\n";
+	static const struct frame_case no_frame = {"red zone", -16, false};
+	char text[2048], why[1024];
+
+	for (unsigned i = 0; i < PKT_MAX; i++)
+		pkt[i] = (uint8_t)(0x5a + i * 41);
+	uint64_t w = 0, v = 0;
+	for (int b = 7; b >= 0; b--) /* little-endian, as x86 and BPF on it read it */
+		w = w << 8 | pkt[b], v = v << 8 | pkt[8 + b];
+	uint64_t x = ((5 + w) ^ (w | v)) ^ w;
+	uint32_t w4 = (uint32_t)w, v4 = (uint32_t)(w >> 32); /* bytes 0-3, 4-7 */
+	uint64_t slot =
+	    (pkt[9] & 8) ? w : (uint64_t)-16; /* r10 - 8 holds w, r10 - 16 its own offset */
+	uint32_t want_or[NLENS] = {(uint32_t)(x ^ x >> 32), (uint32_t)(x ^ x >> 32), 0};
+	uint32_t y = ((9 + w4) ^ (w4 & v4)) + w4;
+	uint32_t want_and[NLENS] = {y, y, 0};
+	uint32_t z = (uint32_t)(slot ^ slot >> 32);
+	uint32_t want_sum[NLENS] = {z, z, 0};
+	const struct {
+		const char *name, *body;
+		const uint32_t *want;
+	} cases[] = {{"atomic64_fetch_or on the stack", fetch_or, want_or},
+		     {"atomic_fetch_and on the stack", fetch_and32, want_and},
+		     {"r10 on one side of a sum", sum, want_sum}};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", prelude, cases[i].body);
+		struct xt_case xc = {.name = cases[i].name,
+				     .text = text,
+				     .pkt = pkt,
+				     .lens = lens,
+				     .want = cases[i].want,
+				     .nlens = NLENS,
+				     .shape = prologue,
+				     .shape_arg = &no_frame};
+		CHECK_MSG(xt_run(&xc, why, sizeof(why)), "%s", why);
+	}
+}
