@@ -87,20 +87,27 @@ static bool sunk_count(const char *dump, const void *arg, char *why, size_t size
 	return n == want;
 }
 
-static bool run_case(const struct sink_case *c, char *why, size_t size)
+/* The prelude, then body, on a packet of each of lens. */
+static bool run_body(const char *name, const char *body, const uint32_t want[NLENS],
+		     xt_shape_fn *shape, const void *arg, char *why, size_t size)
 {
 	char text[4096];
 
-	snprintf(text, sizeof(text), "%s%s", prelude, c->body);
-	struct xt_case x = {.name = c->name,
+	snprintf(text, sizeof(text), "%s%s", prelude, body);
+	struct xt_case x = {.name = name,
 			    .text = text,
 			    .pkt = pkt,
 			    .lens = lens,
-			    .want = c->want,
+			    .want = want,
 			    .nlens = NLENS,
-			    .shape = sunk_count,
-			    .shape_arg = &c->sunk};
+			    .shape = shape,
+			    .shape_arg = arg};
 	return xt_run(&x, why, size);
+}
+
+static bool run_case(const struct sink_case *c, char *why, size_t size)
+{
+	return run_body(c->name, c->body, c->want, sunk_count, &c->sunk, why, size);
 }
 
 TEST(jit_sinks_return_codes_into_the_jumps_that_need_them)
@@ -330,18 +337,7 @@ static bool goto_code(const char *dump, const void *arg, char *why, size_t size)
 static bool run_copy_case(const struct copy_case *c, const uint32_t want[NLENS], char *why,
 			  size_t size)
 {
-	char text[4096];
-
-	snprintf(text, sizeof(text), "%s%s", prelude, c->body);
-	struct xt_case x = {.name = c->name,
-			    .text = text,
-			    .pkt = pkt,
-			    .lens = lens,
-			    .want = want,
-			    .nlens = NLENS,
-			    .shape = goto_code,
-			    .shape_arg = c};
-	return xt_run(&x, why, size);
+	return run_body(c->name, c->body, want, goto_code, c, why, size);
 }
 
 /* The two loops below, in C: ten rounds on w0 from 1000, divided by the
@@ -494,7 +490,7 @@ TEST(jit_red_zone_holds_under_atomics_and_sums)
 				  "out:\n"
 				  "exit\n";
 	static const struct frame_case no_frame = {"red zone", -16, false};
-	char text[2048], why[1024];
+	char why[1024];
 
 	for (unsigned i = 0; i < PKT_MAX; i++)
 		pkt[i] = (uint8_t)(0x5a + i * 41);
@@ -517,16 +513,8 @@ TEST(jit_red_zone_holds_under_atomics_and_sums)
 		     {"atomic_fetch_and on the stack", fetch_and32, want_and},
 		     {"r10 on one side of a sum", sum, want_sum}};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(text, sizeof(text), "%s%s", prelude, cases[i].body);
-		struct xt_case xc = {.name = cases[i].name,
-				     .text = text,
-				     .pkt = pkt,
-				     .lens = lens,
-				     .want = cases[i].want,
-				     .nlens = NLENS,
-				     .shape = prologue,
-				     .shape_arg = &no_frame};
-		CHECK_MSG(xt_run(&xc, why, sizeof(why)), "%s", why);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_MSG(run_body(cases[i].name, cases[i].body, cases[i].want, prologue, &no_frame,
+				   why, sizeof(why)),
+			  "%s", why);
 }
