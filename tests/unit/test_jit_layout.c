@@ -253,7 +253,6 @@ static bool prologue(const char *dump, const void *arg, char *why, size_t size)
 static bool run_frame_case(const struct frame_case *c, char *why, size_t size)
 {
 	char text[1024];
-	static const uint32_t len = PKT_MAX;
 	uint64_t w = 0;
 	uint32_t w32 = 0, want;
 
@@ -281,15 +280,7 @@ static bool run_frame_case(const struct frame_case *c, char *why, size_t size)
 		 "out:\n"
 		 "exit\n",
 		 prelude, c->off, c->off);
-	struct xt_case x = {.name = c->name,
-			    .text = text,
-			    .pkt = pkt,
-			    .lens = &len,
-			    .want = &want,
-			    .nlens = 1,
-			    .shape = prologue,
-			    .shape_arg = c};
-	return xt_run(&x, why, size);
+	return xt_run_one(c->name, text, pkt, PKT_MAX, want, prologue, c, why, size);
 }
 
 TEST(jit_direct_program_with_small_stack_uses_the_red_zone)

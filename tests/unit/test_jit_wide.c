@@ -65,19 +65,10 @@ static bool byte_loads(const char *dump, const void *arg, char *why, size_t size
 static bool run_case(const struct wide_case *c, char *why, size_t size)
 {
 	char text[4096];
-	static const uint32_t len = PKT_LEN;
-	uint32_t want = (uint32_t)c->want;
 
 	snprintf(text, sizeof(text), "%s%s%s", prelude, c->body, epilogue);
-	struct xt_case x = {.name = c->name,
-			    .text = text,
-			    .pkt = pkt,
-			    .lens = &len,
-			    .want = &want,
-			    .nlens = 1,
-			    .shape = byte_loads,
-			    .shape_arg = &c->byte_loads};
-	return xt_run(&x, why, size);
+	return xt_run_one(c->name, text, pkt, PKT_LEN, (uint32_t)c->want, byte_loads,
+			  &c->byte_loads, why, size);
 }
 
 TEST(jit_wide_loads_read_whole_fields_and_nothing_else)

@@ -7,7 +7,8 @@
 #include "exobpf/exobpf.h"
 #include "util.h"
 
-char *xt_dump(struct exobpf_prog *p)
+/* The dump of p's machine code in memory (free it); NULL on failure. */
+static char *xt_dump(struct exobpf_prog *p)
 {
 	char *buf = NULL;
 	size_t size = 0;
@@ -90,4 +91,18 @@ bool xt_run(const struct xt_case *c, char *why, size_t size)
 		run_linux(c, insns, cnt, why, size);
 	free(insns);
 	return !why[0];
+}
+
+bool xt_run_one(const char *name, const char *text, const uint8_t *pkt, uint32_t len, uint32_t want,
+		xt_shape_fn *shape, const void *shape_arg, char *why, size_t size)
+{
+	struct xt_case c = {.name = name,
+			    .text = text,
+			    .pkt = pkt,
+			    .lens = &len,
+			    .want = &want,
+			    .nlens = 1,
+			    .shape = shape,
+			    .shape_arg = shape_arg};
+	return xt_run(&c, why, size);
 }

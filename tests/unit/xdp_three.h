@@ -10,8 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct exobpf_prog;
-
 /* Checks the JIT's dump of the program (text, as exobpf_prog__dump_jited
  * prints it); false with why filled if the code is not what the case
  * expects. */
@@ -30,7 +28,8 @@ struct xt_case {
  * code has the case's shape; else false with why filled. */
 bool xt_run(const struct xt_case *c, char *why, size_t size);
 
-/* The dump of p's machine code in memory (free it); NULL on failure. */
-char *xt_dump(struct exobpf_prog *p);
+/* xt_run on one packet of len bytes, for which r0 must be want. */
+bool xt_run_one(const char *name, const char *text, const uint8_t *pkt, uint32_t len, uint32_t want,
+		xt_shape_fn *shape, const void *shape_arg, char *why, size_t size);
 
 #endif
