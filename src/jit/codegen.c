@@ -898,14 +898,14 @@ static void emit_STX(struct jit_cg *cg, const struct vm_insn *in)
 static void atomic_fetch_loop(struct jit_cg *cg, enum x86_alu op, int size, int dst, int32_t off,
 			      int src)
 {
-	bool w = size == 8, red = cg->reg[10] == X_RSP;
+	bool w = size == 8, keep_r0 = src != X_RAX, red = keep_r0 && cg->reg[10] == X_RSP;
 	unsigned retry = jit_label_new(B);
 
 	x86_lea(B, TMP3, x86_m(dst, off));
 	x86_mov_rr(B, true, TMP2, src);
-	if (src != X_RAX && red)
+	if (red)
 		x86_lea(B, X_RSP, x86_m(X_RSP, -RED_ZONE));
-	if (src != X_RAX)
+	if (keep_r0)
 		x86_push(B, X_RAX);
 	x86_load(B, size, false, X_RAX, x86_m(TMP3, 0));
 	jit_label_bind(B, retry);
@@ -913,11 +913,11 @@ static void atomic_fetch_loop(struct jit_cg *cg, enum x86_alu op, int size, int 
 	x86_alu_rr(B, op, w, TMP1, TMP2);
 	x86_lock_cmpxchg(B, size, x86_m(TMP3, 0), TMP1);
 	jit_jmp(B, X_CC_NE, retry);
-	if (src != X_RAX) {
+	if (keep_r0) {
 		x86_mov_rr(B, w, src, X_RAX);
 		x86_pop(B, X_RAX);
 	}
-	if (src != X_RAX && red)
+	if (red)
 		x86_lea(B, X_RSP, x86_m(X_RSP, RED_ZONE));
 }
 
