@@ -147,6 +147,7 @@ static int run_typed(struct exobpf_prog *prog, struct exobpf_run_opts *opts)
 	const char *why;
 	uint32_t repeat;
 	uint64_t r0 = 0, start;
+	vm_entry_fn *entry;
 	int err;
 
 	if (!pt)
@@ -163,6 +164,7 @@ static int run_typed(struct exobpf_prog *prog, struct exobpf_run_opts *opts)
 	if (err)
 		return exo_err(-err, "%s: %s", prog->name, why);
 	memset(&run, 0, sizeof(run));
+	run.prog = &prog->vm;
 	run.slot = opts->slot;
 	run.checked = opts->flags & EXOBPF_RUN_CHECKED;
 	run.interp = opts->flags & EXOBPF_RUN_INTERP;
@@ -176,11 +178,12 @@ static int run_typed(struct exobpf_prog *prog, struct exobpf_run_opts *opts)
 	else if (pt->ctx_is_xdp)
 		vm_add_region(&run, rc.xdp->head, rc.xdp->buf_size, true);
 	repeat = opts->repeat ? opts->repeat : 1;
+	entry = vm_engine(&run);
 	start = now_ns();
 	for (uint32_t i = 0; i < repeat; i++) {
 		run.prog = &prog->vm;
 		run.tail_calls = 0;
-		r0 = vm_run(&run, (uintptr_t)rc.ctx, 0);
+		r0 = entry((uintptr_t)rc.ctx, 0, &run);
 		if (run.fault)
 			break;
 	}
@@ -201,6 +204,7 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 	uint8_t *data = NULL;
 	uint32_t size, repeat;
 	uint64_t r0 = 0, start;
+	vm_entry_fn *entry;
 
 	if (!prog || !opts || !OPTS_VALID(opts, exobpf_run_opts))
 		return prog && opts ? -errno
@@ -240,11 +244,12 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 		}
 
 	repeat = opts->repeat ? opts->repeat : 1;
+	entry = vm_engine(&run);
 	start = now_ns();
 	for (uint32_t i = 0; i < repeat; i++) {
 		run.prog = &prog->vm;
 		run.tail_calls = 0;
-		r0 = vm_run(&run, (uintptr_t)data, size);
+		r0 = entry((uintptr_t)data, size, &run);
 		if (run.fault)
 			break;
 	}

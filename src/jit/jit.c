@@ -165,8 +165,7 @@ int jit_compile(struct vm_prog *prog, const struct jit_opts *opts)
 	free(facts);
 	if (err)
 		return err;
-	prog->jited =
-	    (uint64_t(*)(uint64_t, uint64_t, struct vm_run *))(void *)(img->mem + img->entry_off);
+	prog->jited = (vm_entry_fn *)(void *)(img->mem + img->entry_off);
 	if (img->batch_off)
 		prog->jited_batch = (vm_batch_fn *)(void *)(img->mem + img->batch_off);
 	return 0;

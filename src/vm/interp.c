@@ -113,6 +113,11 @@ uint64_t vm_interp(struct vm_run *run, uint64_t r1, uint64_t r2)
 	return interp_from(run, run->prog->code, args, false);
 }
 
+uint64_t vm_interp_entry(uint64_t r1, uint64_t r2, struct vm_run *run)
+{
+	return vm_interp(run, r1, r2);
+}
+
 uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r2, uint64_t r3,
 		      uint64_t r4, uint64_t r5)
 {

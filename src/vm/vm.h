@@ -33,6 +33,10 @@ struct vm_insn {
 struct vm_run;
 struct helper_task;
 
+/* An engine's entry: run run->prog from the start with r1 (and r2, for
+ * raw-memory programs) and return r0. */
+typedef uint64_t vm_entry_fn(uint64_t r1, uint64_t r2, struct vm_run *run);
+
 /* One packet of a batch: what a socket filter's batch entry (vm_prog's
  * jited_batch) reads per packet. For each, in order, it sets what the
  * program can read of ctx (a struct exo_skb: len = wirelen, data =
@@ -57,8 +61,7 @@ struct vm_prog {
 	struct vm_insn *code; /* len + 1 entries; code[len] is VM_OP_FALLOFF */
 	uint32_t len;
 	uint32_t type; /* enum bpf_prog_type */
-	/* JIT-compiled entry, or NULL to interpret. */
-	uint64_t (*jited)(uint64_t r1, uint64_t r2, struct vm_run *run);
+	vm_entry_fn *jited; /* JIT-compiled entry, or NULL to interpret */
 	/* JIT-compiled loop over packets (a socket filter asked for it), or
 	 * NULL: see struct vm_batch_pkt. */
 	vm_batch_fn *jited_batch;
@@ -235,16 +238,26 @@ void vm_prog_release(struct vm_prog *prog);
 /* The interpreter itself (vm_run picks it or the JIT). */
 uint64_t vm_interp(struct vm_run *run, uint64_t r1, uint64_t r2);
 
-/* Run prog from the start with r1 (and r2, for raw-memory programs). Returns
- * r0; run->fault says whether it ended normally. Inline: for a short program
- * the choice of engine is a noticeable part of a run. */
-static inline uint64_t vm_run(struct vm_run *run, uint64_t r1, uint64_t r2)
+/* vm_interp with an engine's argument order. */
+uint64_t vm_interp_entry(uint64_t r1, uint64_t r2, struct vm_run *run);
+
+/* The engine for run: the machine code, unless the run asks for what only
+ * the interpreter does (checked mode, a budget, or itself). A repeated run
+ * picks once: for a short program the choice is a noticeable part of a run. */
+static inline vm_entry_fn *vm_engine(const struct vm_run *run)
 {
 	const struct vm_prog *prog = run->prog;
 
 	if (prog->jited && !run->checked && !run->budget && !run->interp)
-		return prog->jited(r1, r2, run);
-	return vm_interp(run, r1, r2);
+		return prog->jited;
+	return vm_interp_entry;
+}
+
+/* Run prog from the start with r1 (and r2). Returns r0; run->fault says
+ * whether it ended normally. */
+static inline uint64_t vm_run(struct vm_run *run, uint64_t r1, uint64_t r2)
+{
+	return vm_engine(run)(r1, r2, run);
 }
 
 /* Call back into the running program (bpf_loop, bpf_for_each_map_elem): run
