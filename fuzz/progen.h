@@ -9,7 +9,10 @@
  * calls with arguments and the context, early exits. One program in
  * sixteen carries one deliberate error (a missing range or null check, an
  * out-of-bounds value access, an uninitialised read, division by a zero
- * immediate), so the verifier's rejections are exercised too.
+ * immediate), so the verifier's rejections are exercised too. One in four
+ * calls nothing (no helpers, maps or local calls), the shape the JIT enters
+ * directly with its stack in the red zone. Every exit first folds the
+ * function's stack into r0, so comparing r0 compares the stack too.
  *
  * Reproducible: the same seed (or the same fuzzer bytes) gives the same
  * program and packet. Maps are referenced by lddw BPF_PSEUDO_MAP_FD with
@@ -58,6 +61,7 @@ struct pg_prog {
 	struct bpf_insn insns[PG_MAX_INSNS];
 	uint32_t cnt;
 	bool invalid; /* carries a deliberate error: the verifier must reject it */
+	bool call_free; /* generated to call nothing, with a 64-byte stack */
 	const char *invalid_kind;
 	uint8_t pkt[PG_PKT_LEN]; /* the packet to run it on */
 };

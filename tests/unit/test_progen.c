@@ -122,6 +122,64 @@ TEST(progen_covers_every_form)
 	      f.helper[BPF_FUNC_xdp_adjust_head]);
 }
 
+/* One program in four calls nothing and keeps its stack within 64 bytes
+ * (the shape the JIT runs in the red zone), and every exit first folds
+ * each 8-byte slot of its function's stack into r0: the oracles compare
+ * r0, so that is how they see the stack. */
+TEST(progen_call_free_programs_and_stack_digests)
+{
+	unsigned call_free = 0, exits = 0;
+	for (uint64_t s = 1; s <= 400; s++) {
+		struct pg_rng r = pg_seeded(s);
+		progen(&r, &a);
+		bool calls = false;
+		int deepest = 0;
+		for (uint32_t i = 0; i < a.cnt; i++) {
+			const struct bpf_insn *in = &a.insns[i];
+			calls |= in->code == (BPF_JMP | BPF_CALL);
+			if ((in->dst_reg == BPF_REG_10 && BPF_CLASS(in->code) == BPF_STX) ||
+			    (in->dst_reg == BPF_REG_10 && BPF_CLASS(in->code) == BPF_ST) ||
+			    (in->src_reg == BPF_REG_10 && BPF_CLASS(in->code) == BPF_LDX))
+				deepest = in->off < deepest ? in->off : deepest;
+			if (in->code == (BPF_LD | BPF_DW | BPF_IMM))
+				i++;
+		}
+		if (a.call_free) {
+			call_free++;
+			CHECK_MSG(!calls, "seed %llu: a call-free program calls",
+				  (unsigned long long)s);
+			CHECK_MSG(deepest >= -64, "seed %llu: a call-free program reaches r10%d",
+				  (unsigned long long)s, deepest);
+		}
+		int frame = a.call_free ? 64 : 136;
+		for (uint32_t i = 0; i < a.cnt; i++) {
+			if (a.insns[i].code != (BPF_JMP | BPF_EXIT))
+				continue;
+			exits++;
+			/* r1 = r0; r1 >>= 32; r0 ^= r1 after a load and a fold per slot */
+			CHECK(i >= 3 + 2 * (uint32_t)frame / 8);
+			if (i < 3 + 2 * (uint32_t)frame / 8)
+				break;
+			CHECK(a.insns[i - 1].code == (BPF_ALU64 | BPF_XOR | BPF_X) &&
+			      a.insns[i - 1].dst_reg == BPF_REG_0);
+			CHECK(a.insns[i - 2].code == (BPF_ALU64 | BPF_RSH | BPF_K) &&
+			      a.insns[i - 2].imm == 32);
+			uint32_t first = i - 3 - 2 * (uint32_t)frame / 8;
+			for (int k = 0; k < frame / 8; k++) {
+				const struct bpf_insn *ld = &a.insns[first + 2 * k];
+				CHECK_MSG(ld->code == (BPF_LDX | BPF_MEM | BPF_DW) &&
+					      ld->src_reg == BPF_REG_10 &&
+					      ld->off == -frame + 8 * k,
+					  "seed %llu: exit at %u does not read slot %d",
+					  (unsigned long long)s, i, -frame + 8 * k);
+			}
+		}
+	}
+	CHECK_MSG(call_free >= 60 && call_free <= 150, "%u of 400 programs call nothing",
+		  call_free);
+	CHECK(exits >= 400);
+}
+
 TEST(progen_mostly_valid_and_oracles_agree)
 {
 	const char *dir = test_pin_tmpdir();
