@@ -1373,10 +1373,8 @@ static void emit_stub(struct jit_cg *cg, struct jit_stub st)
 		/* interpret the next program to its end, which is this frame's exit;
 		 * r1-r5 come back as they went (docs/decisions.md) */
 		push_r0_r5(cg);
-		x86_mov_rr(B, true, X_RDX, X_RSI);
-		x86_mov_rr(B, true, X_RSI, X_RDI);
-		x86_load(B, 8, false, X_RDI, x86_m(CTXR, CTX_RUN));
-		x86_movabs(B, TMP2, (uint64_t)(uintptr_t)jit_rt_tail_interp);
+		x86_load(B, 8, false, X_RDX, x86_m(CTXR, CTX_RUN)); /* run->prog is the target */
+		x86_movabs(B, TMP2, (uint64_t)(uintptr_t)vm_interp_entry);
 		x86_call_r(B, TMP2);
 		x86_mov_rr(B, true, TMP3, X_RAX);
 		pop_r0_r5(cg);

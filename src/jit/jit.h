@@ -1,5 +1,5 @@
 /* The JIT: compiles a decoded program (struct vm_prog) to machine code and
- * sets prog->jited, which vm_run calls for unchecked, unbudgeted runs. The
+ * sets prog->jited, which vm_engine picks for unchecked, unbudgeted runs. The
  * code gives the interpreter's results in every case: r0, memory, faults and
  * their messages. Only x86-64 has a backend; elsewhere jit_compile says
  * -EOPNOTSUPP and programs are interpreted. */

@@ -41,8 +41,3 @@ uint64_t jit_rt_ld_pkt(struct vm_run *run, int32_t k, uint32_t size)
 
 	return p ? vm_load_be(p, size) : JIT_LD_OUT_OF_RANGE;
 }
-
-uint64_t jit_rt_tail_interp(struct vm_run *run, uint64_t r1, uint64_t r2)
-{
-	return vm_interp(run, r1, r2);
-}

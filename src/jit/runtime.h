@@ -29,8 +29,4 @@ struct jit_callx jit_rt_callx(struct vm_run *run, uint64_t t, const struct vm_in
 #define JIT_LD_OUT_OF_RANGE UINT64_MAX
 uint64_t jit_rt_ld_pkt(struct vm_run *run, int32_t k, uint32_t size);
 
-/* A tail call reached a program without machine code: interpret it from
- * its start (run->prog is already the target) and return its r0. */
-uint64_t jit_rt_tail_interp(struct vm_run *run, uint64_t r1, uint64_t r2);
-
 #endif

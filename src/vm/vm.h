@@ -33,8 +33,11 @@ struct vm_insn {
 struct vm_run;
 struct helper_task;
 
-/* An engine's entry: run run->prog from the start with r1 (and r2, for
- * raw-memory programs) and return r0. */
+/* An engine's entry: run a program from its start with r1 (and r2, for
+ * raw-memory programs) and return r0. The interpreter's runs run->prog;
+ * machine code runs what it was compiled from and sets run->prog at each
+ * tail call, so a caller running again sets run->prog (and tail_calls)
+ * back first. */
 typedef uint64_t vm_entry_fn(uint64_t r1, uint64_t r2, struct vm_run *run);
 
 /* One packet of a batch: what a socket filter's batch entry (vm_prog's
@@ -235,7 +238,7 @@ static inline unsigned vm_pc_index(const struct vm_run *run, const struct vm_ins
 int vm_prog_decode(struct vm_prog *prog, const struct bpf_insn *insns, uint32_t cnt);
 void vm_prog_release(struct vm_prog *prog);
 
-/* The interpreter itself (vm_run picks it or the JIT). */
+/* The interpreter itself (vm_engine picks it or the JIT). */
 uint64_t vm_interp(struct vm_run *run, uint64_t r1, uint64_t r2);
 
 /* vm_interp with an engine's argument order. */
