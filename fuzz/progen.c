@@ -26,7 +26,8 @@ const struct pg_map pg_maps[PG_NMAPS] = {
 #define KEY_OFF	   (-72)
 #define VALUE_OFF  (-136)
 #define FRAME_SIZE 136
-#define ROOM_STMT  136 /* room a statement starts with: its code and an exit's */
+#define DIGEST_LEN (3 * FRAME_SIZE / 8 + 4) /* exit_with_stack's instructions, at most */
+#define ROOM_STMT  (96 + DIGEST_LEN)	    /* room a statement starts with: its code and an exit */
 
 #define MAX_FNS	    5
 #define FN_CAP	    800
@@ -59,7 +60,7 @@ struct pg_st {
 	uint16_t init;	   /* registers holding initialised scalars */
 	uint16_t reserved; /* registers the statement must not write */
 	bool ctx, pkt;	   /* r6 = ctx; r7/r8 = data/data_end */
-	bool no_calls;	   /* inside a loop whose counter is r0-r5 */
+	bool no_calls;	   /* a call-free program, or in a loop whose counter is r0-r5 */
 	bool may_exit;	   /* an exit here leaves no code unreachable */
 	bool dead;	   /* the block ended with an exit */
 	int depth, loops, call_depth;
@@ -340,15 +341,16 @@ static uint32_t ja(struct pg *g, struct pg_st *s)
 }
 
 /* Fold the frame into r0 before an exit: the oracles compare r0, never
- * the stack, so a slot an engine corrupted would otherwise go unseen. The
- * high halves are folded into the low ones, which are all Linux returns. */
+ * the stack, so a slot an engine corrupted would otherwise go unseen. Each
+ * slot is xor'ed in and then multiplied (FNV's way), so two slots swapped
+ * change r0 too; the high halves are folded into the low ones, which are all
+ * Linux returns. */
 static void exit_with_stack(struct pg *g, struct pg_st *s)
 {
 	for (int off = -g->frame; off < 0; off += 8) {
 		emit(g, s, I(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_10, (int16_t)off, 0));
-		emit(g, s,
-		     I(BPF_ALU64 | (off & 8 ? BPF_XOR : BPF_ADD) | BPF_X, BPF_REG_0, BPF_REG_1, 0,
-		       0));
+		emit(g, s, I(BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_0, BPF_REG_1, 0, 0));
+		emit(g, s, I(BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, 0x01000193));
 	}
 	emit(g, s, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_0, 0, 0));
 	emit(g, s, I(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_1, 0, 0, 32));
