@@ -105,9 +105,11 @@ static uint64_t value(struct gen *g)
 	}
 }
 
+#define DIGEST_LEN (3 * STACK_INIT / 8) /* stack_digest's instructions */
+
 static bool room(const struct gen *g, size_t k)
 {
-	return g->n + k + 16 < GEN_MAX_INSNS; /* 16: a function's epilogue */
+	return g->n + k + 16 + DIGEST_LEN < GEN_MAX_INSNS; /* 16: a function's epilogue */
 }
 
 static void put(struct gen *g, struct bpf_insn in)
@@ -337,6 +339,19 @@ static void loop_unit(struct gen *g)
 	put_op(g, ISA_JNE_K, r, 0, (int)top - (int)g->n - 1, 0);
 }
 
+/* Fold the initialised stack into r0 (xor, then multiply by an odd
+ * constant, so order counts): the differential compares r0 and the memory
+ * at r9 but cannot see the stack, so a slot an engine corrupted would
+ * otherwise go unseen. r1 is free: nothing reads it after an exit. */
+static void stack_digest(struct gen *g)
+{
+	for (int k = 1; k <= STACK_INIT / 8; k++) {
+		put_op(g, ISA_LDXDW, 1, 10, -8 * k, 0);
+		put_op(g, ISA_XOR64_X, 0, 1, 0, 0);
+		put_op(g, ISA_MUL64_K, 0, 0, 0, 0x01000193);
+	}
+}
+
 static void function(struct gen *g, unsigned f, bool last)
 {
 	unsigned units = 2 + pick(g, f ? 24 : 48);
@@ -367,8 +382,9 @@ static void function(struct gen *g, unsigned f, bool last)
 		else
 			alu_unit(g);
 	}
-	begin_unit(g); /* the end: r0 from something computed, exit */
+	begin_unit(g); /* the end: r0 from something computed and the stack, exit */
 	put_op(g, ISA_MOV64_X, 0, wreg(g), 0, 0);
+	stack_digest(g);
 	if (!(last && !pick(g, 16))) /* sometimes the last function falls off */
 		put_op(g, ISA_EXIT, 0, 0, 0, 0);
 	for (unsigned j = 0; j < g->njumps; j++) {
