@@ -17,7 +17,9 @@
  *
  * usage: exobpf-bench BUILD_DIR [NAME...]   (BENCH_MS, BENCH_TRIALS tune it;
  * BENCH_STAT=best takes each engine's fastest trial instead of the median,
- * for a machine shared with other work) */
+ * for a machine shared with other work; BENCH_CODE=1 times nothing and
+ * prints each program's machine code from exobpf's JIT and then from
+ * Linux's, to compare what the two emit) */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,6 +28,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <capstone/capstone.h>
 
 #include "bench.h"
 #include "exobpf/exobpf.h"
@@ -245,6 +249,50 @@ static void reload(struct subject *s, const struct bpf_insn *insns, size_t cnt,
 	}
 }
 
+static int kernel_prog_info(int fd, struct bpf_prog_info *info)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(*info);
+	a.info.info = (uintptr_t)info;
+	return (int)sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a);
+}
+
+/* Linux's machine code for the program fd, disassembled (BENCH_CODE). */
+static void print_kernel_code(const char *name, int fd)
+{
+	struct bpf_prog_info info;
+	uint8_t *code = NULL;
+	cs_insn *ci = NULL;
+	size_t n = 0;
+	uint32_t len;
+	csh cs;
+
+	memset(&info, 0, sizeof(info));
+	if (kernel_prog_info(fd, &info) == 0 && (len = info.jited_prog_len) &&
+	    (code = malloc(len))) {
+		memset(&info, 0, sizeof(info));
+		info.jited_prog_len = len;
+		info.jited_prog_insns = (uintptr_t)code;
+		if (kernel_prog_info(fd, &info) == 0 &&
+		    cs_open(CS_ARCH_X86, CS_MODE_64, &cs) == CS_ERR_OK) {
+			n = cs_disasm(cs, code, len, 0, 0, &ci);
+			printf("== %s: Linux's JIT, %u bytes\n", name, len);
+			for (size_t i = 0; i < n; i++)
+				printf("%7lu:  %s %s\n", (unsigned long)ci[i].address,
+				       ci[i].mnemonic, ci[i].op_str);
+			cs_free(ci, n);
+			cs_close(&cs);
+		}
+	}
+	if (!n)
+		printf("== %s: Linux's machine code is not readable here (%s)\n", name,
+		       strerror(errno));
+	free(code);
+}
+
 static int read_program(const char *dir, const char *name, const char *variant,
 			struct bpf_insn **insns, size_t *cnt)
 {
@@ -295,6 +343,7 @@ int main(int argc, char **argv)
 	double target_ms = getenv("BENCH_MS") ? atof(getenv("BENCH_MS")) : 30;
 	int trials = getenv("BENCH_TRIALS") ? atoi(getenv("BENCH_TRIALS")) : 7;
 	bool best = getenv("BENCH_STAT") && !strcmp(getenv("BENCH_STAT"), "best");
+	bool code = getenv("BENCH_CODE") && strcmp(getenv("BENCH_CODE"), "0");
 	double med[NR_BENCHES][NR_ENGINES];
 	bool have[NR_BENCHES][NR_ENGINES];
 	bool kernel_ok = true, bad = false;
@@ -306,9 +355,10 @@ int main(int argc, char **argv)
 	if (trials < 1)
 		trials = 1;
 	exobpf_set_print(NULL);
-	printf("exobpf benchmarks: ns per run, %s of %d trials of ~%.0f ms per engine (CPU "
-	       "time)\n\n",
-	       best ? "best" : "median", trials, target_ms);
+	if (!code)
+		printf("exobpf benchmarks: ns per run, %s of %d trials of ~%.0f ms per engine (CPU "
+		       "time)\n\n",
+		       best ? "best" : "median", trials, target_ms);
 	for (unsigned bi = 0; bi < NR_BENCHES; bi++) {
 		const struct bench *b = &benches[bi];
 		struct subject s = {.b = b, .kfd = -1};
@@ -318,7 +368,7 @@ int main(int argc, char **argv)
 		bool wanted = argc <= 2;
 
 		for (int a = 2; a < argc; a++)
-			wanted |= !strcmp(argv[a], b->name) || !strcmp(b->name, "empty");
+			wanted |= !strcmp(argv[a], b->name) || (!code && !strcmp(b->name, "empty"));
 		if (!wanted)
 			continue;
 		if (read_program(dir, b->name, "", &insns, &cnt)) {
@@ -367,6 +417,16 @@ int main(int argc, char **argv)
 					klog + (strlen(klog) > 2000 ? strlen(klog) - 2000 : 0));
 			kernel_ok = errno != EPERM && errno != ENOSYS;
 		}
+		if (code) {
+			printf("== %s: exobpf's JIT%s\n", b->name, s.raw ? " (the raw entry)" : "");
+			exobpf_prog__dump_jited(s.prog, stdout, 0);
+			if (s.kfd >= 0)
+				print_kernel_code(b->name, s.kfd);
+			else
+				printf("== %s: Linux did not load it\n", b->name);
+			printf("\n");
+			goto next;
+		}
 
 		/* warm up, check results, calibrate n so a trial takes ~target_ms */
 		uint64_t want = 0, got;
@@ -414,6 +474,7 @@ int main(int argc, char **argv)
 			med[bi][e] = samples[e][best ? 0 : (trials < 64 ? trials : 64) / 2];
 		}
 		printf("%-9s %4zu insns%s  %s\n", b->name, cnt, s.raw ? " (raw)" : "", b->what);
+	next:
 		fflush(stdout);
 		exobpf_prog__free(s.prog);
 		if (s.kfd >= 0)
@@ -429,6 +490,8 @@ int main(int argc, char **argv)
 		free(kinsns);
 	}
 
+	if (code)
+		return 0;
 	/* the table */
 	unsigned empty = NR_BENCHES - 1;
 	printf("\n%-9s", "ns/run");
@@ -489,7 +552,7 @@ int main(int argc, char **argv)
 		printf("JIT vs Linux's JIT net of its %.1f ns per-run cost: worst %s at %.2fx "
 		       "(target <= 1.00x)\n",
 		       med[empty][E_KERNEL], worst_name, worst);
-	else
+	else if (!kernel_ok)
 		printf("Linux's JIT: not measured (bpf() refused)\n");
 	return bad ? 1 : 0;
 }
