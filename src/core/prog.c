@@ -137,6 +137,31 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* opts->repeat runs (at least one) of prog from its start, each with the
+ * tail-call count reset, as BPF_PROG_TEST_RUN's loop does; the engine is
+ * picked once. Stops at a fault. Returns the last r0 and sets
+ * opts->duration, the mean ns per run. */
+static uint64_t run_repeated(struct exobpf_prog *prog, struct vm_run *run, uint64_t r1, uint64_t r2,
+			     struct exobpf_run_opts *opts)
+{
+	uint32_t repeat = opts->repeat ? opts->repeat : 1;
+	uint64_t r0 = 0, start;
+	vm_entry_fn *entry;
+
+	run->prog = &prog->vm;
+	entry = vm_engine(run);
+	start = now_ns();
+	for (uint32_t i = 0; i < repeat; i++) {
+		run->prog = &prog->vm; /* a tail call moved it */
+		run->tail_calls = 0;
+		r0 = entry(r1, r2, run);
+		if (run->fault)
+			break;
+	}
+	opts->duration = (uint32_t)((now_ns() - start) / repeat);
+	return r0;
+}
+
 /* A test run of a typed program: its context built as BPF_PROG_TEST_RUN
  * builds it (progtypes), r1 = the context. */
 static int run_typed(struct exobpf_prog *prog, struct exobpf_run_opts *opts)
@@ -145,9 +170,7 @@ static int run_typed(struct exobpf_prog *prog, struct exobpf_run_opts *opts)
 	struct pt_run_ctx rc;
 	struct vm_run run;
 	const char *why;
-	uint32_t repeat;
-	uint64_t r0 = 0, start;
-	vm_entry_fn *entry;
+	uint64_t r0;
 	int err;
 
 	if (!pt)
@@ -164,7 +187,6 @@ static int run_typed(struct exobpf_prog *prog, struct exobpf_run_opts *opts)
 	if (err)
 		return exo_err(-err, "%s: %s", prog->name, why);
 	memset(&run, 0, sizeof(run));
-	run.prog = &prog->vm;
 	run.slot = opts->slot;
 	run.checked = opts->flags & EXOBPF_RUN_CHECKED;
 	run.interp = opts->flags & EXOBPF_RUN_INTERP;
@@ -177,17 +199,7 @@ static int run_typed(struct exobpf_prog *prog, struct exobpf_run_opts *opts)
 		vm_add_region(&run, rc.skb->head, rc.skb->buf_size, true);
 	else if (pt->ctx_is_xdp)
 		vm_add_region(&run, rc.xdp->head, rc.xdp->buf_size, true);
-	repeat = opts->repeat ? opts->repeat : 1;
-	entry = vm_engine(&run);
-	start = now_ns();
-	for (uint32_t i = 0; i < repeat; i++) {
-		run.prog = &prog->vm;
-		run.tail_calls = 0;
-		r0 = entry((uintptr_t)rc.ctx, 0, &run);
-		if (run.fault)
-			break;
-	}
-	opts->duration = (uint32_t)((now_ns() - start) / repeat);
+	r0 = run_repeated(prog, &run, (uintptr_t)rc.ctx, 0, opts);
 	opts->insns_executed = run.executed;
 	opts->retval = r0;
 	pt_run_ctx_out(pt, &rc, opts->data_out, &opts->data_size_out, opts->ctx_out,
@@ -202,9 +214,8 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 {
 	struct vm_run run;
 	uint8_t *data = NULL;
-	uint32_t size, repeat;
-	uint64_t r0 = 0, start;
-	vm_entry_fn *entry;
+	uint32_t size;
+	uint64_t r0;
 
 	if (!prog || !opts || !OPTS_VALID(opts, exobpf_run_opts))
 		return prog && opts ? -errno
@@ -243,17 +254,7 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 				       prog->name);
 		}
 
-	repeat = opts->repeat ? opts->repeat : 1;
-	entry = vm_engine(&run);
-	start = now_ns();
-	for (uint32_t i = 0; i < repeat; i++) {
-		run.prog = &prog->vm;
-		run.tail_calls = 0;
-		r0 = entry((uintptr_t)data, size, &run);
-		if (run.fault)
-			break;
-	}
-	opts->duration = (uint32_t)((now_ns() - start) / repeat);
+	r0 = run_repeated(prog, &run, (uintptr_t)data, size, opts);
 	opts->insns_executed = run.executed;
 	opts->retval = r0;
 	if (syscall && opts->ctx_out && opts->ctx_size_out) {
