@@ -26,6 +26,13 @@ struct use_def {
 	uint16_t use, def;
 };
 
+/* Registers some path may read after instruction i: the liveness of its
+ * own frame and of the frames it returns to. */
+static uint16_t live_out(const struct jit_fact *f)
+{
+	return f->live_after | f->live_after_deep;
+}
+
 static struct use_def use_def(const struct vm_insn *in)
 {
 	uint16_t d = (uint16_t)(1u << in->dst), s = (uint16_t)(1u << in->src);
@@ -278,8 +285,7 @@ static bool live_at(const struct vm_prog *prog, const struct jit_fact *out, uint
 	if (in->op == ISA_EXIT && (r & RET_REGS)) /* and a caller may read r1-r5 */
 		return true;
 	struct use_def ud = use_def(in);
-	uint16_t after = out[k].live_after | out[k].live_after_deep;
-	return (ud.use | (after & ~ud.def)) & r;
+	return (ud.use | (live_out(&out[k]) & ~ud.def)) & r;
 }
 
 static void sink_consts(const struct vm_prog *prog, struct jit_fact *out)
@@ -482,7 +488,7 @@ static bool tree_private(const struct vm_prog *prog, const struct jit_fact *out,
 				return false;
 			overwritten = ud.def & r;
 		}
-		if (!overwritten && ((out[c->root].live_after | out[c->root].live_after_deep) & r))
+		if (!overwritten && (live_out(&out[c->root]) & r))
 			return false;
 	}
 	return true;

@@ -1595,7 +1595,6 @@ void jit_cg_pass(struct jit_cg *cg)
 		x86_int3(B);
 	cg->body_off = cg->tcall_off = (uint32_t)B->len;
 	for (uint32_t pc = 0, merged = 0; pc <= prog->len && jit_ok(B); pc++) {
-		cg->pc = pc;
 		jit_label_bind(B, pc); /* a merged instruction's label: after the code */
 		if (merged)
 			merged--;
