@@ -25,6 +25,16 @@ static uint8_t size_code(unsigned bytes)
 	}
 }
 
+/* The first instruction of the function holding insn i. */
+static uint32_t func_start(const struct vrf_env *env, uint32_t i)
+{
+	uint32_t k = 0;
+
+	while (k + 1 < env->nsubprogs && (uint32_t)env->subprogs[k + 1].start <= i)
+		k++;
+	return (uint32_t)env->subprogs[k].start;
+}
+
 /* The facts about values (constants, divisors, shift counts) are merged
  * over the visits the verifier made. A state pruned with an imprecise
  * scalar that differs from the explored one never visits what follows, yet
@@ -37,12 +47,13 @@ static uint8_t size_code(unsigned bytes)
 static int drop_value_facts(struct vrf_env *env, struct vrf_fact *facts)
 {
 	uint32_t n = env->len, top = 0;
-	uint8_t *reach = calloc(n, 1);
+	uint8_t *reach = calloc(n, 1), *cb_start = calloc(n, 1);
 	uint32_t *work = malloc((size_t)n * sizeof(*work));
 	bool any_call = false;
 
-	if (!reach || !work) {
+	if (!reach || !cb_start || !work) {
 		free(reach);
+		free(cb_start);
 		free(work);
 		return -ENOMEM;
 	}
@@ -54,6 +65,14 @@ static int drop_value_facts(struct vrf_env *env, struct vrf_fact *facts)
 			work[top++] = (uint32_t)t_;             \
 		}                                               \
 	} while (0)
+	for (uint32_t i = 0; i < n; i++) {
+		const struct bpf_insn *insn = &env->insns[i];
+		int64_t t = i + 1 + (int64_t)insn->imm;
+
+		if (insn->code == (BPF_LD | BPF_IMM | BPF_DW) && insn->src_reg == BPF_PSEUDO_FUNC &&
+		    t >= 0 && t < (int64_t)n)
+			cb_start[t] = 1;
+	}
 	for (uint32_t i = 0; i < n; i++)
 		if (env->aux[i].imprecise_prune)
 			PUSH(i);
@@ -80,6 +99,10 @@ static int drop_value_facts(struct vrf_env *env, struct vrf_fact *facts)
 					if (env->insns[j].code == (BPF_JMP | BPF_CALL))
 						PUSH(j + 1);
 			}
+			/* and a callback (bpf_loop, for_each) runs again from its
+			 * start with what this run left in the caller's memory */
+			if (cb_start[func_start(env, i)])
+				PUSH(func_start(env, i));
 			break;
 		case BPF_CALL:
 			PUSH(i + 1);
@@ -112,6 +135,7 @@ static int drop_value_facts(struct vrf_env *env, struct vrf_fact *facts)
 		facts[i].flags &= ~drop;
 	}
 	free(reach);
+	free(cb_start);
 	free(work);
 	return 0;
 }

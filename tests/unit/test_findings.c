@@ -3,6 +3,7 @@
  * hand from the documented semantics, and compared with Linux where bpf()
  * works. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "exobpf/exobpf.h"
 #include "test.h"
 #include "util.h"
+#include "verifier/facts.h"
 
 /* bpf_csum_diff(&from, fsize, &to, tsize, seed) in an XDP program. */
 static uint64_t csum_diff_sized(uint32_t from, int fsize, uint32_t to, int tsize, uint32_t seed,
@@ -338,6 +340,66 @@ TEST(finding_div_fact_survives_imprecise_pruning)
 			CHECK_EQ(ro.retval, b ? 2u : 7u);
 		}
 	}
+	exobpf_prog__free(p);
+}
+
+/* Review of the JIT's facts (session 7): a bpf_loop callback runs again
+ * from its first instruction with what its last run left in the caller's
+ * memory. Its first run (index 0) stores 2 where the next run reads its
+ * divisor; that path is pruned at the padding's end against the path
+ * that does not store, so the verifier only ever saw the divisor 1.
+ * Dropping value facts after an imprecise prune followed exits only back to
+ * call sites, not to the callback's start: the division kept "divisor is
+ * the constant 1" and its machine code was folded away. Callbacks run in
+ * the interpreter today, so no result was wrong; the fact was. */
+TEST(finding_callback_rerun_drops_value_facts)
+{
+	/* fp-16, the result, is unknown to the verifier, so it stays imprecise */
+	const char *text =
+	    "r6 = 1\n*(u64 *)(r10 -8) = r6\nr6 = *(u32 *)(r1 +12)\n"
+	    "r6 *= r6\nr6 *= r6\nr6 *= r6\n*(u64 *)(r10 -16) = r6\nr6 = 0\n"
+	    "r1 = 2\nr2 = func[cb]\nr3 = r10\nr3 += -8\nr4 = 0\ncall 181\n"
+	    "r0 = *(u64 *)(r10 -16)\nexit\n"
+	    "cb:\n"
+	    "r3 = *(u64 *)(r2 +0)\nr4 = 100\nr4 /= r3\n*(u64 *)(r2 -8) = r4\n"
+	    "r7 = 0\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\n"
+	    "if r7 == 9 goto a1\na1:\nif r7 == 9 goto a2\na2:\n"
+	    "if r1 == 0 goto w\nr0 = 0\n"
+	    "r7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\n"
+	    "goto p\nw:\nr5 = 2\n*(u64 *)(r2 +0) = r5\np:\nr0 = 0\nexit\n";
+	const uint32_t div = 19; /* r4 /= r3: after 17 slots of the main function and 2 */
+	struct bpf_insn *insns;
+	size_t cnt, nfacts;
+
+	CHECK_MSG(!exobpf_asm(text, "cb", &insns, &cnt), "%s", exobpf_errmsg());
+	CHECK_EQ(insns[div].code, BPF_ALU64 | BPF_DIV | BPF_X);
+	EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP, .license = "GPL");
+	struct exobpf_prog *p = exobpf_prog__new(insns, cnt, &po);
+	CHECK_MSG(p, "%s", exobpf_errmsg());
+	if (p) {
+		const struct vrf_fact *f = vrf_prog_facts(p, &nfacts);
+		CHECK(f && nfacts == cnt);
+		CHECK(f && (f[div].flags & VRF_FACT_SEEN));
+		CHECK(f && !(f[div].flags & (VRF_FACT_SRC_CONST | VRF_FACT_DIV_NONZERO)));
+		for (int e = 0; e < 2; e++) {
+			uint8_t pkt[64] = {0};
+			EXOBPF_OPTS(exobpf_run_opts, ro, .data_in = pkt,
+				    .data_size_in = sizeof(pkt),
+				    .flags = e ? EXOBPF_RUN_INTERP : 0);
+			CHECK_MSG(!exobpf_prog__run(p, &ro), "%s", exobpf_errmsg());
+			CHECK_EQ(ro.retval, 50); /* the second run: 100 / 2 */
+		}
+	}
+	if (kbpf_available()) {
+		uint8_t pkt[64] = {0};
+		uint32_t ret = 0;
+		int fd = kbpf_prog_load_funcs(BPF_PROG_TYPE_XDP, insns, cnt, NULL, 0, 0);
+		CHECK_MSG(fd >= 0, "Linux refused it: %s", strerror(-fd));
+		CHECK_EQ(kbpf_test_run(fd, pkt, sizeof(pkt), &ret), 0);
+		CHECK_EQ(ret, 50);
+		close(fd);
+	}
+	free(insns);
 	exobpf_prog__free(p);
 }
 

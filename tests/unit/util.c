@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <linux/btf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +58,107 @@ int kbpf_prog_load(enum bpf_prog_type type, const struct bpf_insn *insns, size_t
 	}
 	long fd = sys_bpf(BPF_PROG_LOAD, &attr);
 	return fd < 0 ? -errno : (int)fd;
+}
+
+/* A BTF blob: int, a prototype int(void), and a FUNC of it per function
+ * (the first global, the rest static, whose arguments Linux does not
+ * check). Returns its size or 0 when buf is too small. */
+static size_t funcs_btf(uint8_t *buf, size_t size, unsigned nfuncs)
+{
+	uint32_t types[3 * (1 + 64) + 4], nt = 0;
+	char strs[8 + 8 * 64];
+	uint32_t ns = 1;
+	struct btf_header h = {.magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h)};
+
+	if (nfuncs > 64)
+		return 0;
+	strs[0] = '\0';
+	types[nt++] = ns; /* [1] int */
+	types[nt++] = BTF_KIND_INT << 24;
+	types[nt++] = 4;
+	types[nt++] = BTF_INT_SIGNED << 24 | 32;
+	ns += (uint32_t)sprintf(strs + ns, "int") + 1;
+	types[nt++] = 0; /* [2] int (void) */
+	types[nt++] = BTF_KIND_FUNC_PROTO << 24;
+	types[nt++] = 1;
+	for (unsigned k = 0; k < nfuncs; k++) { /* [3 + k] */
+		types[nt++] = ns;
+		types[nt++] = BTF_KIND_FUNC << 24 | (k ? BTF_FUNC_STATIC : BTF_FUNC_GLOBAL);
+		types[nt++] = 2;
+		ns += (uint32_t)sprintf(strs + ns, "f%u", k) + 1;
+	}
+	h.type_len = nt * 4;
+	h.str_off = h.type_len;
+	h.str_len = ns;
+	if (sizeof(h) + h.type_len + ns > size)
+		return 0;
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), types, h.type_len);
+	memcpy(buf + sizeof(h) + h.type_len, strs, ns);
+	return sizeof(h) + h.type_len + ns;
+}
+
+int kbpf_prog_load_funcs(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt,
+			 char *log, size_t log_size, unsigned log_level)
+{
+	struct bpf_func_info fi[64] = {{0, 3}};
+	unsigned n = 1;
+	uint8_t btf[2048];
+	union bpf_attr attr;
+	long bfd, fd;
+
+	for (size_t i = 0; i < cnt; i++) {
+		bool call =
+		    insns[i].code == (BPF_JMP | BPF_CALL) && insns[i].src_reg == BPF_PSEUDO_CALL;
+		bool func = insns[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+			    insns[i].src_reg == BPF_PSEUDO_FUNC;
+		int64_t t = (int64_t)i + 1 + insns[i].imm;
+		unsigned k = 0;
+
+		if (!call && !func)
+			continue;
+		while (k < n && fi[k].insn_off != (uint32_t)t)
+			k++;
+		if (k < n || t <= 0 || t >= (int64_t)cnt)
+			continue;
+		if (n == 64)
+			return -E2BIG;
+		/* sorted by instruction, as Linux wants them */
+		while (k > 0 && fi[k - 1].insn_off > (uint32_t)t) {
+			fi[k] = fi[k - 1];
+			k--;
+		}
+		fi[k].insn_off = (uint32_t)t;
+		n++;
+	}
+	for (unsigned k = 0; k < n; k++)
+		fi[k].type_id = 3 + k;
+	memset(&attr, 0, sizeof(attr));
+	attr.btf = (uintptr_t)btf;
+	attr.btf_size = (uint32_t)funcs_btf(btf, sizeof(btf), n);
+	if (!attr.btf_size)
+		return -E2BIG;
+	if ((bfd = sys_bpf(BPF_BTF_LOAD, &attr)) < 0)
+		return -errno;
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = type;
+	attr.insns = (uintptr_t)insns;
+	attr.insn_cnt = (uint32_t)cnt;
+	attr.license = (uintptr_t) "GPL";
+	attr.prog_btf_fd = (uint32_t)bfd;
+	attr.func_info = (uintptr_t)fi;
+	attr.func_info_cnt = n;
+	attr.func_info_rec_size = sizeof(fi[0]);
+	if (log) {
+		log[0] = '\0';
+		attr.log_buf = (uintptr_t)log;
+		attr.log_size = (uint32_t)log_size;
+		attr.log_level = log_level;
+	}
+	fd = sys_bpf(BPF_PROG_LOAD, &attr);
+	int err = fd < 0 ? -errno : 0;
+	close((int)bfd);
+	return fd < 0 ? err : (int)fd;
 }
 
 int kbpf_test_run(int fd, const void *data, uint32_t size, uint32_t *retval)

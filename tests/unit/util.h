@@ -17,6 +17,12 @@ int kbpf_fs_available(void);
 int kbpf_prog_load(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt, char *log,
 		   size_t log_size, unsigned log_level);
 
+/* kbpf_prog_load with a minimal BTF naming each function (instruction 0 and
+ * every call or callback target) in func_info: Linux refuses callbacks
+ * (bpf_loop, for_each_map_elem) without it. */
+int kbpf_prog_load_funcs(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt,
+			 char *log, size_t log_size, unsigned log_level);
+
 /* BPF_PROG_TEST_RUN with data; 0 or -errno; *retval set. */
 int kbpf_test_run(int fd, const void *data, uint32_t size, uint32_t *retval);
 
