@@ -684,6 +684,7 @@ int vrf_prepare_func_exit(struct vrf_env *env, int *insn_idx)
 			*callee = saved;
 			if (!again)
 				return -EFAULT;
+			again->callback_unroll_depth++;
 			vrf_widen_imprecise(env, again, env->subprogs[callee->subprogno].start,
 					    callee->callsite);
 		}

@@ -342,6 +342,7 @@ int vrf_is_state_visited(struct vrf_env *env, int insn_idx)
 		}
 		if (sl->state.branches) {
 			if (states_maybe_looping(&sl->state, cur) &&
+			    sl->state.callback_unroll_depth == cur->callback_unroll_depth &&
 			    states_equal(env, &sl->state, cur)) {
 				vrf_verbose(env, "infinite loop detected at insn %d\n", insn_idx);
 				return -EINVAL;

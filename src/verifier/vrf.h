@@ -167,6 +167,10 @@ struct vrf_state {
 	uint32_t active_spin_lock_id; /* id of the map value holding the lock, 0 none */
 	const struct vrf_map *active_spin_lock_map;
 	bool speculative;
+	/* How many times a callback was entered again on this path: a state
+	 * of a later run equal to one of an earlier run still being explored
+	 * is the next run, not an infinite loop (Linux's callback_unroll_depth). */
+	uint32_t callback_unroll_depth;
 	/* Exploration bookkeeping. */
 	struct vrf_state *parent; /* the checkpoint this state continues */
 	uint32_t branches;	  /* paths from this checkpoint still being explored */

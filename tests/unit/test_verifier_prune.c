@@ -292,6 +292,49 @@ TEST(verifier_bpf_loop_callback_object)
 	exobpf_object__close(obj);
 }
 
+/* A bpf_loop callback's second run meets, at a jump, a state of its first
+ * run that is still being explored (the first run's other branch waits on
+ * the stack). That is the next run, not an infinite loop: Linux 6.18
+ * accepts it (callback_unroll_depth tells the runs apart). The first run
+ * (index 0) stores 2 where the second reads its divisor: 100 / 2. */
+TEST(verifier_callback_rerun_is_not_an_infinite_loop)
+{
+	const char *text =
+	    "r6 = 1\n*(u64 *)(r10 -8) = r6\nr6 = 0\n*(u64 *)(r10 -16) = r6\n"
+	    "r1 = 2\nr2 = func[cb]\nr3 = r10\nr3 += -8\nr4 = 0\ncall 181\n"
+	    "r0 = *(u64 *)(r10 -16)\nexit\n"
+	    "cb:\n"
+	    "r3 = *(u64 *)(r2 +0)\nr4 = 100\nr4 /= r3\n*(u64 *)(r2 -8) = r4\n"
+	    "r7 = 0\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\n"
+	    "if r7 == 9 goto a1\na1:\nif r7 == 9 goto a2\na2:\n"
+	    "if r1 == 0 goto w\nr0 = 0\n"
+	    "r7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\n"
+	    "goto p\nw:\nr5 = 2\n*(u64 *)(r2 +0) = r5\np:\nr0 = 0\nexit\n";
+	struct bpf_insn *insns;
+	size_t cnt;
+	uint8_t pkt[64] = {0};
+
+	CHECK(!exobpf_asm(text, "rerun", &insns, &cnt));
+	EXOBPF_OPTS(exobpf_prog_opts, o, .type = BPF_PROG_TYPE_XDP, .license = "GPL",
+		    .log_buf = xlog, .log_size = sizeof(xlog), .log_level = 4);
+	struct exobpf_prog *p = exobpf_prog__new(insns, cnt, &o);
+	CHECK_MSG(p, "%s", exobpf_errmsg());
+	CHECK(!strstr(xlog, "infinite loop"));
+	EXOBPF_OPTS(exobpf_run_opts, ro, .data_in = pkt, .data_size_in = sizeof(pkt));
+	CHECK_MSG(!exobpf_prog__run(p, &ro), "%s", exobpf_errmsg());
+	CHECK_EQ(ro.retval, 50);
+	exobpf_prog__free(p);
+	if (kbpf_available()) {
+		uint32_t ret = 0;
+		int fd = kbpf_prog_load_funcs(BPF_PROG_TYPE_XDP, insns, cnt, klog, sizeof(klog), 4);
+		CHECK_MSG(fd >= 0, "Linux refused it: %s\n%s", strerror(-fd), klog);
+		CHECK_EQ(kbpf_test_run(fd, pkt, sizeof(pkt), &ret), 0);
+		CHECK_EQ(ret, 50);
+		close(fd);
+	}
+	free(insns);
+}
+
 /* With a log of the caller's, a rejected program's error names the object
  * and the program once, then the verifier's message; the log has it too. */
 TEST(verifier_object_rejection_with_caller_log)
