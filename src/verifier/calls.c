@@ -748,6 +748,10 @@ static int enter_callback(struct vrf_env *env, int *insn_idx, const struct call_
 	clear_caller_saved(env, caller);
 	/* the helper returns an integer once the callback is done */
 	vrf_mark_reg_unknown(env, caller->regs, 0);
+	/* and the callback may never run (bpf_loop of 0, an empty map): the
+	 * caller also goes on with its own state, as Linux since 6.7 */
+	if (!vrf_push_stack(env, *insn_idx + 1, *insn_idx, false))
+		return -EFAULT;
 	memcpy(callee->cb_entry, callee->regs, sizeof(callee->cb_entry));
 	st->curframe++;
 	*insn_idx = env->subprogs[subprog].start;

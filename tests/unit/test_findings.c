@@ -403,6 +403,52 @@ TEST(finding_callback_rerun_drops_value_facts)
 	exobpf_prog__free(p);
 }
 
+/* exobpf-fuzz all, seed 1635, once the generator wrote bpf_loop callbacks:
+ * the verifier went from a bpf_loop call into the callback and on past the
+ * call only with what the callback left, never with the caller's own state,
+ * yet nr_loops may be 0 (and a map empty, for for_each_map_elem). Here the
+ * callback makes the slot 1, the verifier believed it, and the map value
+ * was read at an offset that is really random: out of bounds. Linux since
+ * 6.7 also goes on past the call as if no callback had run. */
+TEST(finding_callback_may_never_run)
+{
+	const char *text = "call bpf_get_prandom_u32\n*(u64 *)(r10 -8) = r0\n"
+			   "*(u32 *)(r10 -12) = 0\n"
+			   "r1 = 0\nr2 = func[cb]\nr3 = r10\nr3 += -8\nr4 = 0\ncall bpf_loop\n"
+			   "r1 = map[fd:%d]\nr2 = r10\nr2 += -12\ncall bpf_map_lookup_elem\n"
+			   "if r0 == 0 goto out\nr1 = *(u64 *)(r10 -8)\nr1 &= 255\nr0 += r1\n"
+			   "r0 = *(u8 *)(r0 +0)\nout:\nexit\n"
+			   "cb:\nr1 = 1\n*(u64 *)(r2 +0) = r1\nr0 = 0\nexit\n";
+	static char log[1 << 16];
+	char buf[1024];
+	struct bpf_insn *insns;
+	size_t cnt;
+	int m = exobpf_map_create(BPF_MAP_TYPE_ARRAY, "m", 4, 8, 1, NULL);
+
+	CHECK(m >= 0);
+	snprintf(buf, sizeof(buf), text, m);
+	CHECK_MSG(!exobpf_asm(buf, "cb", &insns, &cnt), "%s", exobpf_errmsg());
+	EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP, .license = "GPL",
+		    .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+	struct exobpf_prog *p = exobpf_prog__new(insns, cnt, &po);
+	free(insns);
+	close(m);
+	CHECK(!p);
+	exobpf_prog__free(p);
+	/* the read at an offset up to 255 into the 8-byte value */
+	CHECK_CONTAINS(log, "R0 max value is outside of the allowed memory range");
+	int k = kbpf_available() ? kbpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, 0, 0) : -1;
+	if (k >= 0) {
+		snprintf(buf, sizeof(buf), text, k);
+		CHECK(!exobpf_asm(buf, "cb", &insns, &cnt));
+		int fd = kbpf_prog_load_funcs(BPF_PROG_TYPE_XDP, insns, cnt, log, sizeof(log), 1);
+		free(insns);
+		close(k);
+		CHECK_MSG(fd < 0, "Linux accepted it");
+		CHECK_CONTAINS(log, "R0 max value is outside of the allowed memory range");
+	}
+}
+
 /* Verdict disagreement triaged as an exobpf bug (Linux differential, seeds
  * 1289 and 30091682): for a 32-bit div, mod or shift by an unknown
  * register, exobpf kept the result's upper half zero, while Linux gives up
