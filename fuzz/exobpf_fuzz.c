@@ -208,9 +208,10 @@ static int campaign(unsigned kinds, int argc, char **argv)
 	       (unsigned long long)s->invalid_accepted, (unsigned long long)s->jited);
 	if (o.kinds & ORACLE_KERNEL) {
 		printf("Linux: %llu both accept, %llu both reject, %llu only exobpf accepts, "
-		       "%llu only Linux accepts\n",
+		       "%llu only Linux accepts, %llu Linux internal errors\n",
 		       (unsigned long long)s->both_accept, (unsigned long long)s->both_reject,
-		       (unsigned long long)s->only_exobpf, (unsigned long long)s->only_linux);
+		       (unsigned long long)s->only_exobpf, (unsigned long long)s->only_linux,
+		       (unsigned long long)s->linux_internal);
 		for (size_t k = 0; k < ndis; k++)
 			printf("  %llu x (first seed %llu) %s accepts; exobpf: \"%s\"; Linux: \"%s\"\n",
 			       (unsigned long long)dis[k].n, (unsigned long long)dis[k].first_seed,
@@ -258,7 +259,8 @@ static int show(int argc, char **argv)
 		static struct bpf_insn bound[PG_MAX_INSNS];
 		static char log[16 << 20];
 		progen_bind_maps(p.insns, p.cnt, o.kfds, bound);
-		int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, bound, p.cnt, log, sizeof(log), 2);
+		int fd = (p.callbacks ? kbpf_prog_load_funcs : kbpf_prog_load)(
+		    BPF_PROG_TYPE_XDP, bound, p.cnt, log, sizeof(log), 2);
 		printf("-- Linux's verifier log (level 2) --\n%s", log);
 		if (fd >= 0)
 			close(fd);

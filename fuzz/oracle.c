@@ -193,7 +193,8 @@ static int kernel_load(struct oracle *o, const struct pg_prog *p, char *msg, siz
 {
 	static struct bpf_insn bound[PG_MAX_INSNS];
 	progen_bind_maps(p->insns, p->cnt, o->kfds, bound);
-	int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, bound, p->cnt, o->klog, KLOG_SIZE, 1);
+	int fd = (p->callbacks ? kbpf_prog_load_funcs : kbpf_prog_load)(
+	    BPF_PROG_TYPE_XDP, bound, p->cnt, o->klog, KLOG_SIZE, 1);
 	msg[0] = '\0';
 	if (fd < 0) {
 		/* the reason is the log's last non-empty line before the stats */
@@ -278,9 +279,12 @@ int oracle_run(struct oracle *o, const struct pg_prog *p)
 			vs.insn_processed = 1u << 20;
 		}
 		/* a run longer than every path the verifier walked took a path
-		 * it did not see */
-		int err = exo_run(o, prog, p, EXOBPF_RUN_CHECKED | EXOBPF_RUN_INTERP,
-				  (uint64_t)vs.insn_processed + 1, &checked);
+		 * it did not see (a callback's runs: each path once per run) */
+		uint64_t budget = (uint64_t)vs.insn_processed + 1;
+		if (p->callbacks)
+			budget *= PG_LOOP_RUNS + 1;
+		int err =
+		    exo_run(o, prog, p, EXOBPF_RUN_CHECKED | EXOBPF_RUN_INTERP, budget, &checked);
 		if (err == -EIO) {
 			ret = -1;
 			goto out;
@@ -342,7 +346,11 @@ int oracle_run(struct oracle *o, const struct pg_prog *p)
 			snprintf(o->last.exobpf_msg, sizeof(o->last.exobpf_msg), "%s",
 				 prog ? "" : exo_msg);
 			snprintf(o->last.linux_msg, sizeof(o->last.linux_msg), "%s", lmsg);
-			if (prog)
+			/* Linux's own internal error ("verifier bug: ...", 6.16+'s
+			 * verifier_bug()) is no verdict on the program */
+			if (prog && !strncmp(lmsg, "verifier bug", 12))
+				o->st.linux_internal++;
+			else if (prog)
 				o->st.only_exobpf++;
 			else
 				o->st.only_linux++;

@@ -31,6 +31,7 @@ struct oracle_stats {
 	uint64_t invalid, invalid_accepted; /* carrying a deliberate error */
 	uint64_t jited, kernel_runs;
 	uint64_t both_accept, both_reject, only_exobpf, only_linux;
+	uint64_t linux_internal; /* exobpf accepts, Linux fails with "verifier bug" */
 	uint64_t findings;
 };
 

@@ -26,7 +26,7 @@ const struct pg_map pg_maps[PG_NMAPS] = {
 #define KEY_OFF	   (-72)
 #define VALUE_OFF  (-136)
 #define FRAME_SIZE 136
-#define DIGEST_LEN (3 * FRAME_SIZE / 8 + 4) /* exit_with_stack's instructions, at most */
+#define DIGEST_LEN (3 * FRAME_SIZE / 8 + 10) /* exit_with_stack's instructions, at most */
 #define ROOM_STMT  (96 + DIGEST_LEN)	    /* room a statement starts with: its code and an exit */
 
 #define MAX_FNS	    5
@@ -36,6 +36,8 @@ const struct pg_map pg_maps[PG_NMAPS] = {
 #define MAX_LOOPS   2 /* nested loops */
 #define MAX_CALL_DP 2 /* call frames below main */
 
+/* A call (BPF_PSEUDO_CALL) or a callback's address (lddw BPF_PSEUDO_FUNC)
+ * at insn `at` of function fn, to function target. */
 struct pg_call {
 	uint16_t fn, at, target;
 };
@@ -52,6 +54,7 @@ struct pg {
 	int stmt_no;
 	const char *invalid_kind;
 	int frame; /* bytes of stack each function initialises and digests */
+	bool callbacks;
 };
 
 /* What is true at the current program point of one function. */
@@ -61,6 +64,7 @@ struct pg_st {
 	uint16_t reserved; /* registers the statement must not write */
 	bool ctx, pkt;	   /* r6 = ctx; r7/r8 = data/data_end */
 	bool no_calls;	   /* a call-free program, or in a loop whose counter is r0-r5 */
+	bool cb;	   /* a bpf_loop callback: r6 = its caller's slots, returns 0 or 1 */
 	bool may_exit;	   /* an exit here leaves no code unreachable */
 	bool dead;	   /* the block ended with an exit */
 	int depth, loops, call_depth;
@@ -355,6 +359,16 @@ static void exit_with_stack(struct pg *g, struct pg_st *s)
 	emit(g, s, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_0, 0, 0));
 	emit(g, s, I(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_1, 0, 0, 32));
 	emit(g, s, I(BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_0, BPF_REG_1, 0, 0));
+	if (s->cb) {
+		/* a callback returns 0 (go on) or 1 (stop), here 1 in 8: its
+		 * digest goes into its caller's first slot instead */
+		emit(g, s, I(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_6, 0, 0));
+		emit(g, s, I(BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_1, BPF_REG_0, 0, 0));
+		emit(g, s, I(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_6, BPF_REG_1, 0, 0));
+		emit(g, s, I(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_0, 0, 0, 7));
+		emit(g, s, I(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_0, 0, 0, 1));
+		emit(g, s, I(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_0, 0, 0, 3));
+	}
 	emit(g, s, I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
 }
 
@@ -793,12 +807,78 @@ static void local_call(struct pg *g, struct pg_st *s)
 	after_call(s);
 }
 
+/* bpf_loop(n, callback, &caller's value buffer, 0), n from data or a
+ * constant below 8. The callback reads and writes the 64 bytes of its
+ * caller's value buffer through r6 (its r2 kept) and folds its own stack
+ * into their first 8. Not the caller's eight slots: those are what the
+ * stack atomics fetch from, and Linux 6.18 loses precision through an
+ * atomic fetch (docs/reliability.md), which callbacks' writes expose. */
+static void loop_call(struct pg *g, struct pg_st *s)
+{
+	if (s->no_calls || s->cb || (s->reserved & 0x3f) || s->call_depth >= MAX_CALL_DP ||
+	    g->nfns >= MAX_FNS || g->ncalls >= MAX_CALLS)
+		return;
+	int f = (int)g->nfns++;
+	/* r1: the index; r2: the context, kept in r6 */
+	struct pg_st cb = {.fn = f,
+			   .call_depth = s->call_depth + 1,
+			   .cb = true,
+			   .init = 1u << 1,
+			   .reserved = 1u << 6};
+	emit(g, &cb, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_2, 0, 0));
+	prologue(g, &cb);
+	block(g, &cb, 1 + (int)below(g, 4));
+	epilogue(g, &cb);
+	if (chance(g, 2)) {
+		emit(g, s, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, pick_src(g, s), 0, 0));
+		emit(g, s, I(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_1, 0, 0, 7));
+	} else {
+		emit(g, s, I(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, (int32_t)below(g, 8)));
+	}
+	g->calls[g->ncalls++] =
+	    (struct pg_call){(uint16_t)s->fn, (uint16_t)here(g, s), (uint16_t)f};
+	emit(g, s, I(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_2, BPF_PSEUDO_FUNC, 0, 0));
+	emit(g, s, I(0, 0, 0, 0, 0));
+	emit(g, s, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0));
+	emit(g, s, I(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, VALUE_OFF));
+	emit(g, s, I(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, 0));
+	emit(g, s, I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_loop));
+	after_call(s);
+	g->callbacks = true;
+}
+
+/* In a callback: a load, store or atomic add on its caller's buffer. */
+static void cb_mem(struct pg *g, struct pg_st *s)
+{
+	bool dw = chance(g, 2);
+	int16_t off = (int16_t)(8 * below(g, NSLOTS) + (dw ? 0 : 4 * below(g, 2)));
+	uint8_t size = dw ? BPF_DW : BPF_W;
+
+	switch (below(g, 3)) {
+	case 0: {
+		int dst = pick_dst(g, s);
+		if (dst < 0)
+			return;
+		emit(g, s, I(BPF_LDX | BPF_MEM | size, dst, BPF_REG_6, off, 0));
+		s->init |= 1u << dst;
+		break;
+	}
+	case 1:
+		emit(g, s, I(BPF_STX | BPF_MEM | size, BPF_REG_6, pick_src(g, s), off, 0));
+		break;
+	default:
+		emit(g, s, I(BPF_STX | BPF_ATOMIC | size, BPF_REG_6, pick_src(g, s), off, BPF_ADD));
+	}
+}
+
 static void stmt(struct pg *g, struct pg_st *s)
 {
 	g->stmts--;
 	g->stmt_no++;
 	uint32_t k = below(g, 100);
-	if (k < 34)
+	if (s->cb && k < 10)
+		cb_mem(g, s);
+	else if (k < 34)
 		alu(g, s);
 	else if (k < 46)
 		stack_op(g, s);
@@ -812,8 +892,10 @@ static void stmt(struct pg *g, struct pg_st *s)
 		helper(g, s);
 	else if (k < 91 && s->loops < MAX_LOOPS && s->depth < MAX_DEPTH)
 		loop(g, s);
-	else if (k < 96)
+	else if (k < 93)
 		local_call(g, s);
+	else if (k < 96)
+		loop_call(g, s);
 	else if (s->may_exit)
 		exit_early(g, s);
 	else
@@ -854,6 +936,7 @@ void progen(struct pg_rng *rng, struct pg_prog *out)
 	out->cnt = n;
 	out->invalid = g.invalid_kind != NULL;
 	out->call_free = call_free;
+	out->callbacks = g.callbacks;
 	out->invalid_kind = g.invalid_kind;
 }
 

@@ -6,7 +6,8 @@
  * variable offsets), map lookups behind null checks with value accesses
  * and atomics, map updates and deletes, bpf_csum_diff, bpf_xdp_adjust_head,
  * bounded loops (constant and data-dependent trip counts, nested), local
- * calls with arguments and the context, early exits. One program in
+ * calls with arguments and the context, bpf_loop with a generated callback,
+ * early exits. One program in
  * sixteen carries one deliberate error (a missing range or null check, an
  * out-of-bounds value access, an uninitialised read, division by a zero
  * immediate), so the verifier's rejections are exercised too. One in four
@@ -27,6 +28,7 @@
 
 #define PG_MAX_INSNS 4000 /* five functions of at most 800 */
 #define PG_PKT_LEN   64
+#define PG_LOOP_RUNS 7
 
 /* The maps every generated program may use. Hash keys are u64 values
  * below PG_HASH_KEYS, so an oracle can read a hash map completely by
@@ -62,6 +64,10 @@ struct pg_prog {
 	uint32_t cnt;
 	bool invalid; /* carries a deliberate error: the verifier must reject it */
 	bool call_free; /* generated to call nothing, with a 64-byte stack */
+	/* calls bpf_loop (at most PG_LOOP_RUNS runs of each callback): Linux
+	 * loads it only with BTF func_info, and one path the verifier walked
+	 * may run that many times */
+	bool callbacks;
 	const char *invalid_kind;
 	uint8_t pkt[PG_PKT_LEN]; /* the packet to run it on */
 };

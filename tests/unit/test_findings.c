@@ -449,6 +449,75 @@ TEST(finding_callback_may_never_run)
 	}
 }
 
+/* Found in Linux 6.18 by the generator's callbacks (seed 1830): precision
+ * backtracking treats an atomic fetch from the stack as a store, so the
+ * fetched register stays precise and the slot it came from does not. Here
+ * the path with 100 in fp-8 is pruned against the one with 0, and 6.18
+ * accepts a read 100 bytes into an 8-byte map value. exobpf keeps the
+ * fetched value unknown (as Linux 6.1 records it in the log) and refuses
+ * the read; this test holds exobpf to that, whatever Linux says. */
+TEST(verifier_atomic_fetch_from_the_stack_stays_unsafe)
+{
+	static const char *const fetch[] = {
+	    "r9 = atomic64_fetch_or((u64 *)(r10 -8), r9)",
+	    "r9 = atomic64_fetch_add((u64 *)(r10 -8), r9)",
+	    "r9 = atomic64_xchg((u64 *)(r10 -8), r9)",
+	};
+	static char log[1 << 16];
+	int m = exobpf_map_create(BPF_MAP_TYPE_ARRAY, "m", 4, 8, 1, NULL);
+
+	CHECK(m >= 0);
+	for (size_t i = 0; i < sizeof(fetch) / sizeof(fetch[0]); i++) {
+		char text[1024];
+		struct bpf_insn *insns;
+		size_t cnt;
+
+		snprintf(text, sizeof(text),
+			 "*(u32 *)(r10 -16) = 0\ncall bpf_get_prandom_u32\nr6 = 0\n"
+			 "if r0 s> 100 goto big\ngoto join\nbig:\nr6 = 100\njoin:\n"
+			 "*(u64 *)(r10 -8) = r6\nr1 = map[fd:%d]\nr2 = r10\nr2 += -16\n"
+			 "call bpf_map_lookup_elem\nif r0 == 0 goto out\nr9 = 0\n%s\n"
+			 "r0 += r9\nr0 = *(u8 *)(r0 +0)\nout:\nr0 = 0\nexit\n",
+			 m, fetch[i]);
+		CHECK_MSG(!exobpf_asm(text, "fetch", &insns, &cnt), "%s", exobpf_errmsg());
+		EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP, .license = "GPL",
+			    .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+		struct exobpf_prog *p = exobpf_prog__new(insns, cnt, &po);
+		free(insns);
+		CHECK_MSG(!p, "%s: accepted", fetch[i]);
+		CHECK_CONTAINS(log, "R0 min value is outside of the allowed memory range");
+	}
+	close(m);
+}
+
+/* Found in Linux 6.18 by the generator's callbacks (seed 812): with a
+ * constant 0 for nr_loops it never walks the callback, removes it as dead
+ * code, and then, when another function follows, fails its own check
+ * ("verifier bug: No program to jit"). The program is valid and does
+ * nothing: exobpf accepts and runs it, the dead callback included. */
+TEST(verifier_callback_never_walked_is_dead_code)
+{
+	const char *text = "r1 = 0\nr2 = func[cb]\nr3 = 0\nr4 = 0\ncall bpf_loop\n"
+			   "r1 = 0\ncall pc+2\nr0 = 7\nexit\nr0 = 0\nexit\n"
+			   "cb:\nr1 = 5\nr1 += 1\nr0 = 0\nexit\n";
+	struct bpf_insn *insns;
+	size_t cnt;
+	uint8_t pkt[64] = {0};
+
+	CHECK(!exobpf_asm(text, "dead", &insns, &cnt));
+	EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP, .license = "GPL");
+	struct exobpf_prog *p = exobpf_prog__new(insns, cnt, &po);
+	free(insns);
+	CHECK_MSG(p, "%s", exobpf_errmsg());
+	for (int e = 0; e < 2; e++) {
+		EXOBPF_OPTS(exobpf_run_opts, ro, .data_in = pkt, .data_size_in = sizeof(pkt),
+			    .flags = e ? EXOBPF_RUN_INTERP : 0);
+		CHECK_MSG(!exobpf_prog__run(p, &ro), "%s", exobpf_errmsg());
+		CHECK_EQ(ro.retval, 7);
+	}
+	exobpf_prog__free(p);
+}
+
 /* Verdict disagreement triaged as an exobpf bug (Linux differential, seeds
  * 1289 and 30091682): for a 32-bit div, mod or shift by an unknown
  * register, exobpf kept the result's upper half zero, while Linux gives up

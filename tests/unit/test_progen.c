@@ -43,7 +43,7 @@ struct forms {
 	bool alu[2][16][2]; /* [64-bit][op >> 4][X] */
 	bool jmp[2][16][2]; /* [JMP32][op >> 4][X] */
 	bool atomic[2][256];
-	bool sdiv, smod, movsx, bswap, ldsx, gotol, back, pcall, map_ld, helper[256];
+	bool sdiv, smod, movsx, bswap, ldsx, gotol, back, pcall, map_ld, func_ld, helper[256];
 };
 
 static void scan(const struct pg_prog *p, struct forms *f)
@@ -73,6 +73,9 @@ static void scan(const struct pg_prog *p, struct forms *f)
 			f->ldsx = true;
 		} else if (in->code == (BPF_LD | BPF_DW | BPF_IMM) && in->src_reg == BPF_PSEUDO_MAP_FD) {
 			f->map_ld = true;
+		} else if (in->code == (BPF_LD | BPF_DW | BPF_IMM) &&
+			   in->src_reg == BPF_PSEUDO_FUNC) {
+			f->func_ld = true;
 		}
 		if (in->code == (BPF_LD | BPF_DW | BPF_IMM))
 			i++;
@@ -119,7 +122,7 @@ TEST(progen_covers_every_form)
 			CHECK_MSG(f.atomic[dw][aops[i]], "atomic %#x %s", aops[i], dw ? "dw" : "w");
 	CHECK(f.helper[BPF_FUNC_map_lookup_elem] && f.helper[BPF_FUNC_map_update_elem] &&
 	      f.helper[BPF_FUNC_map_delete_elem] && f.helper[BPF_FUNC_csum_diff] &&
-	      f.helper[BPF_FUNC_xdp_adjust_head]);
+	      f.helper[BPF_FUNC_xdp_adjust_head] && f.helper[BPF_FUNC_loop] && f.func_ld);
 }
 
 /* Does the exit at insns[at] first fold each 8-byte slot of a frame of
@@ -145,13 +148,30 @@ static bool digests_stack(const struct bpf_insn *insns, uint32_t at, int frame)
 	       d[2].src_reg == BPF_REG_1;
 }
 
+/* Does the exit at insns[at] end a bpf_loop callback: its digest xor'ed
+ * into the first 8 bytes of its caller's buffer (r6), then r0 made 0 or 1? */
+static bool callback_tail(const struct bpf_insn *insns, uint32_t at)
+{
+	if (at < 6)
+		return false;
+	const struct bpf_insn *d = &insns[at - 6];
+	return d[0].code == (BPF_LDX | BPF_MEM | BPF_DW) && d[0].dst_reg == BPF_REG_1 &&
+	       d[0].src_reg == BPF_REG_6 && d[0].off == 0 &&
+	       d[1].code == (BPF_ALU64 | BPF_XOR | BPF_X) && d[1].dst_reg == BPF_REG_1 &&
+	       d[1].src_reg == BPF_REG_0 && d[2].code == (BPF_STX | BPF_MEM | BPF_DW) &&
+	       d[2].dst_reg == BPF_REG_6 && d[2].src_reg == BPF_REG_1 && d[2].off == 0 &&
+	       d[3].code == (BPF_ALU64 | BPF_AND | BPF_K) && d[3].imm == 7 &&
+	       d[4].code == (BPF_ALU64 | BPF_ADD | BPF_K) && d[4].imm == 1 &&
+	       d[5].code == (BPF_ALU64 | BPF_RSH | BPF_K) && d[5].imm == 3;
+}
+
 /* One program in four calls nothing and keeps its stack within 64 bytes
  * (the shape the JIT runs in the red zone), and every exit first folds
  * each 8-byte slot of its function's stack into r0: the oracles compare
  * r0, so that is how they see the stack. */
 TEST(progen_call_free_programs_and_stack_digests)
 {
-	unsigned call_free = 0, exits = 0;
+	unsigned call_free = 0, exits = 0, cb_exits = 0;
 	for (uint64_t s = 1; s <= 400; s++) {
 		struct pg_rng r = pg_seeded(s);
 		progen(&r, &a);
@@ -178,7 +198,9 @@ TEST(progen_call_free_programs_and_stack_digests)
 			if (a.insns[i].code != (BPF_JMP | BPF_EXIT))
 				continue;
 			exits++;
-			CHECK_MSG(digests_stack(a.insns, i, a.call_free ? 64 : 136),
+			bool cb = callback_tail(a.insns, i);
+			cb_exits += cb;
+			CHECK_MSG(digests_stack(a.insns, cb ? i - 6 : i, a.call_free ? 64 : 136),
 				  "seed %llu: the exit at %u does not fold its stack into r0",
 				  (unsigned long long)s, i);
 		}
@@ -186,6 +208,7 @@ TEST(progen_call_free_programs_and_stack_digests)
 	CHECK_MSG(call_free >= 60 && call_free <= 150, "%u of 400 programs call nothing",
 		  call_free);
 	CHECK(exits > 400); /* early exits, and callees', are digested too */
+	CHECK(cb_exits > 20); /* and callbacks' */
 }
 
 TEST(progen_mostly_valid_and_oracles_agree)
