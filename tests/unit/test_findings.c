@@ -403,6 +403,55 @@ TEST(finding_callback_rerun_drops_value_facts)
 	exobpf_prog__free(p);
 }
 
+/* One program of finding_callback_may_never_run: call (with %d for the
+ * hash map) runs cb, which stores 1 through ctx; arrays: the 8-byte map
+ * whose value is read. */
+static void never_run(const char *call, const char *store)
+{
+	static char log[1 << 16];
+	char text[2048];
+	struct bpf_insn *insns;
+	size_t cnt;
+
+	for (int kernel = 0; kernel < 2; kernel++) {
+		int h = -1, m = -1;
+		if (kernel && !kbpf_available())
+			return;
+		h = kernel ? kbpf_map_create(BPF_MAP_TYPE_HASH, 4, 8, 4, 0, 0, 0)
+			   : exobpf_map_create(BPF_MAP_TYPE_HASH, "h", 4, 8, 4, NULL);
+		m = kernel ? kbpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, 0, 0)
+			   : exobpf_map_create(BPF_MAP_TYPE_ARRAY, "m", 4, 8, 1, NULL);
+		CHECK(h >= 0 && m >= 0);
+		int n = snprintf(text, sizeof(text),
+				 "call bpf_get_prandom_u32\n*(u64 *)(r10 -8) = r0\n"
+				 "*(u32 *)(r10 -12) = 0\n");
+		n += snprintf(text + n, sizeof(text) - (size_t)n, call, h);
+		snprintf(text + n, sizeof(text) - (size_t)n,
+			 "r1 = map[fd:%d]\nr2 = r10\nr2 += -12\ncall bpf_map_lookup_elem\n"
+			 "if r0 == 0 goto out\nr1 = *(u64 *)(r10 -8)\nr1 &= 255\nr0 += r1\n"
+			 "r0 = *(u8 *)(r0 +0)\nout:\nexit\ncb:\nr5 = 1\n%s\nr0 = 0\nexit\n",
+			 m, store);
+		CHECK_MSG(!exobpf_asm(text, "cb", &insns, &cnt), "%s", exobpf_errmsg());
+		if (kernel) {
+			int fd = kbpf_prog_load_funcs(BPF_PROG_TYPE_XDP, insns, cnt, log,
+						      sizeof(log), 1);
+			CHECK_MSG(fd < 0, "Linux accepted it");
+		} else {
+			EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP,
+				    .license = "GPL", .log_buf = log, .log_size = sizeof(log),
+				    .log_level = 1);
+			struct exobpf_prog *p = exobpf_prog__new(insns, cnt, &po);
+			CHECK_MSG(!p, "%s: accepted", call);
+			exobpf_prog__free(p);
+		}
+		free(insns);
+		close(h);
+		close(m);
+		/* the read at an offset up to 255 into the 8-byte value */
+		CHECK_CONTAINS(log, "R0 max value is outside of the allowed memory range");
+	}
+}
+
 /* exobpf-fuzz all, seed 1635, once the generator wrote bpf_loop callbacks:
  * the verifier went from a bpf_loop call into the callback and on past the
  * call only with what the callback left, never with the caller's own state,
@@ -412,41 +461,11 @@ TEST(finding_callback_rerun_drops_value_facts)
  * 6.7 also goes on past the call as if no callback had run. */
 TEST(finding_callback_may_never_run)
 {
-	const char *text = "call bpf_get_prandom_u32\n*(u64 *)(r10 -8) = r0\n"
-			   "*(u32 *)(r10 -12) = 0\n"
-			   "r1 = 0\nr2 = func[cb]\nr3 = r10\nr3 += -8\nr4 = 0\ncall bpf_loop\n"
-			   "r1 = map[fd:%d]\nr2 = r10\nr2 += -12\ncall bpf_map_lookup_elem\n"
-			   "if r0 == 0 goto out\nr1 = *(u64 *)(r10 -8)\nr1 &= 255\nr0 += r1\n"
-			   "r0 = *(u8 *)(r0 +0)\nout:\nexit\n"
-			   "cb:\nr1 = 1\n*(u64 *)(r2 +0) = r1\nr0 = 0\nexit\n";
-	static char log[1 << 16];
-	char buf[1024];
-	struct bpf_insn *insns;
-	size_t cnt;
-	int m = exobpf_map_create(BPF_MAP_TYPE_ARRAY, "m", 4, 8, 1, NULL);
-
-	CHECK(m >= 0);
-	snprintf(buf, sizeof(buf), text, m);
-	CHECK_MSG(!exobpf_asm(buf, "cb", &insns, &cnt), "%s", exobpf_errmsg());
-	EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP, .license = "GPL",
-		    .log_buf = log, .log_size = sizeof(log), .log_level = 1);
-	struct exobpf_prog *p = exobpf_prog__new(insns, cnt, &po);
-	free(insns);
-	close(m);
-	CHECK(!p);
-	exobpf_prog__free(p);
-	/* the read at an offset up to 255 into the 8-byte value */
-	CHECK_CONTAINS(log, "R0 max value is outside of the allowed memory range");
-	int k = kbpf_available() ? kbpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, 0, 0) : -1;
-	if (k >= 0) {
-		snprintf(buf, sizeof(buf), text, k);
-		CHECK(!exobpf_asm(buf, "cb", &insns, &cnt));
-		int fd = kbpf_prog_load_funcs(BPF_PROG_TYPE_XDP, insns, cnt, log, sizeof(log), 1);
-		free(insns);
-		close(k);
-		CHECK_MSG(fd < 0, "Linux accepted it");
-		CHECK_CONTAINS(log, "R0 max value is outside of the allowed memory range");
-	}
+	never_run("r1 = 0\nr2 = func[cb]\nr3 = r10\nr3 += -8\nr4 = 0\ncall bpf_loop\n",
+		  "*(u64 *)(r2 +0) = r5");
+	never_run("r1 = map[fd:%d]\nr2 = func[cb]\nr3 = r10\nr3 += -8\nr4 = 0\n"
+		  "call bpf_for_each_map_elem\n",
+		  "*(u64 *)(r4 +0) = r5");
 }
 
 /* Found in Linux 6.18 by the generator's callbacks (seed 1830): precision
