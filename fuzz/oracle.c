@@ -279,10 +279,10 @@ int oracle_run(struct oracle *o, const struct pg_prog *p)
 			vs.insn_processed = 1u << 20;
 		}
 		/* a run longer than every path the verifier walked took a path
-		 * it did not see (a callback's runs: each path once per run) */
-		uint64_t budget = (uint64_t)vs.insn_processed + 1;
-		if (p->callbacks)
-			budget *= PG_LOOP_RUNS + 1;
+		 * it did not see (with callbacks, one walked path may run
+		 * budget_scale times) */
+		uint64_t budget =
+		    ((uint64_t)vs.insn_processed + 1) * (p->budget_scale ? p->budget_scale : 1);
 		int err =
 		    exo_run(o, prog, p, EXOBPF_RUN_CHECKED | EXOBPF_RUN_INTERP, budget, &checked);
 		if (err == -EIO) {

@@ -54,7 +54,7 @@ struct pg {
 	int stmt_no;
 	const char *invalid_kind;
 	int frame; /* bytes of stack each function initialises and digests */
-	bool callbacks;
+	uint32_t budget_scale; /* 0, or the most runs of a callback per program run */
 };
 
 /* What is true at the current program point of one function. */
@@ -68,6 +68,7 @@ struct pg_st {
 	bool may_exit;	   /* an exit here leaves no code unreachable */
 	bool dead;	   /* the block ended with an exit */
 	int depth, loops, call_depth;
+	uint32_t reps; /* how often this code may run per program run, bounded (0: once) */
 };
 
 static uint64_t rnd(struct pg *g)
@@ -430,6 +431,7 @@ static void loop(struct pg *g, struct pg_st *s)
 	}
 	uint32_t top = here(g, s);
 	struct pg_st body = *s;
+	body.reps = (s->reps ? s->reps : 1) * 8; /* at most 7 trips */
 	body.reserved |= 1u << c;
 	body.init &= ~(1u << c);
 	body.loops++;
@@ -790,7 +792,7 @@ static void local_call(struct pg *g, struct pg_st *s)
 	    g->nfns >= MAX_FNS || g->ncalls >= MAX_CALLS)
 		return;
 	int f = (int)g->nfns++;
-	struct pg_st callee = {.fn = f, .call_depth = s->call_depth + 1};
+	struct pg_st callee = {.fn = f, .call_depth = s->call_depth + 1, .reps = s->reps};
 	if (s->ctx && chance(g, 2)) { /* pass the context in r1 */
 		emit(g, s, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_6, 0, 0));
 		callee.ctx = true;
@@ -824,7 +826,8 @@ static void loop_call(struct pg *g, struct pg_st *s)
 			   .call_depth = s->call_depth + 1,
 			   .cb = true,
 			   .init = 1u << 1,
-			   .reserved = 1u << 6};
+			   .reserved = 1u << 6,
+			   .reps = (s->reps ? s->reps : 1) * (PG_LOOP_RUNS + 1)};
 	emit(g, &cb, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_2, 0, 0));
 	prologue(g, &cb);
 	block(g, &cb, 1 + (int)below(g, 4));
@@ -844,7 +847,8 @@ static void loop_call(struct pg *g, struct pg_st *s)
 	emit(g, s, I(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, 0));
 	emit(g, s, I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_loop));
 	after_call(s);
-	g->callbacks = true;
+	if (cb.reps > g->budget_scale)
+		g->budget_scale = cb.reps;
 }
 
 /* In a callback: a load, store or atomic add on its caller's buffer. */
@@ -936,7 +940,8 @@ void progen(struct pg_rng *rng, struct pg_prog *out)
 	out->cnt = n;
 	out->invalid = g.invalid_kind != NULL;
 	out->call_free = call_free;
-	out->callbacks = g.callbacks;
+	out->callbacks = g.budget_scale != 0;
+	out->budget_scale = g.budget_scale ? g.budget_scale : 1;
 	out->invalid_kind = g.invalid_kind;
 }
 

@@ -65,9 +65,13 @@ struct pg_prog {
 	bool invalid; /* carries a deliberate error: the verifier must reject it */
 	bool call_free; /* generated to call nothing, with a 64-byte stack */
 	/* calls bpf_loop (at most PG_LOOP_RUNS runs of each callback): Linux
-	 * loads it only with BTF func_info, and one path the verifier walked
-	 * may run that many times */
+	 * loads it only with BTF func_info */
 	bool callbacks;
+	/* A callback's runs converge in the verifier's walk (later runs are
+	 * pruned against earlier ones, and so are runs from later trips of
+	 * an enclosing loop): one walked path may run up to this many times
+	 * per program run (1 without callbacks). */
+	uint32_t budget_scale;
 	const char *invalid_kind;
 	uint8_t pkt[PG_PKT_LEN]; /* the packet to run it on */
 };
