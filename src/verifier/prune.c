@@ -305,6 +305,15 @@ static void free_list_add(struct vrf_env *env, struct vrf_state_list *sl)
 	env->explored[env->len] = sl;
 }
 
+/* Is st inside a bpf_loop or for_each_map_elem callback (at any depth)? */
+static bool in_looping_callback(const struct vrf_state *st)
+{
+	for (uint32_t f = 1; f <= st->curframe; f++)
+		if (st->frame[f]->in_callback_fn && st->frame[f]->callback_loops)
+			return true;
+	return false;
+}
+
 int vrf_is_state_visited(struct vrf_env *env, int insn_idx)
 {
 	struct vrf_state_list **pprev = &env->explored[insn_idx], *sl, *new_sl;
@@ -355,7 +364,15 @@ int vrf_is_state_visited(struct vrf_env *env, int insn_idx)
 			goto miss;
 		}
 		env->imprecise_hit = false;
-		if (states_equal(env, &sl->state, cur)) {
+		/* Inside a callback that may run again, an explored state's
+		 * liveness and precision marks miss what its later runs read:
+		 * those runs stop at the callback's entry against an earlier
+		 * run, so their reads never reach the states of this one.
+		 * Ranges decide there, for every register and slot. */
+		env->cmp_range_within = in_looping_callback(&sl->state);
+		bool eq = states_equal(env, &sl->state, cur);
+		env->cmp_range_within = false;
+		if (eq) {
 			if (env->imprecise_hit) {
 				env->aux[insn_idx].imprecise_prune = true;
 				env->any_imprecise_prune = true;

@@ -335,6 +335,54 @@ TEST(verifier_callback_rerun_is_not_an_infinite_loop)
 	free(insns);
 }
 
+/* Found by the seventh session's review: a bpf_loop callback's second run
+ * stops at the callback's entry against the first run, still being
+ * explored, so what the second run reads never reaches the first run's
+ * checkpoints. Path 1 (count 0 or 1, X the context) walks the first run;
+ * path 2 (count 0, X a number) was then pruned inside its first run, where
+ * X was not live, and its second run, which dereferences X, was never
+ * walked: both engines crashed. Linux 6.18 refuses both programs (one makes
+ * the count precise, one leaves it to be widened). */
+TEST(verifier_callback_run_states_keep_later_runs_reads)
+{
+	static const char *const count[] = {"r5 = r2\nr5 += r4\n", ""};
+	char text[2048];
+
+	for (size_t i = 0; i < sizeof(count) / sizeof(count[0]); i++) {
+		struct bpf_insn *insns;
+		size_t cnt;
+
+		snprintf(text, sizeof(text),
+			 "r9 = r1\ncall bpf_get_prandom_u32\nr6 = r0\nif r6 > 100 goto P2\n"
+			 "r7 = r6\nr7 &= 1\nr8 = r9\ngoto J\nP2:\nr7 = 0\nr8 = 0x41414141\nJ:\n"
+			 "*(u64 *)(r10 -8) = r7\n*(u64 *)(r10 -16) = r8\nr1 = 2\n"
+			 "r2 = func[cb]\nr3 = r10\nr3 += -16\nr4 = 0\ncall bpf_loop\nr0 = 2\n"
+			 "exit\n"
+			 "cb:\nr3 = *(u64 *)(r2 +8)\nif r3 != 0 goto B\nr4 = 1\n%s"
+			 "*(u64 *)(r2 +8) = r4\nr6 = 0\nif r6 == 1 goto C\nr6 += 1\n"
+			 "if r6 == 2 goto C\nr6 += 1\nr6 += 1\nr6 += 1\nC:\nr6 += 1\nr6 += 1\n"
+			 "r0 = 0\nexit\n"
+			 "B:\nr6 = *(u64 *)(r2 +0)\nr0 = *(u32 *)(r6 +0)\nr0 = 0\nexit\n",
+			 count[i]);
+		CHECK(!exobpf_asm(text, "runs", &insns, &cnt));
+		EXOBPF_OPTS(exobpf_prog_opts, o, .type = BPF_PROG_TYPE_XDP, .license = "GPL",
+			    .log_buf = xlog, .log_size = sizeof(xlog), .log_level = 1);
+		struct exobpf_prog *p = exobpf_prog__new(insns, cnt, &o);
+		exobpf_prog__free(p);
+		CHECK_MSG(!p, "program %zu accepted", i);
+		CHECK_CONTAINS(xlog, "R6 invalid mem access 'scalar'");
+		if (kbpf_available()) {
+			int fd = kbpf_prog_load_funcs(BPF_PROG_TYPE_XDP, insns, cnt, klog,
+						      sizeof(klog), 1);
+			if (fd >= 0)
+				close(fd);
+			CHECK_MSG(fd < 0, "Linux accepted program %zu", i);
+			CHECK_CONTAINS(klog, "R6 invalid mem access 'scalar'");
+		}
+		free(insns);
+	}
+}
+
 /* With a log of the caller's, a rejected program's error names the object
  * and the program once, then the verifier's message; the log has it too. */
 TEST(verifier_object_rejection_with_caller_log)
