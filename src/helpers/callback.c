@@ -1,6 +1,7 @@
 /* Helpers that call back into the program: bpf_loop and
  * bpf_for_each_map_elem (vm_call_func runs the callback on the same run). */
 #include <errno.h>
+#include <string.h>
 
 #include "helpers/helpers.h"
 #include "maps/map.h"
@@ -31,13 +32,28 @@ HELPER_FN(loop)
 struct each {
 	struct vm_run *run;
 	uint64_t func;
+	uint32_t *key; /* where an array's key is handed over, or NULL */
 };
+
+/* Array maps' keys are indexes the map makes up on its own stack. */
+static bool key_is_index(const struct exo_map *map)
+{
+	return exo_map_key_size(map) == sizeof(uint32_t) &&
+	       (exo_map_type(map) == BPF_MAP_TYPE_ARRAY ||
+		exo_map_type(map) == BPF_MAP_TYPE_PERCPU_ARRAY);
+}
 
 static uint64_t each_elem(struct exo_map *map, void *key, void *value, void *ctx, void *arg)
 {
 	struct each *e = arg;
-	bool region = e->run->checked && vm_add_region(e->run, key, exo_map_key_size(map), false);
+	bool region;
 	uint64_t ret;
+
+	if (e->key) {
+		memcpy(e->key, key, sizeof(*e->key));
+		key = e->key;
+	}
+	region = e->run->checked && vm_add_region(e->run, key, exo_map_key_size(map), false);
 
 	ret = vm_call_func(e->run, e->func, (uintptr_t)map, (uintptr_t)key, (uintptr_t)value,
 			   (uintptr_t)ctx, 0);
@@ -50,14 +66,22 @@ static uint64_t each_elem(struct exo_map *map, void *key, void *value, void *ctx
  * value, ctx) per element until it returns nonzero; elements visited. */
 HELPER_FN(for_each_map_elem)
 {
-	struct each e = {run, r2};
+	struct exo_map *map = (struct exo_map *)(uintptr_t)r1;
+	struct each e = {run, r2, NULL};
 	long n;
 
 	if (r4)
 		return (uint64_t)-EINVAL;
 	if (!helper_map_args_ok(run, "bpf_for_each_map_elem", r1, 0, 0, false))
 		return 0;
-	n = exo_map_for_each((struct exo_map *)(uintptr_t)r1, each_elem, (void *)(uintptr_t)r3, &e,
-			     run->slot);
+	if (run->each_depth >= VM_MAX_FRAMES) { /* callbacks nest at most that deep */
+		vm_fail(run, VM_FAULT_DEPTH, "bpf_for_each_map_elem nested too deep");
+		return 0;
+	}
+	if (key_is_index(map))
+		e.key = &run->each_keys[run->each_depth];
+	run->each_depth++;
+	n = exo_map_for_each(map, each_elem, (void *)(uintptr_t)r3, &e, run->slot);
+	run->each_depth--;
 	return run->fault ? 0 : (uint64_t)n;
 }

@@ -111,6 +111,12 @@ struct vm_run {
 	uint64_t cookie;
 
 	bool interp; /* the interpreter even where there is machine code */
+	/* for_each_map_elem hands an array's callback the key here, not on
+	 * the helper's stack: the callback may keep the pointer (in its
+	 * caller's stack, as Linux lets it), and reads after the helper
+	 * returned must not reach a dead C frame */
+	uint32_t each_keys[VM_MAX_FRAMES]; /* one per nested for_each */
+	uint32_t each_depth;
 
 	/* checked mode */
 	bool checked;

@@ -286,6 +286,50 @@ TEST(helper_for_each_map_elem)
 	}
 }
 
+/* A for_each_map_elem callback may keep the key pointer in its caller's
+ * stack (Linux lets it), and the caller may read through it after the
+ * helper returned. An array's key used to live on the helper's C stack,
+ * dead by then; it now lives in the run, so the read sees the last key
+ * handed over (2 of 0..2), on every engine. Checked mode still refuses
+ * the read: the key was the program's only during the callback. */
+TEST(helper_for_each_array_key_outlives_the_callback)
+{
+	static const char *text = "r6 = 0\n*(u64 *)(r10 -8) = r6\nr1 = map[fd:%d]\nr2 = func[cb]\n"
+				  "r3 = r10\nr3 += -8\nr4 = 0\ncall bpf_for_each_map_elem\n"
+				  "r1 = *(u64 *)(r10 -8)\nr0 = 99\nif r1 == 0 goto out\n"
+				  "r0 = *(u32 *)(r1 +0)\nout:\nexit\n"
+				  "cb:\n*(u64 *)(r4 +0) = r2\nr0 = 0\nexit\n";
+	char buf[1024];
+	struct bpf_insn *insns;
+	size_t cnt;
+	uint8_t pkt[64] = {0};
+	int m = exobpf_map_create(BPF_MAP_TYPE_ARRAY, "m", 4, 8, 3, NULL);
+
+	CHECK(m >= 0);
+	snprintf(buf, sizeof(buf), text, m);
+	CHECK(!exobpf_asm(buf, "key", &insns, &cnt));
+	EXOBPF_OPTS(exobpf_prog_opts, po, .type = BPF_PROG_TYPE_XDP, .license = "GPL");
+	struct exobpf_prog *p = exobpf_prog__new(insns, cnt, &po);
+	free(insns);
+	close(m);
+	CHECK_MSG(p, "%s", exobpf_errmsg());
+	for (int e = 0; e < 3; e++) {
+		EXOBPF_OPTS(exobpf_run_opts, ro, .data_in = pkt, .data_size_in = sizeof(pkt),
+			    .flags = e == 1   ? EXOBPF_RUN_INTERP
+				     : e == 2 ? EXOBPF_RUN_INTERP | EXOBPF_RUN_CHECKED
+					      : 0);
+		int err = exobpf_prog__run(p, &ro);
+		if (e == 2) {
+			CHECK_EQ(err, -EFAULT);
+			CHECK_CONTAINS(exobpf_errmsg(), "outside the memory the program was given");
+		} else {
+			CHECK_MSG(!err, "%s", exobpf_errmsg());
+			CHECK_EQ(ro.retval, 2);
+		}
+	}
+	exobpf_prog__free(p);
+}
+
 /* strtol / strtoul on a read-only string: ret in the low byte, the result's
  * low 16 bits above it. */
 static void strto(const char *helper, const char *s, uint32_t len, int flags, uint32_t want)
