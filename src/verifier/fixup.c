@@ -80,6 +80,7 @@ static int drop_value_facts(struct vrf_env *env, struct vrf_fact *facts)
 		uint32_t i = work[--top];
 		const struct bpf_insn *insn = &env->insns[i];
 		uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
+		uint32_t f;
 
 		if (insn->code == (BPF_LD | BPF_IMM | BPF_DW)) {
 			PUSH(i + 2);
@@ -101,8 +102,8 @@ static int drop_value_facts(struct vrf_env *env, struct vrf_fact *facts)
 			}
 			/* and a callback (bpf_loop, for_each) runs again from its
 			 * start with what this run left in the caller's memory */
-			if (cb_start[func_start(env, i)])
-				PUSH(func_start(env, i));
+			if (cb_start[(f = func_start(env, i))])
+				PUSH(f);
 			break;
 		case BPF_CALL:
 			PUSH(i + 1);
