@@ -6,7 +6,9 @@ out=${1:-build}
 export EXOBPF="$PWD/$out/exobpf"
 export EXOBPF_BUILD="$PWD/$out"
 export SHARED="${SHARED:-../shared}"
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+# a pointer into a returned function's frame is a read of memory the
+# program was not given (helpers hand programs pointers into C frames)
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 # A fresh machine may take bpf() but have no bpffs on /sys/fs/bpf, where the
 # tests pin Linux's objects (and libbpf pins maps that ask for it): mount it,
