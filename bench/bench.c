@@ -58,6 +58,7 @@ static const struct bench benches[] = {
 	{"empty", "an empty program: the fixed cost of a run", native_empty, 64, false},
 };
 #define NR_BENCHES (sizeof(benches) / sizeof(benches[0]))
+#define MAX_TRIALS 64
 
 /* ---- inputs ---- */
 
@@ -216,6 +217,27 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* How the JIT/Linux-net ratio moves from trial to trial (each trial pairs
+ * the two engines' times, measured one after the other on fresh loads). */
+static void print_spread(double (*jk)[2], int trials, double kernel_empty)
+{
+	double r[MAX_TRIALS];
+	int n = 0, under = 0;
+
+	for (int t = 0; t < trials; t++)
+		if (jk[t][0] > 0 && jk[t][1] - kernel_empty > 0) {
+			r[n] = jk[t][0] / (jk[t][1] - kernel_empty);
+			under += r[n] <= 1.0;
+			n++;
+		}
+	if (n < 2)
+		return;
+	qsort(r, (size_t)n, sizeof(double), cmp_double);
+	printf("  its trials, each against Linux's in the same trial: %.2fx to %.2fx, %d of %d at "
+	       "or under 1.00x\n",
+	       r[0], r[n - 1], under, n);
+}
+
 /* ---- loading ---- */
 
 /* exobpf's program: the XDP entry (verified), or the raw-memory one. */
@@ -345,6 +367,9 @@ int main(int argc, char **argv)
 	bool best = getenv("BENCH_STAT") && !strcmp(getenv("BENCH_STAT"), "best");
 	bool code = getenv("BENCH_CODE") && strcmp(getenv("BENCH_CODE"), "0");
 	double med[NR_BENCHES][NR_ENGINES];
+	/* each trial's JIT and Linux times, in trial order: the spread of the
+	 * ratio says whether a figure near 1.00x is a difference or noise */
+	static double jk[NR_BENCHES][MAX_TRIALS][2];
 	bool have[NR_BENCHES][NR_ENGINES];
 	bool kernel_ok = true, bad = false;
 	static char notes[NR_BENCHES][320];
@@ -354,6 +379,8 @@ int main(int argc, char **argv)
 	memset(have, 0, sizeof(have));
 	if (trials < 1)
 		trials = 1;
+	if (trials > MAX_TRIALS)
+		trials = MAX_TRIALS;
 	exobpf_set_print(NULL);
 	if (!code)
 		printf("exobpf benchmarks: ns per run, %s of %d trials of ~%.0f ms per engine (CPU "
@@ -456,8 +483,8 @@ int main(int argc, char **argv)
 			n[e] *= 4;
 			have[bi][e] = true;
 		}
-		double samples[NR_ENGINES][64];
-		for (int t = 0; t < trials && t < 64; t++) {
+		double samples[NR_ENGINES][MAX_TRIALS];
+		for (int t = 0; t < trials; t++) {
 			/* Each trial on a new load: where the machine code lands
 			 * moves some loops' times by 20-40% on one CPU (the
 			 * kernel's as much as ours), so one load is one sample. */
@@ -466,12 +493,14 @@ int main(int argc, char **argv)
 			for (int e = 0; e < NR_ENGINES; e++)
 				if (have[bi][e])
 					samples[e][t] = run_n(&s, (enum engine)e, n[e], &got) / n[e];
+			jk[bi][t][0] = have[bi][E_JIT] ? samples[E_JIT][t] : 0;
+			jk[bi][t][1] = have[bi][E_KERNEL] ? samples[E_KERNEL][t] : 0;
 		}
 		for (int e = 0; e < NR_ENGINES; e++) {
 			if (!have[bi][e])
 				continue;
-			qsort(samples[e], (size_t)(trials < 64 ? trials : 64), sizeof(double), cmp_double);
-			med[bi][e] = samples[e][best ? 0 : (trials < 64 ? trials : 64) / 2];
+			qsort(samples[e], (size_t)trials, sizeof(double), cmp_double);
+			med[bi][e] = samples[e][best ? 0 : trials / 2];
 		}
 		printf("%-9s %4zu insns%s  %s\n", b->name, cnt, s.raw ? " (raw)" : "", b->what);
 	next:
@@ -503,6 +532,7 @@ int main(int argc, char **argv)
 	unsigned nlg[4] = {0};
 	double worst = 0;
 	const char *worst_name = "";
+	unsigned worst_bi = 0;
 	for (unsigned bi = 0; bi < NR_BENCHES; bi++) {
 		if (!have[bi][E_NATIVE])
 			continue;
@@ -519,7 +549,7 @@ int main(int argc, char **argv)
 		}
 		double c = med[bi][E_NATIVE];
 		double r[4] = {med[bi][E_JIT] / c, med[bi][E_INTERP] / c, med[bi][E_CHECKED] / c,
-			       knet && net > 0 ? med[bi][E_JIT] / net : 0};
+			       knet && net > 0 && have[bi][E_JIT] ? med[bi][E_JIT] / net : 0};
 		for (int k = 0; k < 4; k++) {
 			bool ok = k < 3 ? have[bi][k + 1] : r[3] > 0;
 			cell(ok, r[k], 9, "x");
@@ -530,6 +560,7 @@ int main(int argc, char **argv)
 		}
 		if (r[3] > worst) {
 			worst = r[3];
+			worst_bi = bi;
 			worst_name = benches[bi].name;
 		}
 		printf("\n");
@@ -548,11 +579,12 @@ int main(int argc, char **argv)
 	if (nlg[1])
 		printf("interpreter vs gcc -O2: geomean %.2fx (target <= 40x); checked %.2fx\n",
 		       exp(lg[1] / nlg[1]), nlg[2] ? exp(lg[2] / nlg[2]) : 0);
-	if (nlg[3])
+	if (nlg[3]) {
 		printf("JIT vs Linux's JIT net of its %.1f ns per-run cost: worst %s at %.2fx "
 		       "(target <= 1.00x)\n",
 		       med[empty][E_KERNEL], worst_name, worst);
-	else if (!kernel_ok)
+		print_spread(jk[worst_bi], trials, med[empty][E_KERNEL]);
+	} else if (!kernel_ok)
 		printf("Linux's JIT: not measured (bpf() refused)\n");
 	return bad ? 1 : 0;
 }
