@@ -355,18 +355,10 @@ TEST(finding_div_fact_survives_imprecise_pruning)
 TEST(finding_callback_rerun_drops_value_facts)
 {
 	/* fp-16, the result, is unknown to the verifier, so it stays imprecise */
-	const char *text =
-	    "r6 = 1\n*(u64 *)(r10 -8) = r6\nr6 = *(u32 *)(r1 +12)\n"
-	    "r6 *= r6\nr6 *= r6\nr6 *= r6\n*(u64 *)(r10 -16) = r6\nr6 = 0\n"
-	    "r1 = 2\nr2 = func[cb]\nr3 = r10\nr3 += -8\nr4 = 0\ncall 181\n"
-	    "r0 = *(u64 *)(r10 -16)\nexit\n"
-	    "cb:\n"
-	    "r3 = *(u64 *)(r2 +0)\nr4 = 100\nr4 /= r3\n*(u64 *)(r2 -8) = r4\n"
-	    "r7 = 0\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\n"
-	    "if r7 == 9 goto a1\na1:\nif r7 == 9 goto a2\na2:\n"
-	    "if r1 == 0 goto w\nr0 = 0\n"
-	    "r7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\n"
-	    "goto p\nw:\nr5 = 2\n*(u64 *)(r2 +0) = r5\np:\nr0 = 0\nexit\n";
+	const char *text = "r6 = 1\n*(u64 *)(r10 -8) = r6\nr6 = *(u32 *)(r1 +12)\n"
+			   "r6 *= r6\nr6 *= r6\nr6 *= r6\n*(u64 *)(r10 -16) = r6\nr6 = 0\n"
+			   "r1 = 2\nr2 = func[cb]\nr3 = r10\nr3 += -8\nr4 = 0\ncall 181\n"
+			   "r0 = *(u64 *)(r10 -16)\nexit\n" CB_RERUN_TEXT;
 	const uint32_t div = 19; /* r4 /= r3: after 17 slots of the main function and 2 */
 	struct bpf_insn *insns;
 	size_t cnt, nfacts;

@@ -40,24 +40,31 @@ int kbpf_fs_available(void)
 	return statfs("/sys/fs/bpf", &st) == 0 && (unsigned long)st.f_type == bpf_fs_magic;
 }
 
+/* PROG_LOAD with attr's other fields (BTF) already set: fd or -errno. */
+static int prog_load(union bpf_attr *attr, enum bpf_prog_type type, const struct bpf_insn *insns,
+		     size_t cnt, char *log, size_t log_size, unsigned log_level)
+{
+	attr->prog_type = type;
+	attr->insns = (uintptr_t)insns;
+	attr->insn_cnt = (uint32_t)cnt;
+	attr->license = (uintptr_t) "GPL";
+	if (log) {
+		log[0] = '\0';
+		attr->log_buf = (uintptr_t)log;
+		attr->log_size = (uint32_t)log_size;
+		attr->log_level = log_level;
+	}
+	long fd = sys_bpf(BPF_PROG_LOAD, attr);
+	return fd < 0 ? -errno : (int)fd;
+}
+
 int kbpf_prog_load(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt, char *log,
 		   size_t log_size, unsigned log_level)
 {
 	union bpf_attr attr;
 
 	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = type;
-	attr.insns = (uintptr_t)insns;
-	attr.insn_cnt = (uint32_t)cnt;
-	attr.license = (uintptr_t) "GPL";
-	if (log) {
-		log[0] = '\0';
-		attr.log_buf = (uintptr_t)log;
-		attr.log_size = (uint32_t)log_size;
-		attr.log_level = log_level;
-	}
-	long fd = sys_bpf(BPF_PROG_LOAD, &attr);
-	return fd < 0 ? -errno : (int)fd;
+	return prog_load(&attr, type, insns, cnt, log, log_size, log_level);
 }
 
 /* A BTF blob: int, a prototype int(void), and a FUNC of it per function
@@ -105,7 +112,7 @@ int kbpf_prog_load_funcs(enum bpf_prog_type type, const struct bpf_insn *insns, 
 	unsigned n = 1;
 	uint8_t btf[2048];
 	union bpf_attr attr;
-	long bfd, fd;
+	long bfd;
 
 	for (size_t i = 0; i < cnt; i++) {
 		bool call =
@@ -141,24 +148,13 @@ int kbpf_prog_load_funcs(enum bpf_prog_type type, const struct bpf_insn *insns, 
 	if ((bfd = sys_bpf(BPF_BTF_LOAD, &attr)) < 0)
 		return -errno;
 	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = type;
-	attr.insns = (uintptr_t)insns;
-	attr.insn_cnt = (uint32_t)cnt;
-	attr.license = (uintptr_t) "GPL";
 	attr.prog_btf_fd = (uint32_t)bfd;
 	attr.func_info = (uintptr_t)fi;
 	attr.func_info_cnt = n;
 	attr.func_info_rec_size = sizeof(fi[0]);
-	if (log) {
-		log[0] = '\0';
-		attr.log_buf = (uintptr_t)log;
-		attr.log_size = (uint32_t)log_size;
-		attr.log_level = log_level;
-	}
-	fd = sys_bpf(BPF_PROG_LOAD, &attr);
-	int err = fd < 0 ? -errno : 0;
+	int fd = prog_load(&attr, type, insns, cnt, log, log_size, log_level);
 	close((int)bfd);
-	return fd < 0 ? err : (int)fd;
+	return fd;
 }
 
 int kbpf_test_run(int fd, const void *data, uint32_t size, uint32_t *retval)

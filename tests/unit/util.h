@@ -23,6 +23,20 @@ int kbpf_prog_load(enum bpf_prog_type type, const struct bpf_insn *insns, size_t
 int kbpf_prog_load_funcs(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt,
 			 char *log, size_t log_size, unsigned log_level);
 
+/* A bpf_loop callback (label cb, its ctx the caller's fp-8) for the tests
+ * of a callback's later runs: the run with index 0 stores 2 at ctx, where
+ * every run reads its divisor (100 / ctx goes to ctx - 8); the padding
+ * after the branch makes the verifier prune the storing path against the
+ * other. */
+#define CB_RERUN_TEXT                                                              \
+	"cb:\n"                                                                    \
+	"r3 = *(u64 *)(r2 +0)\nr4 = 100\nr4 /= r3\n*(u64 *)(r2 -8) = r4\n"         \
+	"r7 = 0\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\n"                             \
+	"if r7 == 9 goto a1\na1:\nif r7 == 9 goto a2\na2:\n"                       \
+	"if r1 == 0 goto w\nr0 = 0\n"                                              \
+	"r7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\nr7 += 1\n" \
+	"goto p\nw:\nr5 = 2\n*(u64 *)(r2 +0) = r5\np:\nr0 = 0\nexit\n"
+
 /* BPF_PROG_TEST_RUN with data; 0 or -errno; *retval set. */
 int kbpf_test_run(int fd, const void *data, uint32_t size, uint32_t *retval);
 
