@@ -64,7 +64,7 @@ struct pg_st {
 	uint16_t reserved; /* registers the statement must not write */
 	bool ctx, pkt;	   /* r6 = ctx; r7/r8 = data/data_end */
 	bool no_calls;	   /* a call-free program, or in a loop whose counter is r0-r5 */
-	bool cb;	   /* a bpf_loop callback: r6 = its caller's slots, returns 0 or 1 */
+	bool cb;	   /* a bpf_loop callback: r6 = its caller's value buffer, returns 0 or 1 */
 	bool may_exit;	   /* an exit here leaves no code unreachable */
 	bool dead;	   /* the block ended with an exit */
 	int depth, loops, call_depth;
@@ -362,7 +362,7 @@ static void exit_with_stack(struct pg *g, struct pg_st *s)
 	emit(g, s, I(BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_0, BPF_REG_1, 0, 0));
 	if (s->cb) {
 		/* a callback returns 0 (go on) or 1 (stop), here 1 in 8: its
-		 * digest goes into its caller's first slot instead */
+		 * digest goes into the first 8 bytes of its caller's buffer */
 		emit(g, s, I(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_6, 0, 0));
 		emit(g, s, I(BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_1, BPF_REG_0, 0, 0));
 		emit(g, s, I(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_6, BPF_REG_1, 0, 0));
