@@ -64,7 +64,8 @@ struct pg_st {
 	uint16_t reserved; /* registers the statement must not write */
 	bool ctx, pkt;	   /* r6 = ctx; r7/r8 = data/data_end */
 	bool no_calls;	   /* a call-free program, or in a loop whose counter is r0-r5 */
-	bool cb;	   /* a bpf_loop callback: r6 = its caller's value buffer, returns 0 or 1 */
+	bool cb;	   /* a callback: r6 = its caller's value buffer, returns 0 or 1 */
+	bool cb_value;	   /* a for_each callback: r7 = its array element's value */
 	bool may_exit;	   /* an exit here leaves no code unreachable */
 	bool dead;	   /* the block ended with an exit */
 	int depth, loops, call_depth;
@@ -810,29 +811,39 @@ static void local_call(struct pg *g, struct pg_st *s)
 }
 
 /* bpf_loop(n, callback, &caller's value buffer, 0), n from data or a
- * constant below 8. The callback reads and writes the 64 bytes of its
- * caller's value buffer through r6 (its r2 kept) and folds its own stack
- * into their first 8. Not the caller's eight slots: those are what the
- * stack atomics fetch from, and Linux 6.18 loses precision through an
- * atomic fetch (docs/reliability.md), which callbacks' writes expose. */
+ * constant below 8, or bpf_for_each_map_elem(array, callback, &buffer, 0)
+ * (an array: its order is the same in Linux). The callback reads and
+ * writes the 64 bytes of its caller's value buffer through r6 (its ctx
+ * kept), a for_each callback also its element's 64-byte value through r7,
+ * and folds its own stack into the buffer's first 8. Not the caller's
+ * eight slots: those are what the stack atomics fetch from, and Linux 6.18
+ * loses precision through an atomic fetch (docs/reliability.md), which
+ * callbacks' writes expose. */
 static void loop_call(struct pg *g, struct pg_st *s)
 {
 	if (s->no_calls || s->cb || (s->reserved & 0x3f) || s->call_depth >= MAX_CALL_DP ||
 	    g->nfns >= MAX_FNS || g->ncalls >= MAX_CALLS)
 		return;
+	bool each = chance(g, 3);
 	int f = (int)g->nfns++;
-	/* r1: the index; r2: the context, kept in r6 */
+	/* bpf_loop: r1 the index, r2 the ctx; for_each: r1-r3 the map, key
+	 * and value, r4 the ctx */
 	struct pg_st cb = {.fn = f,
 			   .call_depth = s->call_depth + 1,
 			   .cb = true,
-			   .init = 1u << 1,
-			   .reserved = 1u << 6,
+			   .cb_value = each,
+			   .init = each ? 0 : 1u << 1,
+			   .reserved = 1u << 6 | (each ? 1u << 7 : 0),
 			   .reps = (s->reps ? s->reps : 1) * (PG_LOOP_RUNS + 1)};
-	emit(g, &cb, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_2, 0, 0));
+	emit(g, &cb, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, each ? BPF_REG_4 : BPF_REG_2, 0, 0));
+	if (each)
+		emit(g, &cb, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_7, BPF_REG_3, 0, 0));
 	prologue(g, &cb);
 	block(g, &cb, 1 + (int)below(g, 4));
 	epilogue(g, &cb);
-	if (chance(g, 2)) {
+	if (each) {
+		ld_map(g, s, BPF_REG_1, PG_MAP_ARRAY);
+	} else if (chance(g, 2)) {
 		emit(g, s, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, pick_src(g, s), 0, 0));
 		emit(g, s, I(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_1, 0, 0, 7));
 	} else {
@@ -845,15 +856,18 @@ static void loop_call(struct pg *g, struct pg_st *s)
 	emit(g, s, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0));
 	emit(g, s, I(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, VALUE_OFF));
 	emit(g, s, I(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, 0));
-	emit(g, s, I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_loop));
+	emit(g, s,
+	     I(BPF_JMP | BPF_CALL, 0, 0, 0, each ? BPF_FUNC_for_each_map_elem : BPF_FUNC_loop));
 	after_call(s);
 	if (cb.reps > g->budget_scale)
 		g->budget_scale = cb.reps;
 }
 
-/* In a callback: a load, store or atomic add on its caller's buffer. */
+/* In a callback: a load, store or atomic add on its caller's buffer (r6)
+ * or, in a for_each callback, its element's value (r7). */
 static void cb_mem(struct pg *g, struct pg_st *s)
 {
+	int base = s->cb_value && chance(g, 2) ? BPF_REG_7 : BPF_REG_6;
 	bool dw = chance(g, 2);
 	int16_t off = (int16_t)(8 * below(g, NSLOTS) + (dw ? 0 : 4 * below(g, 2)));
 	uint8_t size = dw ? BPF_DW : BPF_W;
@@ -863,15 +877,15 @@ static void cb_mem(struct pg *g, struct pg_st *s)
 		int dst = pick_dst(g, s);
 		if (dst < 0)
 			return;
-		emit(g, s, I(BPF_LDX | BPF_MEM | size, dst, BPF_REG_6, off, 0));
+		emit(g, s, I(BPF_LDX | BPF_MEM | size, dst, base, off, 0));
 		s->init |= 1u << dst;
 		break;
 	}
 	case 1:
-		emit(g, s, I(BPF_STX | BPF_MEM | size, BPF_REG_6, pick_src(g, s), off, 0));
+		emit(g, s, I(BPF_STX | BPF_MEM | size, base, pick_src(g, s), off, 0));
 		break;
 	default:
-		emit(g, s, I(BPF_STX | BPF_ATOMIC | size, BPF_REG_6, pick_src(g, s), off, BPF_ADD));
+		emit(g, s, I(BPF_STX | BPF_ATOMIC | size, base, pick_src(g, s), off, BPF_ADD));
 	}
 }
 

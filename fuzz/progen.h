@@ -6,8 +6,8 @@
  * variable offsets), map lookups behind null checks with value accesses
  * and atomics, map updates and deletes, bpf_csum_diff, bpf_xdp_adjust_head,
  * bounded loops (constant and data-dependent trip counts, nested), local
- * calls with arguments and the context, bpf_loop with a generated callback,
- * early exits. One program in
+ * calls with arguments and the context, bpf_loop and for_each_map_elem
+ * with a generated callback, early exits. One program in
  * sixteen carries one deliberate error (a missing range or null check, an
  * out-of-bounds value access, an uninitialised read, division by a zero
  * immediate), so the verifier's rejections are exercised too. One in four

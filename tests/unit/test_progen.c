@@ -122,7 +122,8 @@ TEST(progen_covers_every_form)
 			CHECK_MSG(f.atomic[dw][aops[i]], "atomic %#x %s", aops[i], dw ? "dw" : "w");
 	CHECK(f.helper[BPF_FUNC_map_lookup_elem] && f.helper[BPF_FUNC_map_update_elem] &&
 	      f.helper[BPF_FUNC_map_delete_elem] && f.helper[BPF_FUNC_csum_diff] &&
-	      f.helper[BPF_FUNC_xdp_adjust_head] && f.helper[BPF_FUNC_loop] && f.func_ld);
+	      f.helper[BPF_FUNC_xdp_adjust_head] && f.helper[BPF_FUNC_loop] &&
+	      f.helper[BPF_FUNC_for_each_map_elem] && f.func_ld);
 }
 
 /* Does the exit at insns[at] first fold each 8-byte slot of a frame of
