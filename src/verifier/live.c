@@ -440,7 +440,10 @@ static int backtrack(struct vrf_env *env, struct bt *bt, struct vrf_state **stp)
 			bt->reg[bt->frame] &= (uint16_t) ~(1u << VRF_FP);
 			if (bt_empty(bt))
 				return 0;
-			if (i == first_idx)
+			/* first_idx ends the walk only once the history is used
+			 * up: a path can start at an instruction, go round a
+			 * loop and come back to it (Linux fixed this in 6.4) */
+			if (i == first_idx && (!cnt || (cnt == 1 && st->hist[0].idx == i)))
 				break;
 			if (h) {
 				prev = h->prev_idx;

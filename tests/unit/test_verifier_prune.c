@@ -14,6 +14,7 @@
 #include "exobpf/exobpf.h"
 #include "test.h"
 #include "util.h"
+#include "verifier/facts.h"
 
 static char xlog[1 << 16], klog[1 << 16];
 
@@ -373,6 +374,37 @@ TEST(verifier_callback_run_states_keep_later_runs_reads)
 		}
 		free(insns);
 	}
+}
+
+/* exobpf-fuzz jit, seed 75081206: precision backtracking stopped at a
+ * state's first instruction even when the path had gone round a loop and
+ * come back to it, so the loop's later iterations (where r4 is made from
+ * r1) were never walked back: r4 was marked precise at the checkpoint
+ * instead of r1. The path with r1 = 0 was then pruned there, and the
+ * instruction only it reaches (r0 = 1) was left as dead code, a jump to
+ * itself: the run hung. Linux fixed the walk in 6.4; 6.18 walks both paths
+ * (processed 37). */
+TEST(verifier_precision_walks_back_round_a_loop)
+{
+	const char *text = "call bpf_get_prandom_u32\nr6 = r0\nr1 = 0\nif r6 s> 100 goto l5\n"
+			   "r1 -= 8\nl5:\nr9 = 4\nl6:\nw4 = (s8)w1\nr9 -= 1\nif r9 != 0 goto l6\n"
+			   "if w4 s< w9 goto l12\nr0 = 1\nexit\nl12:\nr0 = 2\nexit\n";
+	struct bpf_insn *insns;
+	size_t cnt;
+
+	CHECK(!exobpf_asm(text, "loop", &insns, &cnt));
+	EXOBPF_OPTS(exobpf_prog_opts, o, .type = BPF_PROG_TYPE_XDP, .license = "GPL",
+		    .log_buf = xlog, .log_size = sizeof(xlog), .log_level = 4);
+	struct exobpf_prog *p = exobpf_prog__new(insns, cnt, &o);
+	free(insns);
+	CHECK_MSG(p, "%s", exobpf_errmsg());
+	/* both paths walked, as Linux walks them */
+	CHECK_EQ(processed(xlog), 37);
+	const struct vrf_fact *f;
+	size_t n;
+	CHECK((f = vrf_prog_facts(p, &n)) && n == cnt);
+	CHECK_MSG(f[10].flags & VRF_FACT_SEEN, "r0 = 1 left as dead code");
+	exobpf_prog__free(p);
 }
 
 /* With a log of the caller's, a rejected program's error names the object
