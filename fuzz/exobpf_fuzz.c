@@ -259,8 +259,7 @@ static int show(int argc, char **argv)
 		static struct bpf_insn bound[PG_MAX_INSNS];
 		static char log[16 << 20];
 		progen_bind_maps(p.insns, p.cnt, o.kfds, bound);
-		int fd = (p.callbacks ? kbpf_prog_load_funcs : kbpf_prog_load)(
-		    BPF_PROG_TYPE_XDP, bound, p.cnt, log, sizeof(log), 2);
+		int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, bound, p.cnt, log, sizeof(log), 2);
 		printf("-- Linux's verifier log (level 2) --\n%s", log);
 		if (fd >= 0)
 			close(fd);

@@ -193,8 +193,7 @@ static int kernel_load(struct oracle *o, const struct pg_prog *p, char *msg, siz
 {
 	static struct bpf_insn bound[PG_MAX_INSNS];
 	progen_bind_maps(p->insns, p->cnt, o->kfds, bound);
-	int fd = (p->callbacks ? kbpf_prog_load_funcs : kbpf_prog_load)(
-	    BPF_PROG_TYPE_XDP, bound, p->cnt, o->klog, KLOG_SIZE, 1);
+	int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, bound, p->cnt, o->klog, KLOG_SIZE, 1);
 	msg[0] = '\0';
 	if (fd < 0) {
 		/* the reason is the log's last non-empty line before the stats */

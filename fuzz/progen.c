@@ -954,7 +954,6 @@ void progen(struct pg_rng *rng, struct pg_prog *out)
 	out->cnt = n;
 	out->invalid = g.invalid_kind != NULL;
 	out->call_free = call_free;
-	out->callbacks = g.budget_scale != 0;
 	out->budget_scale = g.budget_scale ? g.budget_scale : 1;
 	out->invalid_kind = g.invalid_kind;
 }

@@ -64,9 +64,6 @@ struct pg_prog {
 	uint32_t cnt;
 	bool invalid; /* carries a deliberate error: the verifier must reject it */
 	bool call_free; /* generated to call nothing, with a 64-byte stack */
-	/* calls bpf_loop (at most PG_LOOP_RUNS runs of each callback): Linux
-	 * loads it only with BTF func_info */
-	bool callbacks;
 	/* A callback's runs converge in the verifier's walk (later runs are
 	 * pruned against earlier ones, and so are runs from later trips of
 	 * an enclosing loop): one walked path may run up to this many times

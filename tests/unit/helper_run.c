@@ -59,13 +59,10 @@ bool run_both(const char *text, const int *efds, const int *kfds, uint32_t slot,
 	b->kernel_tried = true;
 	if (assemble(text, kfds, &insns, &cnt))
 		return true;
-	/* Linux wants BTF func_info for callbacks */
-	int (*load)(enum bpf_prog_type, const struct bpf_insn *, size_t, char *, size_t, unsigned) =
-	    strstr(text, "func[") ? kbpf_prog_load_funcs : kbpf_prog_load;
 	/* without a log first: a short log buffer fails a good load with ENOSPC */
-	int fd = load(BPF_PROG_TYPE_SOCKET_FILTER, insns, cnt, NULL, 0, 0);
-	if (fd < 0 &&
-	    load(BPF_PROG_TYPE_SOCKET_FILTER, insns, cnt, b->klog, sizeof(b->klog), 1) >= 0)
+	int fd = kbpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, cnt, NULL, 0, 0);
+	if (fd < 0 && kbpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, cnt, b->klog,
+				     sizeof(b->klog), 1) >= 0)
 		snprintf(b->klog, sizeof(b->klog), "load failed (%d), then passed with a log", fd);
 	free(insns);
 	if (fd < 0)

@@ -385,7 +385,7 @@ TEST(finding_callback_rerun_drops_value_facts)
 	if (kbpf_available()) {
 		uint8_t pkt[64] = {0};
 		uint32_t ret = 0;
-		int fd = kbpf_prog_load_funcs(BPF_PROG_TYPE_XDP, insns, cnt, NULL, 0, 0);
+		int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, insns, cnt, NULL, 0, 0);
 		CHECK_MSG(fd >= 0, "Linux refused it: %s", strerror(-fd));
 		CHECK_EQ(kbpf_test_run(fd, pkt, sizeof(pkt), &ret), 0);
 		CHECK_EQ(ret, 50);
@@ -425,8 +425,7 @@ static void never_run(const char *call, const char *store)
 			 m, store);
 		CHECK_MSG(!exobpf_asm(text, "cb", &insns, &cnt), "%s", exobpf_errmsg());
 		if (kernel) {
-			int fd = kbpf_prog_load_funcs(BPF_PROG_TYPE_XDP, insns, cnt, log,
-						      sizeof(log), 1);
+			int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, insns, cnt, log, sizeof(log), 1);
 			if (fd >= 0)
 				close(fd);
 			CHECK_MSG(fd < 0, "Linux accepted it");

@@ -319,7 +319,7 @@ TEST(verifier_callback_rerun_is_not_an_infinite_loop)
 	exobpf_prog__free(p);
 	if (kbpf_available()) {
 		uint32_t ret = 0;
-		int fd = kbpf_prog_load_funcs(BPF_PROG_TYPE_XDP, insns, cnt, klog, sizeof(klog), 4);
+		int fd = kbpf_prog_load(BPF_PROG_TYPE_XDP, insns, cnt, klog, sizeof(klog), 4);
 		CHECK_MSG(fd >= 0, "Linux refused it: %s\n%s", strerror(-fd), klog);
 		CHECK_EQ(kbpf_test_run(fd, pkt, sizeof(pkt), &ret), 0);
 		CHECK_EQ(ret, 50);
@@ -365,8 +365,8 @@ TEST(verifier_callback_run_states_keep_later_runs_reads)
 		CHECK_MSG(!p, "program %zu accepted", i);
 		CHECK_CONTAINS(xlog, "R6 invalid mem access 'scalar'");
 		if (kbpf_available()) {
-			int fd = kbpf_prog_load_funcs(BPF_PROG_TYPE_XDP, insns, cnt, klog,
-						      sizeof(klog), 1);
+			int fd =
+			    kbpf_prog_load(BPF_PROG_TYPE_XDP, insns, cnt, klog, sizeof(klog), 1);
 			if (fd >= 0)
 				close(fd);
 			CHECK_MSG(fd < 0, "Linux accepted program %zu", i);

@@ -58,15 +58,6 @@ static int prog_load(union bpf_attr *attr, enum bpf_prog_type type, const struct
 	return fd < 0 ? -errno : (int)fd;
 }
 
-int kbpf_prog_load(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt, char *log,
-		   size_t log_size, unsigned log_level)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	return prog_load(&attr, type, insns, cnt, log, log_size, log_level);
-}
-
 /* A BTF blob: int, a prototype int(void), and a FUNC of it per function
  * (the first global, the rest static, whose arguments Linux does not
  * check). Returns its size or 0 when buf is too small. */
@@ -105,8 +96,10 @@ static size_t funcs_btf(uint8_t *buf, size_t size, unsigned nfuncs)
 	return sizeof(h) + h.type_len + ns;
 }
 
-int kbpf_prog_load_funcs(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt,
-			 char *log, size_t log_size, unsigned log_level)
+/* PROG_LOAD with a minimal BTF naming each function (instruction 0 and
+ * every call or callback target) in func_info. */
+static int prog_load_funcs(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt,
+			   char *log, size_t log_size, unsigned log_level)
 {
 	struct bpf_func_info fi[64] = {{0, 3}};
 	unsigned n = 1;
@@ -155,6 +148,21 @@ int kbpf_prog_load_funcs(enum bpf_prog_type type, const struct bpf_insn *insns, 
 	int fd = prog_load(&attr, type, insns, cnt, log, log_size, log_level);
 	close((int)bfd);
 	return fd;
+}
+
+int kbpf_prog_load(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt, char *log,
+		   size_t log_size, unsigned log_level)
+{
+	union bpf_attr attr;
+
+	/* Linux refuses callbacks (a function's address taken) without BTF
+	 * func_info */
+	for (size_t i = 0; i < cnt; i++)
+		if (insns[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+		    insns[i].src_reg == BPF_PSEUDO_FUNC)
+			return prog_load_funcs(type, insns, cnt, log, log_size, log_level);
+	memset(&attr, 0, sizeof(attr));
+	return prog_load(&attr, type, insns, cnt, log, log_size, log_level);
 }
 
 int kbpf_test_run(int fd, const void *data, uint32_t size, uint32_t *retval)

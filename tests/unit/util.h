@@ -13,15 +13,11 @@ int kbpf_available(void);
  * it; tests/run-all.sh mounts it, as bpftool does before it pins.) */
 int kbpf_fs_available(void);
 
-/* Load into Linux; returns fd or -errno. log may be NULL. */
+/* Load into Linux; returns fd or -errno. log may be NULL. A program that
+ * takes a function's address (callbacks: bpf_loop, for_each_map_elem) gets
+ * a minimal BTF func_info, int(void) per function, which Linux wants. */
 int kbpf_prog_load(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt, char *log,
 		   size_t log_size, unsigned log_level);
-
-/* kbpf_prog_load with a minimal BTF naming each function (instruction 0 and
- * every call or callback target) in func_info: Linux refuses callbacks
- * (bpf_loop, for_each_map_elem) without it. */
-int kbpf_prog_load_funcs(enum bpf_prog_type type, const struct bpf_insn *insns, size_t cnt,
-			 char *log, size_t log_size, unsigned log_level);
 
 /* A bpf_loop callback (label cb, its ctx the caller's fp-8) for the tests
  * of a callback's later runs: the run with index 0 stores 2 at ctx, where
