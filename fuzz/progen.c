@@ -69,7 +69,7 @@ struct pg_st {
 	bool may_exit;	   /* an exit here leaves no code unreachable */
 	bool dead;	   /* the block ended with an exit */
 	int depth, loops, call_depth;
-	uint32_t reps; /* how often this code may run per program run, bounded (0: once) */
+	uint32_t reps; /* how often this code may run per program run, at most */
 };
 
 static uint64_t rnd(struct pg *g)
@@ -432,7 +432,7 @@ static void loop(struct pg *g, struct pg_st *s)
 	}
 	uint32_t top = here(g, s);
 	struct pg_st body = *s;
-	body.reps = (s->reps ? s->reps : 1) * 8; /* at most 7 trips */
+	body.reps = s->reps * 8; /* at most 7 trips */
 	body.reserved |= 1u << c;
 	body.init &= ~(1u << c);
 	body.loops++;
@@ -834,7 +834,7 @@ static void loop_call(struct pg *g, struct pg_st *s)
 			   .cb_value = each,
 			   .init = each ? 0 : 1u << 1,
 			   .reserved = 1u << 6 | (each ? 1u << 7 : 0),
-			   .reps = (s->reps ? s->reps : 1) * (PG_LOOP_RUNS + 1)};
+			   .reps = s->reps * (PG_LOOP_RUNS + 1)};
 	emit(g, &cb, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, each ? BPF_REG_4 : BPF_REG_2, 0, 0));
 	if (each)
 		emit(g, &cb, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_7, BPF_REG_3, 0, 0));
@@ -934,7 +934,7 @@ void progen(struct pg_rng *rng, struct pg_prog *out)
 
 	for (int i = 0; i < PG_PKT_LEN; i++)
 		out->pkt[i] = (uint8_t)rnd(&g);
-	struct pg_st main_st = {.fn = 0, .ctx = true, .no_calls = call_free};
+	struct pg_st main_st = {.fn = 0, .ctx = true, .no_calls = call_free, .reps = 1};
 	prologue(&g, &main_st);
 	while (g.stmts > 0 && room(&g, &main_st) > ROOM_STMT)
 		stmt(&g, &main_st);
