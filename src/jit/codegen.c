@@ -1176,49 +1176,98 @@ static unsigned tramp_saved(const struct tramp_needs *n, int saved[6])
 	return k;
 }
 
+/* The frame a trampoline builds: the registers it saves, and below them
+ * the context and the eBPF frames. */
+struct tramp {
+	struct tramp_needs n;
+	int saved[6];
+	unsigned k;
+	int32_t frame;
+};
+
+static struct tramp tramp_plan(const struct jit_cg *cg)
+{
+	struct tramp t = {.n = tramp_needs(cg->prog)};
+
+	t.k = tramp_saved(&t.n, t.saved);
+	/* entry rsp = 8 mod 16; after the pushes and the frame it must be 8
+	 * again, so that the code called runs with rsp 16-byte aligned */
+	t.frame = (t.n.frame || t.n.ctx ? FRAME_SIZE : 0) + (t.k & 1 ? 8 : 0);
+	return t;
+}
+
+/* Build t's frame with the run pointer from run_src, and start the eBPF
+ * registers other than args (a mask) at 0 as the interpreter does. */
+static void tramp_enter(struct jit_cg *cg, const struct tramp *t, int run_src, uint16_t args)
+{
+	for (unsigned i = 0; i < t->k; i++)
+		x86_push(B, t->saved[i]);
+	if (t->frame)
+		x86_alu_ri(B, X_SUB, true, X_RSP, t->frame);
+	if (t->n.ctx) {
+		x86_mov_rr(B, true, CTXR, X_RSP);
+		x86_store(B, 8, x86_m(CTXR, CTX_RUN), run_src);
+		x86_store(B, 8, x86_m(CTXR, CTX_RSP), X_RSP);
+	}
+	if (t->n.depth)
+		x86_store_imm(B, 4, x86_m(X_RSP, CTX_DEPTH), 0);
+	if (t->n.frame) /* r10: top of frame 0 */
+		x86_lea(B, X_RBP, x86_m(X_RSP, FRAME_SIZE));
+	/* a verified program never reads a register it did not set */
+	for (int r = 0; r <= 9 && !cg->verified; r++)
+		if (!(args & 1u << r) && (r == 0 || (t->n.regs & 1u << r)))
+			x86_mov_imm32(B, cg->reg[r], 0);
+}
+
 /* jited(r1 = rdi, r2 = rsi, run = rdx): set up what the program needs,
  * call instruction 0, return r0. */
 static void emit_trampoline(struct jit_cg *cg)
 {
-	struct tramp_needs n = tramp_needs(cg->prog);
-	int saved[6];
-	unsigned k = tramp_saved(&n, saved);
-	/* entry rsp = 8 mod 16; after the pushes and the frame it must be 8
-	 * again, so that instruction 0 runs with rsp 16-byte aligned */
-	int32_t frame = (n.frame || n.ctx ? FRAME_SIZE : 0) + (k & 1 ? 8 : 0);
+	struct tramp t = tramp_plan(cg);
 
-	for (unsigned i = 0; i < k; i++)
-		x86_push(B, saved[i]);
-	if (frame)
-		x86_alu_ri(B, X_SUB, true, X_RSP, frame);
-	if (n.ctx) {
-		x86_mov_rr(B, true, CTXR, X_RSP);
-		x86_store(B, 8, x86_m(CTXR, CTX_RUN), X_RDX);
-		x86_store(B, 8, x86_m(CTXR, CTX_RSP), X_RSP);
-	}
-	if (n.depth)
-		x86_store_imm(B, 4, x86_m(X_RSP, CTX_DEPTH), 0);
-	if (n.frame) /* r10: top of frame 0 */
-		x86_lea(B, X_RBP, x86_m(X_RSP, FRAME_SIZE));
-	/* the interpreter starts r0 and r3-r9 at 0 (those the program names);
-	 * a verified program never reads a register it did not set */
-	for (int r = 0; r <= 9 && !cg->verified; r++)
-		if (r != 1 && r != 2 && (r == 0 || (n.regs & 1u << r)))
-			x86_mov_imm32(B, cg->reg[r], 0);
+	tramp_enter(cg, &t, X_RDX, 1u << 1 | 1u << 2);
 	jit_call_label(B, 0);
 	jit_label_bind(B, cg->l_epilogue);
-	if (frame)
-		x86_alu_ri(B, X_ADD, true, X_RSP, frame);
-	for (unsigned i = k; i-- > 0;)
-		x86_pop(B, saved[i]);
+	if (t.frame)
+		x86_alu_ri(B, X_ADD, true, X_RSP, t.frame);
+	for (unsigned i = t.k; i-- > 0;)
+		x86_pop(B, t.saved[i]);
 	x86_ret(B);
 	/* the run ends here with r0 = 0, from any depth (only with a context) */
 	jit_label_bind(B, cg->l_unwind0);
-	if (n.ctx) {
+	if (t.n.ctx) {
 		x86_mov_imm32(B, X_RAX, 0);
 		x86_load(B, 8, false, X_RSP, x86_m(CTXR, CTX_RSP));
 		jit_jmp(B, -1, cg->l_epilogue);
 	}
+}
+
+/* Whether a helper may call back into the program: it calls helpers and
+ * names a subprogram as a value (a BPF_PSEUDO_FUNC lddw). */
+static bool has_callbacks(const struct jit_cg *cg)
+{
+	if (cg->leaf || cg->direct)
+		return false;
+	for (uint32_t i = 0; i < cg->prog->len; i++)
+		if (cg->prog->code[i].op == ISA_LDDW && cg->prog->code[i].src == BPF_PSEUDO_FUNC)
+			return true;
+	return false;
+}
+
+/* The callback entry (struct jit_cb_entry in runtime.h): r1-r5 in their
+ * registers, the run in r9, the callback's code as the seventh argument.
+ * It builds the trampoline's frame, so the callback runs as the program
+ * does from instruction 0 (its own eBPF frames, depth 0), and a fault
+ * unwinds to here: the helper that called back sees run->fault. */
+static void emit_callback_entry(struct jit_cg *cg)
+{
+	struct tramp t = tramp_plan(cg);
+
+	cg->cb_off = (uint32_t)B->len;
+	tramp_enter(cg, &t, TMP1, ARG_REGS);
+	x86_load(B, 8, false, TMP2, x86_m(X_RSP, t.frame + 8 * (int32_t)t.k + 8));
+	x86_call_r(B, TMP2);
+	jit_jmp(B, -1, cg->l_epilogue);
 }
 
 /* A leaf is a verified program that calls nothing (no helpers, subprograms
@@ -1624,6 +1673,9 @@ void jit_cg_pass(struct jit_cg *cg)
 		x86_ret(B);
 	}
 	emit_fault_tail(cg);
+	cg->cb_off = 0;
+	if (has_callbacks(cg))
+		emit_callback_entry(cg);
 	cg->batch_off = 0;
 	if (cg->batch && cg->leaf)
 		emit_batch_entry(cg);

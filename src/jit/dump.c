@@ -131,7 +131,11 @@ int jit_dump(const struct jit_image *img, const struct bpf_insn *insns, size_t c
 	if (stubs_end < img->tail_off) /* a leaf's */
 		block(&d, "tail-call entry", -1, NULL, stubs_end, img->tail_off);
 	block(&d, "fault tail", -1, NULL, img->tail_off,
-	      img->batch_off ? img->batch_off : img->code_len);
+	      img->cb_off      ? img->cb_off
+	      : img->batch_off ? img->batch_off
+			       : img->code_len);
+	if (img->cb_off)
+		block(&d, "callback entry", -1, NULL, img->cb_off, img->code_len);
 	if (img->batch_off)
 		block(&d, "batch entry", -1, NULL, img->batch_off, img->code_len);
 	if (json)

@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "jit/codegen.h"
+#include "jit/runtime.h"
 #include "jit/jit.h"
 
 /* Passes before giving up on short jumps altogether (each pass before that
@@ -99,6 +100,7 @@ static int build_image(struct jit_cg *cg, const struct jit_opts *opts, unsigned 
 	img->stubs_off = cg->stubs_off;
 	img->tail_off = cg->tail_off;
 	img->batch_off = cg->batch_off;
+	img->cb_off = cg->cb_off;
 	img->code_len = (uint32_t)b->len;
 	img->len = len;
 	memset(mem, 0xcc, code); /* int3 past the end */
@@ -168,6 +170,8 @@ int jit_compile(struct vm_prog *prog, const struct jit_opts *opts)
 	prog->jited = (vm_entry_fn *)(void *)(img->mem + img->entry_off);
 	if (img->batch_off)
 		prog->jited_batch = (vm_batch_fn *)(void *)(img->mem + img->batch_off);
+	if (img->cb_off)
+		prog->jited_cb = jit_rt_callback;
 	return 0;
 }
 
@@ -195,5 +199,6 @@ void jit_release(struct vm_prog *prog)
 		return;
 	prog->jited = NULL;
 	prog->jited_batch = NULL;
+	prog->jited_cb = NULL;
 	free_image(img);
 }

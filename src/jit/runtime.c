@@ -41,3 +41,12 @@ uint64_t jit_rt_ld_pkt(struct vm_run *run, int32_t k, uint32_t size)
 
 	return p ? vm_load_be(p, size) : JIT_LD_OUT_OF_RANGE;
 }
+
+uint64_t jit_rt_callback(struct vm_run *run, uint32_t idx, const uint64_t *args)
+{
+	const struct jit_image *img = jit_image_of(run->prog);
+	jit_cb_entry_fn *entry = (jit_cb_entry_fn *)(void *)(img->mem + img->cb_off);
+
+	return entry(args[0], args[1], args[2], args[3], args[4], run,
+		     img->mem + img->insn_off[idx]);
+}

@@ -132,6 +132,12 @@ uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r
 	    ((const struct vm_insn *)(uintptr_t)func)->op == VM_OP_LDDW_HI)
 		return vm_fail(run, VM_FAULT_CALLX, "callback 0x%llx is not a function of the program",
 			       (unsigned long long)func);
+	if (prog->jited_cb && vm_run_may_jit(run)) {
+		r0 = prog->jited_cb(
+		    run, (uint32_t)((func - (uintptr_t)prog->code) / sizeof(struct vm_insn)), args);
+		run->prog = prog; /* a tail call moved it */
+		return r0;
+	}
 	/* the callback may use the caller's stack (its ctx often lives there) */
 	if (run->checked && hi > lo)
 		region = vm_add_region(run, (const void *)lo, hi - lo, true);

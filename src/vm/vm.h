@@ -55,6 +55,11 @@ struct vm_batch_pkt {
 typedef long vm_batch_fn(void *ctx, struct vm_run *run, const struct vm_batch_pkt *pkts, size_t n,
 			 uint32_t *verdicts, int prefetch);
 
+/* A callback in machine code: run the subprogram at instruction idx of
+ * run->prog with r1..r5 = args[0..4] as vm_call_func does (a fresh stack of
+ * VM_MAX_FRAMES frames, depth 0) and return its r0, or 0 after a fault. */
+typedef uint64_t vm_callback_fn(struct vm_run *run, uint32_t idx, const uint64_t *args);
+
 /* A helper: five arguments as the program passed them, plus the run. */
 typedef uint64_t (*vm_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 				 struct vm_run *run);
@@ -68,6 +73,9 @@ struct vm_prog {
 	/* JIT-compiled loop over packets (a socket filter asked for it), or
 	 * NULL: see struct vm_batch_pkt. */
 	vm_batch_fn *jited_batch;
+	/* Runs callbacks (bpf_loop, for_each) in the machine code, or NULL to
+	 * interpret them. */
+	vm_callback_fn *jited_cb;
 	void *owner; /* the struct exobpf_prog this belongs to */
 };
 
@@ -250,14 +258,21 @@ uint64_t vm_interp(struct vm_run *run, uint64_t r1, uint64_t r2);
 /* vm_interp with an engine's argument order. */
 uint64_t vm_interp_entry(uint64_t r1, uint64_t r2, struct vm_run *run);
 
-/* The engine for run: the machine code, unless the run asks for what only
- * the interpreter does (checked mode, a budget, or itself). A repeated run
- * picks once: for a short program the choice is a noticeable part of a run. */
+/* Whether run may use machine code: not when it asks for what only the
+ * interpreter does (checked mode, a budget, or itself). */
+static inline bool vm_run_may_jit(const struct vm_run *run)
+{
+	return !run->checked && !run->budget && !run->interp;
+}
+
+/* The engine for run: the machine code where there is some and the run may
+ * use it. A repeated run picks once: for a short program the choice is a
+ * noticeable part of a run. */
 static inline vm_entry_fn *vm_engine(const struct vm_run *run)
 {
 	const struct vm_prog *prog = run->prog;
 
-	if (prog->jited && !run->checked && !run->budget && !run->interp)
+	if (prog->jited && vm_run_may_jit(run))
 		return prog->jited;
 	return vm_interp_entry;
 }
@@ -271,8 +286,10 @@ static inline uint64_t vm_run(struct vm_run *run, uint64_t r1, uint64_t r2)
 
 /* Call back into the running program (bpf_loop, bpf_for_each_map_elem): run
  * the subprogram at func (a BPF_PSEUDO_FUNC lddw value: &code[target]) with
- * r1..r5 until its exit and return its r0. It shares the caller's run (slot,
- * budget, regions; in checked mode the caller's stack stays accessible). A
+ * r1..r5 until its exit and return its r0: in the program's machine code
+ * (jited_cb) when the run may use it, else interpreted. It shares the
+ * caller's run (slot, budget, regions; in checked mode the caller's stack
+ * stays accessible). A
  * func that is not an instruction of the program fails the run
  * (VM_FAULT_CALLX) and returns 0; check run->fault after the call. */
 uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r2, uint64_t r3,

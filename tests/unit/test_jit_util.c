@@ -24,7 +24,6 @@ static uint8_t work[JT_MEM_MAX] __attribute__((aligned(64)));
 
 void jt_run(struct vm_prog *vp, bool jit, const uint8_t *mem, uint32_t len, struct jt_outcome *o)
 {
-	uint64_t (*jited)(uint64_t, uint64_t, struct vm_run *) = vp->jited;
 	struct vm_run run;
 
 	memset(o, 0, sizeof(*o));
@@ -36,10 +35,8 @@ void jt_run(struct vm_prog *vp, bool jit, const uint8_t *mem, uint32_t len, stru
 	run.prog = vp;
 	run.pkt = len ? work : NULL;
 	run.pkt_len = len;
-	if (!jit)
-		vp->jited = NULL;
+	run.interp = !jit; /* callbacks and tail-called programs too */
 	o->r0 = vm_run(&run, (uintptr_t)(len ? work : NULL), len);
-	vp->jited = jited;
 	memcpy(o->mem, work, len);
 	o->mem_len = len;
 	o->fault = run.fault;

@@ -1,0 +1,196 @@
+/* Callbacks (bpf_loop) in machine code: a JIT-compiled program's callbacks
+ * run through its image's callback entry, and every run leaves what the
+ * interpreter's leaves (r0, memory, fault, its pc and message). The
+ * programs are unverified, so the entry's register zeroing and the fresh
+ * frames are tested too; expected values are the interpreter's and, where
+ * stated, worked out by hand. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exobpf/exobpf.h"
+#include "jit/jit.h"
+#include "test.h"
+#include "test_jit_util.h"
+
+/* Decode text, check that its machine code has a callback entry, then run
+ * it in both engines under every JIT configuration on mem. */
+static int diff_cb(const char *text, const uint8_t *mem, uint32_t len, struct jt_outcome *ref,
+		   char *why, size_t size)
+{
+	struct bpf_insn *insns;
+	struct vm_prog vp;
+	size_t cnt;
+	int r = 1;
+
+	if (exobpf_asm(text, "t", &insns, &cnt)) {
+		snprintf(why, size, "asm: %s", exobpf_errmsg());
+		return -1;
+	}
+	memset(&vp, 0, sizeof(vp));
+	if (vm_prog_decode(&vp, insns, (uint32_t)cnt)) {
+		snprintf(why, size, "decode: %s", exobpf_errmsg());
+		free(insns);
+		return -1;
+	}
+	free(insns);
+	jt_run(&vp, false, mem, len, ref);
+	for (unsigned c = 0; c < jt_nconfigs && r == 1; c++) {
+		static struct jt_outcome got;
+		if (jit_compile(&vp, &jt_configs[c])) {
+			snprintf(why, size, "%s: compile: %s", jt_config_names[c], exobpf_errmsg());
+			r = -1;
+			break;
+		}
+		if (!vp.jited_cb || !jit_image_of(&vp)->cb_off) {
+			snprintf(why, size, "%s: no callback entry", jt_config_names[c]);
+			r = 0;
+		} else {
+			jt_run(&vp, true, mem, len, &got);
+			if (!jt_same(ref, &got, why, size))
+				r = 0;
+		}
+		jit_release(&vp);
+	}
+	vm_prog_release(&vp);
+	return r;
+}
+
+#define CHECK_CB(text, mem, len, ref)                                              \
+	do {                                                                       \
+		char why_[1024];                                                   \
+		int r_ = diff_cb((text), (mem), (len), (ref), why_, sizeof(why_)); \
+		CHECK_MSG(r_ == 1, "%s", why_);                                    \
+	} while (0)
+
+/* bpf_loop(10, cb, &slot, 0), the callback folding its index into the
+ * caller's slot and stopping at index 7 (so 8 runs). */
+static const char sum_prog[] = "r6 = r1\n"
+			       "r1 = 0\n"
+			       "*(u64 *)(r10 -8) = r1\n"
+			       "r1 = 10\n"
+			       "r2 = func[cb]\n"
+			       "r3 = r10\n"
+			       "r3 += -8\n"
+			       "r4 = 0\n"
+			       "call 181\n"
+			       "r7 = *(u64 *)(r10 -8)\n"
+			       "*(u64 *)(r6 +0) = r7\n"
+			       "r0 <<= 32\n"
+			       "r0 |= r7\n"
+			       "exit\n"
+			       "cb:\n"
+			       "r3 = *(u64 *)(r2 +0)\n"
+			       "r3 += r1\n"
+			       "r3 *= 3\n"
+			       "*(u64 *)(r2 +0) = r3\n"
+			       "*(u64 *)(r10 -8) = r1\n" /* its own frame, not the caller's */
+			       "r0 = 0\n"
+			       "if r1 != 7 goto +1\n"
+			       "r0 = 1\n"
+			       "exit\n";
+
+TEST(jit_callback_runs_in_machine_code_as_interpreted)
+{
+	static struct jt_outcome ref;
+	uint8_t mem[8] = {0};
+	uint64_t s = 0, v;
+
+	for (uint64_t i = 0; i < 8; i++)
+		s = (s + i) * 3;
+	CHECK_CB(sum_prog, mem, sizeof(mem), &ref);
+	CHECK_EQ(ref.fault, VM_OK);
+	CHECK_EQ(ref.r0, 8ull << 32 | (s & 0xffffffff)); /* bpf_loop says 8 runs */
+	memcpy(&v, ref.mem, sizeof(v));
+	CHECK_EQ(v, s);
+}
+
+TEST(jit_callback_faults_end_the_run_as_interpreted)
+{
+	static struct jt_outcome ref;
+
+	/* a callx to no function in the third run: the message names the
+	 * callback's instruction, the fault's pc the call of bpf_loop, and the
+	 * caller's code after the helper never runs (r0 would be 99) */
+	CHECK_CB("r1 = 5\nr2 = func[cb]\nr3 = 0\nr4 = 0\ncall 181\nr0 = 99\nexit\n"
+		 "cb:\nif r1 != 2 goto +2\nr2 = 32767\ncallx r2\nr0 = 0\nexit\n",
+		 NULL, 0, &ref);
+	CHECK_EQ(ref.fault, VM_FAULT_CALLX);
+	CHECK_EQ(ref.fault_pc, 5);
+	CHECK_CONTAINS(ref.msg, "insn 10: callx to 0x7fff,");
+	CHECK_EQ(ref.r0, 0);
+	/* falling off the end inside the callback */
+	CHECK_CB("r1 = 1\nr2 = func[cb]\nr3 = 0\nr4 = 0\ncall 181\nr0 = 99\nexit\ncb:\nr0 = 1\n",
+		 NULL, 0, &ref);
+	CHECK_EQ(ref.fault, VM_FAULT_FALLOFF);
+	/* bpf_loop's own refusal (flags != 0) calls nothing: not a fault */
+	CHECK_CB("r1 = 1\nr2 = func[cb]\nr3 = 0\nr4 = 1\ncall 181\nexit\ncb:\nr0 = 1\nexit\n", NULL,
+		 0, &ref);
+	CHECK_EQ(ref.fault, VM_OK);
+	CHECK_EQ((int64_t)ref.r0, -22);
+}
+
+TEST(jit_callback_has_eight_frames_of_its_own)
+{
+	static struct jt_outcome ref;
+
+	/* The main program is 6 calls deep when it calls bpf_loop; the callback
+	 * still has 8 frames: 7 nested calls fit, the 8th faults there. */
+	const char *prog = "call a\nexit\na:\ncall b\nexit\nb:\ncall c\nexit\nc:\ncall d\nexit\n"
+			   "d:\ncall e\nexit\ne:\n"
+			   "r1 = 1\nr2 = func[cb]\nr3 = 0\nr4 = 0\ncall 181\nr0 += 1000\nexit\n"
+			   "cb:\nr6 = %d\ncall n\nexit\n"
+			   "n:\nr0 = 0\nif r6 == 0 goto +3\nr6 -= 1\ncall n\nr0 += 1\nexit\n";
+	char text[1024];
+
+	snprintf(text, sizeof(text), prog, 6);
+	CHECK_CB(text, NULL, 0, &ref);
+	CHECK_EQ(ref.fault, VM_OK);
+	CHECK_EQ(ref.r0, 1001); /* n returns 6 (nonzero: the loop stops after one run) */
+	snprintf(text, sizeof(text), prog, 7);
+	CHECK_CB(text, NULL, 0, &ref);
+	CHECK_EQ(ref.fault, VM_FAULT_DEPTH);
+	CHECK_CONTAINS(ref.msg, "more than 8 call frames");
+}
+
+TEST(jit_callback_registers_as_interpreted)
+{
+	static struct jt_outcome ref;
+	uint8_t mem[40] = {0};
+	uint64_t v[5];
+
+	/* An unverified callback reads r0 and r6-r9 before writing them: both
+	 * engines start them at 0. The caller's r6-r9 survive the helper. */
+	CHECK_CB("r6 = 6\nr7 = 7\nr8 = 8\nr9 = r1\nr1 = 1\nr2 = func[cb]\nr3 = r9\nr4 = 0\n"
+		 "call 181\nr0 = r6\nr0 += r7\nr0 += r8\n*(u64 *)(r9 +32) = r0\nexit\n"
+		 "cb:\n*(u64 *)(r2 +0) = r0\n*(u64 *)(r2 +8) = r6\n*(u64 *)(r2 +16) = r7\n"
+		 "*(u64 *)(r2 +24) = r9\nr6 = 60\nr7 = 70\nr0 = 0\nexit\n",
+		 mem, sizeof(mem), &ref);
+	CHECK_EQ(ref.fault, VM_OK);
+	memcpy(v, ref.mem, sizeof(v));
+	CHECK_EQ(v[0], 0);
+	CHECK_EQ(v[1], 0);
+	CHECK_EQ(v[2], 0);
+	CHECK_EQ(v[3], 0);
+	CHECK_EQ(v[4], 21);
+}
+
+TEST(jit_callback_nests_bpf_loop)
+{
+	static struct jt_outcome ref;
+	uint8_t mem[8] = {0};
+	uint64_t v;
+
+	/* 3 outer runs, each with 4 inner runs adding outer * 10 + inner */
+	CHECK_CB("r3 = r1\nr1 = 3\nr2 = func[outer]\nr4 = 0\ncall 181\nexit\n"
+		 "outer:\n*(u64 *)(r10 -8) = r1\n*(u64 *)(r10 -16) = r2\n"
+		 "r1 = 4\nr2 = func[inner]\nr3 = r10\nr3 += -16\nr4 = 0\ncall 181\n"
+		 "r0 = 0\nexit\n"
+		 "inner:\nr4 = *(u64 *)(r2 +8)\nr4 *= 10\nr4 += r1\nr5 = *(u64 *)(r2 +0)\n"
+		 "r3 = *(u64 *)(r5 +0)\nr3 += r4\n*(u64 *)(r5 +0) = r3\nr0 = 0\nexit\n",
+		 mem, sizeof(mem), &ref);
+	CHECK_EQ(ref.fault, VM_OK);
+	CHECK_EQ(ref.r0, 3);
+	memcpy(&v, ref.mem, sizeof(v));
+	CHECK_EQ(v, 4 * (0 + 10 + 20) + 3 * (0 + 1 + 2 + 3)); /* 138 */
+}
