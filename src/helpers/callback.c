@@ -12,21 +12,13 @@
  * returns nonzero; the number of iterations run. */
 HELPER_FN(loop)
 {
-	uint32_t n = (uint32_t)r1, i;
+	uint32_t n = (uint32_t)r1;
 
 	if (r4)
 		return (uint64_t)-EINVAL;
 	if (n > BPF_MAX_LOOPS)
 		return (uint64_t)-E2BIG;
-	for (i = 0; i < n; i++) {
-		uint64_t ret = vm_call_func(run, r2, i, r3, 0, 0, 0);
-
-		if (run->fault)
-			return 0;
-		if (ret)
-			return i + 1;
-	}
-	return i;
+	return vm_call_loop(run, r2, n, r3);
 }
 
 struct each {

@@ -36,8 +36,18 @@ enum { TMP1 = X_R9, TMP2 = X_R10, TMP3 = X_R11, CTXR = X_R12 };
 /* A leaf program keeps the run pointer in rdx (its r3 is never named). */
 #define LEAF_RUN X_RDX
 
-/* The run's private context at [r12]. */
-enum { CTX_RUN = 0, CTX_RSP = 8, CTX_DEPTH = 16, CTX_SIZE = 32 };
+/* The run's private context at [r12]; the loop entry keeps bpf_loop's
+ * state in the CTX_LOOP_ words, which its callback cannot reach. */
+enum {
+	CTX_RUN = 0,
+	CTX_RSP = 8,
+	CTX_DEPTH = 16,
+	CTX_LOOP_N = 24,
+	CTX_LOOP_I = 32,
+	CTX_LOOP_ARG = 40,
+	CTX_LOOP_CODE = 48,
+	CTX_SIZE = 64
+};
 #define FRAME_SIZE (CTX_SIZE + VM_MAX_FRAMES * VM_STACK_SIZE)
 _Static_assert(FRAME_SIZE % 16 == 0, "the trampoline's alignment arithmetic needs this");
 
@@ -1254,6 +1264,19 @@ static bool has_callbacks(const struct jit_cg *cg)
 	return false;
 }
 
+/* Whether the program calls bpf_loop by name (a callx of its id takes the
+ * helper's own loop). */
+static bool calls_bpf_loop(const struct jit_cg *cg)
+{
+	const struct helper *h = helper_by_id(BPF_FUNC_loop);
+
+	for (uint32_t i = 0; h && i < cg->prog->len; i++)
+		if (cg->prog->code[i].op == ISA_CALL &&
+		    (uint64_t)cg->prog->code[i].imm == (uintptr_t)h->fn)
+			return true;
+	return false;
+}
+
 /* The callback entry (struct jit_cb_entry in runtime.h): r1-r5 in their
  * registers, the run in r9, the callback's code as the seventh argument.
  * It builds the trampoline's frame, so the callback runs as the program
@@ -1267,6 +1290,57 @@ static void emit_callback_entry(struct jit_cg *cg)
 	tramp_enter(cg, &t, TMP1, ARG_REGS);
 	x86_load(B, 8, false, TMP2, x86_m(X_RSP, t.frame + 8 * (int32_t)t.k + 8));
 	x86_call_r(B, TMP2);
+	jit_jmp(B, -1, cg->l_epilogue);
+}
+
+/* The loop entry (struct jit_loop_entry in runtime.h): bpf_loop's
+ * iterations once its arguments passed the helper's checks, n in rdi, ctx
+ * in rsi, the run in rdx, the callback's code in rcx. Each run of the
+ * callback starts as one through the callback entry would (r1 = i, r2 =
+ * ctx, r3-r5 = 0, depth 0, the same frames), without going back to C in
+ * between. Returns what bpf_loop returns: the runs made, or 0 after a
+ * fault (unwound to this entry's epilogue). */
+static void emit_loop_entry(struct jit_cg *cg)
+{
+	struct tramp t = tramp_plan(cg);
+	unsigned top = jit_label_new(B), done = jit_label_new(B), fault = jit_label_new(B);
+
+	cg->loop_off = (uint32_t)B->len;
+	tramp_enter(cg, &t, X_RDX, ARG_REGS);
+	x86_store(B, 8, x86_m(CTXR, CTX_LOOP_N), X_RDI);
+	x86_store(B, 8, x86_m(CTXR, CTX_LOOP_ARG), X_RSI);
+	x86_store(B, 8, x86_m(CTXR, CTX_LOOP_CODE), X_RCX);
+	x86_store_imm(B, 8, x86_m(CTXR, CTX_LOOP_I), 0);
+	jit_label_bind(B, top);
+	x86_load(B, 8, false, TMP3, x86_m(CTXR, CTX_LOOP_I));
+	x86_load(B, 8, false, TMP2, x86_m(CTXR, CTX_LOOP_N));
+	x86_alu_rr(B, X_CMP, true, TMP3, TMP2);
+	jit_jmp(B, X_CC_AE, done);
+	x86_mov_rr(B, true, cg->reg[1], TMP3);
+	x86_load(B, 8, false, cg->reg[2], x86_m(CTXR, CTX_LOOP_ARG));
+	for (int r = 3; r <= 5; r++)
+		x86_mov_imm32(B, cg->reg[r], 0);
+	/* an unverified callback may read what the last run left */
+	for (int r = 0; r <= 9 && !cg->verified; r++)
+		if (r == 0 || (r >= 6 && (t.n.regs & 1u << r)))
+			x86_mov_imm32(B, cg->reg[r], 0);
+	x86_load(B, 8, false, TMP2, x86_m(CTXR, CTX_LOOP_CODE));
+	x86_call_r(B, TMP2);
+	/* a tail call in the callback moved run->prog; the helper's loop in C
+	 * (vm_call_func) sets it back after each run */
+	x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
+	x86_movabs(B, TMP2, (uint64_t)(uintptr_t)cg->prog);
+	x86_store(B, 8, x86_m(TMP1, RUN_OFF(prog)), TMP2);
+	x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(fault)), 0);
+	jit_jmp(B, X_CC_NE, fault);
+	x86_alu_mi(B, X_ADD, true, x86_m(CTXR, CTX_LOOP_I), 1);
+	x86_test_rr(B, true, X_RAX, X_RAX);
+	jit_jmp(B, X_CC_E, top);
+	jit_label_bind(B, done);
+	x86_load(B, 8, false, X_RAX, x86_m(CTXR, CTX_LOOP_I));
+	jit_jmp(B, -1, cg->l_epilogue);
+	jit_label_bind(B, fault);
+	x86_mov_imm32(B, X_RAX, 0);
 	jit_jmp(B, -1, cg->l_epilogue);
 }
 
@@ -1673,9 +1747,12 @@ void jit_cg_pass(struct jit_cg *cg)
 		x86_ret(B);
 	}
 	emit_fault_tail(cg);
-	cg->cb_off = 0;
-	if (has_callbacks(cg))
+	cg->cb_off = cg->loop_off = 0;
+	if (has_callbacks(cg)) {
 		emit_callback_entry(cg);
+		if (calls_bpf_loop(cg))
+			emit_loop_entry(cg);
+	}
 	cg->batch_off = 0;
 	if (cg->batch && cg->leaf)
 		emit_batch_entry(cg);

@@ -7,7 +7,8 @@
  *   entry (prog->jited): the trampoline, its epilogue and the unwinder
  *   insn 0 .. insn len-1, then the fall-off fault for insn len
  *   out-of-line stubs (rare paths), then the shared fault tail
- *   the callback entry, when a helper may call back into the program
+ *   the callback entry, when a helper may call back into the program, and
+ *   the loop entry, when the program also calls bpf_loop
  *   a leaf socket filter's batch entry, when asked for (jit_opts.batch)
  * The header is read-only data in front of the entry: tail calls find the
  * next program's instruction 0 at jited - 16, jit_image_of the image at
@@ -53,7 +54,7 @@ struct jit_cg {
 	/* of the last pass; tcall_off is where a tail call enters (body_off, or
 	 * the adapter after the stubs of a leaf or a direct program) */
 	uint32_t entry_off, body_off, stubs_off, tail_off, tcall_off, batch_off;
-	uint32_t cb_off; /* the callback entry; 0: none */
+	uint32_t cb_off, loop_off; /* the callback and bpf_loop entries; 0: none */
 };
 
 /* One emission pass. Errors stay in cg->b (sticky). */

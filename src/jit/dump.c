@@ -135,7 +135,10 @@ int jit_dump(const struct jit_image *img, const struct bpf_insn *insns, size_t c
 	      : img->batch_off ? img->batch_off
 			       : img->code_len);
 	if (img->cb_off)
-		block(&d, "callback entry", -1, NULL, img->cb_off, img->code_len);
+		block(&d, "callback entry", -1, NULL, img->cb_off,
+		      img->loop_off ? img->loop_off : img->code_len);
+	if (img->loop_off)
+		block(&d, "bpf_loop entry", -1, NULL, img->loop_off, img->code_len);
 	if (img->batch_off)
 		block(&d, "batch entry", -1, NULL, img->batch_off, img->code_len);
 	if (json)

@@ -101,6 +101,7 @@ static int build_image(struct jit_cg *cg, const struct jit_opts *opts, unsigned 
 	img->tail_off = cg->tail_off;
 	img->batch_off = cg->batch_off;
 	img->cb_off = cg->cb_off;
+	img->loop_off = cg->loop_off;
 	img->code_len = (uint32_t)b->len;
 	img->len = len;
 	memset(mem, 0xcc, code); /* int3 past the end */
@@ -172,6 +173,8 @@ int jit_compile(struct vm_prog *prog, const struct jit_opts *opts)
 		prog->jited_batch = (vm_batch_fn *)(void *)(img->mem + img->batch_off);
 	if (img->cb_off)
 		prog->jited_cb = jit_rt_callback;
+	if (img->loop_off)
+		prog->jited_loop = jit_rt_loop;
 	return 0;
 }
 
@@ -200,5 +203,6 @@ void jit_release(struct vm_prog *prog)
 	prog->jited = NULL;
 	prog->jited_batch = NULL;
 	prog->jited_cb = NULL;
+	prog->jited_loop = NULL;
 	free_image(img);
 }

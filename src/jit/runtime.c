@@ -50,3 +50,11 @@ uint64_t jit_rt_callback(struct vm_run *run, uint32_t idx, const uint64_t *args)
 	return entry(args[0], args[1], args[2], args[3], args[4], run,
 		     img->mem + img->insn_off[idx]);
 }
+
+uint64_t jit_rt_loop(struct vm_run *run, uint32_t idx, uint32_t n, uint64_t ctx)
+{
+	const struct jit_image *img = jit_image_of(run->prog);
+	jit_loop_entry_fn *entry = (jit_loop_entry_fn *)(void *)(img->mem + img->loop_off);
+
+	return entry(n, ctx, run, img->mem + img->insn_off[idx]);
+}

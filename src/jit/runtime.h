@@ -31,6 +31,11 @@ typedef uint64_t jit_cb_entry_fn(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t
 				 struct vm_run *run, const void *code);
 uint64_t jit_rt_callback(struct vm_run *run, uint32_t idx, const uint64_t *args);
 
+/* vm_prog's jited_loop: bpf_loop's iterations through the image's loop
+ * entry, shaped as a C function of n, ctx, the run and the callback's code. */
+typedef uint64_t jit_loop_entry_fn(uint64_t n, uint64_t ctx, struct vm_run *run, const void *code);
+uint64_t jit_rt_loop(struct vm_run *run, uint32_t idx, uint32_t n, uint64_t ctx);
+
 /* LD_ABS/LD_IND at packet offset k (any sign): the big-endian value, or
  * JIT_LD_OUT_OF_RANGE when the interpreter would end the program. */
 #define JIT_LD_OUT_OF_RANGE UINT64_MAX

@@ -118,6 +118,19 @@ uint64_t vm_interp_entry(uint64_t r1, uint64_t r2, struct vm_run *run)
 	return vm_interp(run, r1, r2);
 }
 
+/* Whether func (a BPF_PSEUDO_FUNC value) is an instruction of prog. */
+static bool is_insn_of(const struct vm_prog *prog, uint64_t func)
+{
+	return func >= (uintptr_t)prog->code && func < (uintptr_t)(prog->code + prog->len) &&
+	       (func - (uintptr_t)prog->code) % sizeof(struct vm_insn) == 0 &&
+	       ((const struct vm_insn *)(uintptr_t)func)->op != VM_OP_LDDW_HI;
+}
+
+static uint32_t insn_index(const struct vm_prog *prog, uint64_t func)
+{
+	return (uint32_t)((func - (uintptr_t)prog->code) / sizeof(struct vm_insn));
+}
+
 uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r2, uint64_t r3,
 		      uint64_t r4, uint64_t r5)
 {
@@ -127,14 +140,11 @@ uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r
 	bool region = false;
 	uint64_t r0;
 
-	if (func < (uintptr_t)prog->code || func >= (uintptr_t)(prog->code + prog->len) ||
-	    (func - (uintptr_t)prog->code) % sizeof(struct vm_insn) ||
-	    ((const struct vm_insn *)(uintptr_t)func)->op == VM_OP_LDDW_HI)
+	if (!is_insn_of(prog, func))
 		return vm_fail(run, VM_FAULT_CALLX, "callback 0x%llx is not a function of the program",
 			       (unsigned long long)func);
 	if (prog->jited_cb && vm_run_may_jit(run)) {
-		r0 = prog->jited_cb(
-		    run, (uint32_t)((func - (uintptr_t)prog->code) / sizeof(struct vm_insn)), args);
+		r0 = prog->jited_cb(run, insn_index(prog, func), args);
 		run->prog = prog; /* a tail call moved it */
 		return r0;
 	}
@@ -148,4 +158,25 @@ uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r
 	run->stack_hi = hi;
 	run->prog = prog;
 	return r0;
+}
+
+uint64_t vm_call_loop(struct vm_run *run, uint64_t func, uint32_t n, uint64_t ctx)
+{
+	const struct vm_prog *prog = run->prog;
+	uint32_t i;
+
+	if (n && prog->jited_loop && vm_run_may_jit(run) && is_insn_of(prog, func)) {
+		uint64_t runs = prog->jited_loop(run, insn_index(prog, func), n, ctx);
+		run->prog = prog;
+		return run->fault ? 0 : runs;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t ret = vm_call_func(run, func, i, ctx, 0, 0, 0);
+
+		if (run->fault)
+			return 0;
+		if (ret)
+			return i + 1;
+	}
+	return i;
 }

@@ -60,6 +60,11 @@ typedef long vm_batch_fn(void *ctx, struct vm_run *run, const struct vm_batch_pk
  * VM_MAX_FRAMES frames, depth 0) and return its r0, or 0 after a fault. */
 typedef uint64_t vm_callback_fn(struct vm_run *run, uint32_t idx, const uint64_t *args);
 
+/* bpf_loop in machine code: the callback at instruction idx run for i = 0,
+ * 1, ... n - 1 with r1 = i, r2 = ctx (r3-r5 = 0), each as vm_callback_fn
+ * runs one, until it returns nonzero; the runs made, or 0 after a fault. */
+typedef uint64_t vm_loop_fn(struct vm_run *run, uint32_t idx, uint32_t n, uint64_t ctx);
+
 /* A helper: five arguments as the program passed them, plus the run. */
 typedef uint64_t (*vm_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 				 struct vm_run *run);
@@ -76,6 +81,7 @@ struct vm_prog {
 	/* Runs callbacks (bpf_loop, for_each) in the machine code, or NULL to
 	 * interpret them. */
 	vm_callback_fn *jited_cb;
+	vm_loop_fn *jited_loop; /* bpf_loop's iterations, or NULL: one by one */
 	void *owner; /* the struct exobpf_prog this belongs to */
 };
 
@@ -294,5 +300,11 @@ static inline uint64_t vm_run(struct vm_run *run, uint64_t r1, uint64_t r2)
  * (VM_FAULT_CALLX) and returns 0; check run->fault after the call. */
 uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r2, uint64_t r3,
 		      uint64_t r4, uint64_t r5);
+
+/* bpf_loop's iterations, once its arguments passed its checks: the callback
+ * func for i = 0 .. n - 1 with r1 = i, r2 = ctx, until it returns nonzero.
+ * Returns the runs made, or 0 after a fault. In machine code (jited_loop)
+ * when the run may use it, else through vm_call_func. */
+uint64_t vm_call_loop(struct vm_run *run, uint64_t func, uint32_t n, uint64_t ctx);
 
 #endif

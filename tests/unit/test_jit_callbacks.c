@@ -13,8 +13,9 @@
 #include "test.h"
 #include "test_jit_util.h"
 
-/* Decode text, check that its machine code has a callback entry, then run
- * it in both engines under every JIT configuration on mem. */
+/* Decode text, check that its machine code has a callback entry, and a
+ * bpf_loop entry exactly when it calls bpf_loop by name, then run it in
+ * both engines under every JIT configuration on mem. */
 static int diff_cb(const char *text, const uint8_t *mem, uint32_t len, struct jt_outcome *ref,
 		   char *why, size_t size)
 {
@@ -44,6 +45,10 @@ static int diff_cb(const char *text, const uint8_t *mem, uint32_t len, struct jt
 		}
 		if (!vp.jited_cb || !jit_image_of(&vp)->cb_off) {
 			snprintf(why, size, "%s: no callback entry", jt_config_names[c]);
+			r = 0;
+		} else if (!vp.jited_loop != !strstr(text, "call 181")) {
+			snprintf(why, size, "%s: a bpf_loop entry %s", jt_config_names[c],
+				 vp.jited_loop ? "without a call of bpf_loop" : "missing");
 			r = 0;
 		} else {
 			jt_run(&vp, true, mem, len, &got);
@@ -103,6 +108,29 @@ TEST(jit_callback_runs_in_machine_code_as_interpreted)
 	CHECK_EQ(ref.r0, 8ull << 32 | (s & 0xffffffff)); /* bpf_loop says 8 runs */
 	memcpy(&v, ref.mem, sizeof(v));
 	CHECK_EQ(v, s);
+}
+
+TEST(jit_callback_runs_one_by_one_through_callx_of_bpf_loop)
+{
+	static struct jt_outcome ref, by_name;
+	char text[sizeof(sum_prog) + 16], *call;
+	uint8_t mem[8] = {0};
+
+	/* bpf_loop by id through callx: no bpf_loop entry, each run of the
+	 * callback goes through the callback entry */
+	snprintf(text, sizeof(text), "%s", sum_prog);
+	call = strstr(text, "call 181\n");
+	CHECK(call != NULL);
+	if (!call)
+		return;
+	memcpy(call, "callx r5", 8);
+	char full[sizeof(text) + 16];
+	snprintf(full, sizeof(full), "r5 = 181\n%s", text);
+	CHECK_CB(full, mem, sizeof(mem), &ref);
+	CHECK_CB(sum_prog, mem, sizeof(mem), &by_name);
+	CHECK_EQ(ref.fault, VM_OK);
+	CHECK_EQ(ref.r0, by_name.r0);
+	CHECK(!memcmp(ref.mem, by_name.mem, sizeof(mem)));
 }
 
 TEST(jit_callback_faults_end_the_run_as_interpreted)

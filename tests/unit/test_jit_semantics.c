@@ -356,6 +356,34 @@ TEST(jit_tail_calls_match_the_interpreter)
 	}
 }
 
+TEST(jit_tail_call_inside_a_bpf_loop_callback)
+{
+	struct vm_prog a, b;
+	char why[1024];
+
+	/* Each run of the callback calls g through callx, which needs the
+	 * running program to be a, then tail-calls b, which ends that run with
+	 * r0 = 0. The next run is a's callback again, with a running: 3 runs,
+	 * mem[0] = 1 + 3 * 1, r0 = 3 * 1000 + 4, 3 tail calls. */
+	for (unsigned c = 0; c < jt_nconfigs; c++) {
+		CHECK(
+		    !decode_patched("r6 = r1\nr1 = 3\nr2 = func[cb]\nr3 = r6\nr4 = 0\ncall 181\n"
+				    "r0 *= 1000\nr7 = *(u8 *)(r6 +0)\nr0 += r7\nexit\n"
+				    "cb:\nr6 = r2\nr7 = func[g]\ncallx r7\nr1 = *(u8 *)(r6 +0)\n"
+				    "r1 += r0\n*(u8 *)(r6 +0) = r1\nr3 = 0\ncall 8\nr0 = 0\nexit\n"
+				    "g:\nr0 = 1\nexit\n",
+				    &a, tail_table, true));
+		CHECK(!decode_patched("r0 = 0\nexit\n", &b, NULL, false));
+		tail_target = &b;
+		tail_fault_at = 0;
+		CHECK_MSG(same_runs(&a, &b, c, why, sizeof(why)), "%s: %s", jt_config_names[c],
+			  why);
+		CHECK_CONTAINS(why, "r0 0xbbc fault 0");
+		vm_prog_release(&b);
+		vm_prog_release(&a);
+	}
+}
+
 /* ---- the image ---- */
 
 TEST(jit_code_is_never_writable_and_executable)
