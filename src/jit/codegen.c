@@ -1243,12 +1243,18 @@ static void emit_trampoline(struct jit_cg *cg)
 	for (unsigned i = t.k; i-- > 0;)
 		x86_pop(B, t.saved[i]);
 	x86_ret(B);
-	/* the run ends here with r0 = 0, from any depth (only with a context) */
+	/* The run ends here with r0 = 0, from any depth (only with a context):
+	 * back to the call that whatever built the context's frame made, whose
+	 * return address lies just below it. That is this trampoline, another
+	 * program's before a tail call (whose saved registers and frame its own
+	 * epilogue undoes, not this one's) or a callback or loop entry (which
+	 * goes on from there). */
 	jit_label_bind(B, cg->l_unwind0);
 	if (t.n.ctx) {
 		x86_mov_imm32(B, X_RAX, 0);
 		x86_load(B, 8, false, X_RSP, x86_m(CTXR, CTX_RSP));
-		jit_jmp(B, -1, cg->l_epilogue);
+		x86_alu_ri(B, X_SUB, true, X_RSP, 8);
+		x86_ret(B);
 	}
 }
 
@@ -1298,8 +1304,9 @@ static void emit_callback_entry(struct jit_cg *cg)
  * in rsi, the run in rdx, the callback's code in rcx. Each run of the
  * callback starts as one through the callback entry would (r1 = i, r2 =
  * ctx, r3-r5 = 0, depth 0, the same frames), without going back to C in
- * between. Returns what bpf_loop returns: the runs made, or 0 after a
- * fault (unwound to this entry's epilogue). */
+ * between. A run that unwinds comes back here as if it returned r0 = 0:
+ * after a fault the loop stops and returns 0, as bpf_loop does; after an
+ * LD_ABS out of range (the run's end, not a fault) it goes on. */
 static void emit_loop_entry(struct jit_cg *cg)
 {
 	struct tramp t = tramp_plan(cg);
@@ -1312,6 +1319,12 @@ static void emit_loop_entry(struct jit_cg *cg)
 	x86_store(B, 8, x86_m(CTXR, CTX_LOOP_CODE), X_RCX);
 	x86_store_imm(B, 8, x86_m(CTXR, CTX_LOOP_I), 0);
 	jit_label_bind(B, top);
+	/* after a run that ended by unwinding (LD_ABS out of range: r0 = 0),
+	 * r10 and the depth are where that run left them */
+	if (t.n.depth)
+		x86_store_imm(B, 4, x86_m(CTXR, CTX_DEPTH), 0);
+	if (t.n.frame)
+		x86_lea(B, X_RBP, x86_m(CTXR, FRAME_SIZE));
 	x86_load(B, 8, false, TMP3, x86_m(CTXR, CTX_LOOP_I));
 	x86_load(B, 8, false, TMP2, x86_m(CTXR, CTX_LOOP_N));
 	x86_alu_rr(B, X_CMP, true, TMP3, TMP2);

@@ -356,6 +356,38 @@ TEST(jit_tail_calls_match_the_interpreter)
 	}
 }
 
+TEST(jit_tail_called_program_unwinds_through_the_callers_frame)
+{
+	/* The caller tail-calls, so its trampoline saves every register; the
+	 * program it becomes calls a helper, so it has a trampoline of its own
+	 * with fewer. Its early end (LD_ABS out of range, r0 = 0) and its
+	 * faults must leave through the caller's frame: through its own
+	 * epilogue the run crashed. */
+	static const char *const ends[] = {
+	    "call 5\nr0 = *(u8 *)skb[1000]\nexit\n",	    /* the run's end, r0 = 0 */
+	    "call 5\nr0 = 1\n",				    /* falls off: a fault */
+	    "call 5\nr0 = 1\nr2 = 32767\ncallx r2\nexit\n", /* a fault after a call */
+	};
+	struct vm_prog a, b;
+	char why[1024];
+
+	for (unsigned c = 0; c < jt_nconfigs; c++) {
+		for (unsigned e = 0; e < sizeof(ends) / sizeof(ends[0]); e++) {
+			CHECK(!decode_patched("r6 = 1\nr7 = 2\nr8 = 3\nr9 = 4\nr3 = 0\ncall 8\n"
+					      "r0 = 5\nexit\n",
+					      &a, tail_table, true));
+			CHECK(!decode_patched(ends[e], &b, NULL, false));
+			tail_target = &b;
+			tail_fault_at = 0;
+			CHECK_MSG(same_runs(&a, &b, c, why, sizeof(why)), "%s, end %u: %s",
+				  jt_config_names[c], e, why);
+			CHECK_CONTAINS(why, e ? "r0 0x0 fault " : "r0 0x0 fault 0");
+			vm_prog_release(&b);
+			vm_prog_release(&a);
+		}
+	}
+}
+
 TEST(jit_tail_call_inside_a_bpf_loop_callback)
 {
 	struct vm_prog a, b;
