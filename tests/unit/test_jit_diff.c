@@ -93,7 +93,8 @@ TEST(jit_differential_random_programs)
 	static struct bpf_insn prog[GEN_MAX_INSNS];
 	static uint8_t mem[GEN_MEM] __attribute__((aligned(8)));
 	const char *env = getenv("JIT_SEEDS");
-	unsigned seeds = env ? (unsigned)strtoul(env, NULL, 0) : 300, faulted = 0, insns = 0;
+	unsigned seeds = env ? (unsigned)strtoul(env, NULL, 0) : 300, faulted = 0, insns = 0,
+		 loops = 0;
 	char why[1024];
 
 	for (unsigned seed = 1; seed <= seeds; seed++) {
@@ -101,6 +102,13 @@ TEST(jit_differential_random_programs)
 		size_t n = gen_program(&src, prog);
 		gen_memory(&src, mem);
 		insns += (unsigned)n;
+		for (size_t i = 0; i < n; i++) /* by name, or its id for callx */
+			if ((prog[i].code == (BPF_JMP | BPF_CALL) ||
+			     prog[i].code == (BPF_ALU64 | BPF_MOV | BPF_K)) &&
+			    prog[i].imm == BPF_FUNC_loop && !prog[i].src_reg) {
+				loops++;
+				break;
+			}
 		int r = jt_differential(prog, n, mem, GEN_MEM, why, sizeof(why));
 		CHECK_MSG(r == 1, "seed %u (%zu insns): %s", seed, n, why);
 		/* how many ended in a fault, to see the generator reaches them */
@@ -112,6 +120,8 @@ TEST(jit_differential_random_programs)
 		faulted += o.fault != VM_OK;
 		vm_prog_release(&vp);
 	}
-	printf("  %u programs, %u instructions, %u ended in a fault\n", seeds, insns, faulted);
+	printf("  %u programs, %u instructions, %u ended in a fault, %u call bpf_loop\n", seeds,
+	       insns, faulted, loops);
 	CHECK(faulted > 0 && faulted < seeds);
+	CHECK(loops > 0);
 }

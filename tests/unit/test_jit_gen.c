@@ -32,6 +32,7 @@ struct gen {
 		unsigned func;
 	} calls[MAX_UNITS * 2];
 	unsigned ncalls;
+	unsigned cb; /* the function bpf_loop calls back (never called otherwise); 0: none */
 };
 
 static uint64_t next_u64(struct gen_src *s)
@@ -268,6 +269,27 @@ static void jump_unit(struct gen *g, unsigned max_ahead)
 	}
 }
 
+/* bpf_loop(n, f, the memory, flags), by name or through callx; now and
+ * then with flags or a count the helper refuses without calling f. */
+static void loop_call(struct gen *g, unsigned f)
+{
+	put_op(g, ISA_MOV64_K, 1, 0, 0, pick(g, 16) ? (int32_t)pick(g, 5) : 0x800001);
+	if (g->ncalls < MAX_UNITS * 2) {
+		g->calls[g->ncalls].insn = (uint32_t)g->n;
+		g->calls[g->ncalls].func = f;
+		g->ncalls++;
+	}
+	lddw(g, 2, BPF_PSEUDO_FUNC, 0);
+	put_op(g, ISA_MOV64_X, 3, 9, 0, 0);
+	put_op(g, ISA_MOV64_K, 4, 0, 0, pick(g, 16) ? 0 : 1);
+	if (pick(g, 4)) {
+		put_op(g, ISA_CALL, 0, 0, 0, BPF_FUNC_loop);
+	} else {
+		put_op(g, ISA_MOV64_K, 7, 0, 0, BPF_FUNC_loop);
+		put_op(g, ISA_CALLX, 7, 0, 0, 0);
+	}
+}
+
 static void call_unit(struct gen *g)
 {
 	static const int32_t helpers[] = {5, 7, 8, 42};
@@ -303,6 +325,10 @@ static void call_unit(struct gen *g)
 	case 4: {
 		unsigned f = g->cur + 1 + pick(g, g->nfuncs - g->cur - 1);
 		uint32_t at = (uint32_t)g->n;
+		if (f == g->cb) {
+			loop_call(g, f);
+			return;
+		}
 		if (pick(g, 3)) {
 			put_op(g, ISA_CALL_LOCAL, 0, 0, 0, 0);
 		} else {
@@ -362,6 +388,8 @@ static void function(struct gen *g, unsigned f, bool last)
 	begin_unit(g); /* the prologue: initialised stack (and r9 in main) */
 	if (f == 0)
 		put_op(g, ISA_MOV64_X, 9, 1, 0, 0);
+	else if (f == g->cb) /* bpf_loop's ctx: the memory */
+		put_op(g, ISA_MOV64_X, 9, 2, 0, 0);
 	for (int k = 1; k <= STACK_INIT / 8; k++)
 		put_op(g, ISA_STDW, 10, 0, -8 * k, (int32_t)value(g));
 	for (unsigned u = 0; u < units && room(g, 12); u++) {
@@ -377,7 +405,7 @@ static void function(struct gen *g, unsigned f, bool last)
 			call_unit(g);
 		else if (kind < 19)
 			loop_unit(g);
-		else if (f && !pick(g, 4)) /* recursion meets the depth limit */
+		else if (f && f != g->cb && !pick(g, 4)) /* recursion meets the depth limit */
 			put_op(g, ISA_CALL_LOCAL, 0, 0, 0, -(int32_t)(g->n - g->func_start[f]) - 1);
 		else
 			alu_unit(g);
@@ -385,6 +413,12 @@ static void function(struct gen *g, unsigned f, bool last)
 	begin_unit(g); /* the end: r0 from something computed and the stack, exit */
 	put_op(g, ISA_MOV64_X, 0, wreg(g), 0, 0);
 	stack_digest(g);
+	if (f == g->cb) { /* the digest goes to memory; r0 0 or 1 says go on or stop */
+		put_op(g, ISA_LDXDW, 1, 9, 0, 0);
+		put_op(g, ISA_XOR64_X, 1, 0, 0, 0);
+		put_op(g, ISA_STXDW, 9, 1, 0, 0);
+		put_op(g, ISA_AND64_K, 0, 0, 0, 1);
+	}
 	if (!(last && !pick(g, 16))) /* sometimes the last function falls off */
 		put_op(g, ISA_EXIT, 0, 0, 0, 0);
 	for (unsigned j = 0; j < g->njumps; j++) {
@@ -408,6 +442,8 @@ size_t gen_program(struct gen_src *src, struct bpf_insn *out)
 	g.s = src;
 	g.out = out;
 	g.nfuncs = 1 + pick(&g, MAX_FUNCS);
+	if (g.nfuncs > 1 && pick(&g, 2))
+		g.cb = g.nfuncs - 1;
 	for (unsigned f = 0; f < g.nfuncs; f++)
 		function(&g, f, f + 1 == g.nfuncs);
 	for (unsigned c = 0; c < g.ncalls; c++) {
