@@ -222,3 +222,20 @@ TEST(jit_callback_nests_bpf_loop)
 	memcpy(&v, ref.mem, sizeof(v));
 	CHECK_EQ(v, 4 * (0 + 10 + 20) + 3 * (0 + 1 + 2 + 3)); /* 138 */
 }
+
+TEST(jit_callback_ld_abs_end_is_one_runs_end)
+{
+	static struct jt_outcome ref;
+	uint8_t mem[8] = {0};
+
+	/* An LD_ABS out of range ends the program, here the callback's run,
+	 * with r0 = 0: bpf_loop goes on, 3 runs, each counted in mem[0]. The
+	 * machine code's loop entry once stopped the loop there. */
+	CHECK_CB("r3 = r1\nr1 = 3\nr2 = func[cb]\nr4 = 0\ncall 181\nexit\n"
+		 "cb:\nr3 = *(u8 *)(r2 +0)\nr3 += 1\n*(u8 *)(r2 +0) = r3\n"
+		 "r0 = *(u8 *)skb[1000]\nr0 = 7\nexit\n",
+		 mem, sizeof(mem), &ref);
+	CHECK_EQ(ref.fault, VM_OK);
+	CHECK_EQ(ref.r0, 3);
+	CHECK_EQ(ref.mem[0], 3);
+}
