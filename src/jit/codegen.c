@@ -1507,15 +1507,25 @@ static void emit_stub(struct jit_cg *cg, struct jit_stub st)
 		break;
 	}
 	case STUB_TAIL_INTERP: {
-		/* interpret the next program to its end, which is this frame's exit;
-		 * r1-r5 come back as they went (docs/decisions.md) */
-		push_r0_r5(cg);
-		x86_load(B, 8, false, X_RDX, x86_m(CTXR, CTX_RUN)); /* run->prog is the target */
-		x86_movabs(B, TMP2, (uint64_t)(uintptr_t)vm_interp_entry);
+		/* The next program goes on in the interpreter, in this frame, to
+		 * its exit, which is this frame's: every register as it is, r10
+		 * this frame, the call depth this one's; r0-r5 come back as it
+		 * leaves them (vm_interp_tail). */
+		enum { REGS = 96 }; /* r0-r10, rounded up to keep rsp 16-byte aligned */
+		x86_alu_ri(B, X_SUB, true, X_RSP, REGS);
+		for (int r = 0; r <= 10; r++)
+			x86_store(B, 8, x86_m(X_RSP, 8 * r), cg->reg[r]);
+		x86_load(B, 8, false, X_RDI, x86_m(CTXR, CTX_RUN)); /* run->prog is the target */
+		x86_mov_rr(B, true, X_RSI, X_RSP);
+		x86_load(B, 4, false, X_RDX, x86_m(CTXR, CTX_DEPTH));
+		x86_movabs(B, TMP2, (uint64_t)(uintptr_t)vm_interp_tail);
 		x86_call_r(B, TMP2);
-		x86_mov_rr(B, true, TMP3, X_RAX);
-		pop_r0_r5(cg);
-		x86_mov_rr(B, true, X_RAX, TMP3);
+		x86_mov_rr(B, true, TMP3, X_RDX);
+		for (int r = 1; r <= 5; r++)
+			x86_load(B, 8, false, cg->reg[r], x86_m(X_RSP, 8 * r));
+		x86_alu_ri(B, X_ADD, true, X_RSP, REGS);
+		x86_test_rr(B, true, TMP3, TMP3); /* LD_ABS ended the run: so it does here */
+		jit_jmp(B, X_CC_NE, cg->l_unwind0);
 		x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
 		x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(fault)), 0);
 		jit_jmp(B, X_CC_NE, cg->l_unwind0);

@@ -81,6 +81,22 @@ static unsigned regs_written(const struct vm_insn *pc)
 	}
 }
 
+/* Where a run of the interpreter starts: at pc with r1..r5 = args, the
+ * other registers 0 and r10 on a stack of its own (callback: pc is a
+ * subprogram a helper calls back, every argument register counts as
+ * written); or, with regs, in a frame already running (a tail call from
+ * machine code): r0..r10 as regs, at call depth depth, r0..r5 handed back
+ * in regs when that frame exits. ended: set when LD_ABS or LD_IND ended the
+ * program (not a fault) rather than an exit. */
+struct interp_start {
+	const struct vm_insn *pc;
+	const uint64_t *args;
+	uint64_t *regs;
+	unsigned depth;
+	bool callback;
+	bool ended;
+};
+
 #define INTERP_NAME  interp_fast
 #define INTERP_CHECK 0
 #define INTERP_COUNT 0
@@ -96,21 +112,32 @@ static unsigned regs_written(const struct vm_insn *pc)
 #define INTERP_COUNT 1
 #include "vm/interp_body.h"
 
-static uint64_t interp_from(struct vm_run *run, const struct vm_insn *start, const uint64_t *args,
-			    bool callback)
+static uint64_t interp_from(struct vm_run *run, struct interp_start *st)
 {
 	if (run->checked)
-		return interp_checked(run, start, args, callback);
+		return interp_checked(run, st);
 	if (run->budget)
-		return interp_counting(run, start, args, callback);
-	return interp_fast(run, start, args, callback);
+		return interp_counting(run, st);
+	return interp_fast(run, st);
 }
 
 uint64_t vm_interp(struct vm_run *run, uint64_t r1, uint64_t r2)
 {
 	const uint64_t args[5] = {r1, r2};
 
-	return interp_from(run, run->prog->code, args, false);
+	return interp_from(run, &(struct interp_start){.pc = run->prog->code, .args = args});
+}
+
+struct vm_tail_end vm_interp_tail(struct vm_run *run, uint64_t *regs, uint32_t depth)
+{
+	struct interp_start st = {.pc = run->prog->code, .regs = regs, .depth = depth};
+	uint64_t r0;
+
+	if (depth >= VM_MAX_FRAMES)
+		return (struct vm_tail_end){
+		    vm_fail(run, VM_FAULT_DEPTH, "tail call at call depth %u", depth), 0};
+	r0 = interp_from(run, &st);
+	return (struct vm_tail_end){r0, st.ended};
 }
 
 uint64_t vm_interp_entry(uint64_t r1, uint64_t r2, struct vm_run *run)
@@ -151,7 +178,9 @@ uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r
 	/* the callback may use the caller's stack (its ctx often lives there) */
 	if (run->checked && hi > lo)
 		region = vm_add_region(run, (const void *)lo, hi - lo, true);
-	r0 = interp_from(run, (const struct vm_insn *)(uintptr_t)func, args, true);
+	r0 = interp_from(run, &(struct interp_start){.pc = (const struct vm_insn *)(uintptr_t)func,
+						     .args = args,
+						     .callback = true});
 	if (region)
 		run->nregions--;
 	run->stack_lo = lo;

@@ -80,10 +80,8 @@
 	})
 #define SEQ __ATOMIC_SEQ_CST
 
-/* Runs from start with r1..r5 = args; callback says start is a subprogram
- * called back by a helper (every argument register counts as written). */
-static uint64_t INTERP_NAME(struct vm_run *run, const struct vm_insn *start, const uint64_t *args,
-			    bool callback)
+/* Runs from st (struct interp_start in interp.c). */
+static uint64_t INTERP_NAME(struct vm_run *run, struct interp_start *st)
 {
 	static const void *const labels[VM_NR_OPS] = {
 #define OP(name, code, key, keyval, shape, lx, ub) [ISA_##name] = &&L_##name,
@@ -100,22 +98,27 @@ static uint64_t INTERP_NAME(struct vm_run *run, const struct vm_insn *start, con
 	} frames[VM_MAX_FRAMES];
 	uint8_t stack[VM_MAX_FRAMES * VM_STACK_SIZE] __attribute__((aligned(16)));
 	uint64_t reg[11];
-	unsigned depth = 0;
-	const struct vm_insn *pc = start;
+	unsigned depth = st->regs ? st->depth : 0;
+	const unsigned base = depth; /* its exit ends the run */
+	const struct vm_insn *pc = st->pc;
 #if INTERP_CHECK
 	uintptr_t saved_lo = run->stack_lo, saved_hi = run->stack_hi;
-	unsigned init = callback ? 0x3eu | 1u << 10
-				 : 1u << 1 | 1u << 10 | (run->prog->type == 0 ? 1u << 2 : 0);
+	unsigned init = st->regs       ? 0x7ffu
+			: st->callback ? 0x3eu | 1u << 10
+				       : 1u << 1 | 1u << 10 | (run->prog->type == 0 ? 1u << 2 : 0);
 	uintptr_t bad_addr = 0;
 	uint64_t bad_size = 0;
 	bool bad_write = false;
 
 	memset(stack, 0, sizeof(stack)); /* deterministic runs for differential testing */
 #endif
-	memset(reg, 0, sizeof(reg));
-	memcpy(&reg[1], args, 5 * sizeof(reg[0]));
-	(void)callback;
-	reg[10] = (uintptr_t)(stack + sizeof(stack));
+	if (st->regs) {
+		memcpy(reg, st->regs, sizeof(reg));
+	} else {
+		memset(reg, 0, sizeof(reg));
+		memcpy(&reg[1], st->args, 5 * sizeof(reg[0]));
+		reg[10] = (uintptr_t)(stack + sizeof(stack));
+	}
 	run->stack_hi = reg[10];
 	run->stack_lo = reg[10] - VM_STACK_SIZE;
 	DISPATCH;
@@ -366,7 +369,7 @@ L_CALL_KFUNC:
 	vm_fail_at(run, VM_FAULT_UNSUPPORTED, pc, 0);
 	goto out;
 L_EXIT:
-	if (depth == 0)
+	if (depth == base)
 		goto out;
 	depth--;
 	pc = frames[depth].ret;
@@ -382,16 +385,17 @@ L_LDDW:
 	DST = IMM;
 	pc += 2;
 	DISPATCH;
-#define LD_PKT(size, k)                                                                            \
-	{                                                                                          \
-		const uint8_t *p_ = vm_pkt_ptr(run, (int32_t)(k), size);                              \
-		if (!p_) {                                                                         \
-			reg[0] = 0;                                                                \
-			goto out;                                                                  \
-		}                                                                                  \
-		reg[0] = vm_load_be(p_, size);                                                        \
-		SET_INIT((init & ~0x3eu) | 1u);                                                    \
-		NEXT;                                                                              \
+#define LD_PKT(size, k)                                                  \
+	{                                                                \
+		const uint8_t *p_ = vm_pkt_ptr(run, (int32_t)(k), size); \
+		if (!p_) {                                               \
+			reg[0] = 0;                                      \
+			st->ended = true;                                \
+			goto out;                                        \
+		}                                                        \
+		reg[0] = vm_load_be(p_, size);                           \
+		SET_INIT((init & ~0x3eu) | 1u);                          \
+		NEXT;                                                    \
 	}
 L_LDABS_W:
 	LD_PKT(4, pc->imm)
@@ -535,6 +539,8 @@ out:
 	run->stack_lo = saved_lo;
 	run->stack_hi = saved_hi;
 #endif
+	if (st->regs) /* what the frame's caller may read */
+		memcpy(st->regs, reg, 6 * sizeof(reg[0]));
 	return run->fault ? 0 : reg[0];
 }
 

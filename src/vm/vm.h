@@ -261,6 +261,17 @@ void vm_prog_release(struct vm_prog *prog);
 /* The interpreter itself (vm_engine picks it or the JIT). */
 uint64_t vm_interp(struct vm_run *run, uint64_t r1, uint64_t r2);
 
+/* A tail call from machine code into a program without any: interpret
+ * run->prog from its start in the frame the call was made in (r0..r10 as
+ * regs, call depth depth), to that frame's exit. Returns r0 and hands r0..r5
+ * back in regs, as the interpreter's own tail call leaves them to the
+ * frame's caller; ended says LD_ABS or LD_IND ended the whole run instead
+ * (r0 = 0), as it would have in the interpreter. Returned in rax:rdx. */
+struct vm_tail_end {
+	uint64_t r0, ended;
+};
+struct vm_tail_end vm_interp_tail(struct vm_run *run, uint64_t *regs, uint32_t depth);
+
 /* vm_interp with an engine's argument order. */
 uint64_t vm_interp_entry(uint64_t r1, uint64_t r2, struct vm_run *run);
 

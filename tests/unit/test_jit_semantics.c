@@ -356,6 +356,59 @@ TEST(jit_tail_calls_match_the_interpreter)
 	}
 }
 
+TEST(jit_tail_call_into_an_interpreted_program_goes_on_in_its_frame)
+{
+	struct vm_prog a, b;
+	char why[1024];
+
+	for (unsigned c = 0; c < jt_nconfigs; c++) {
+		/* registers and the frame's stack carry over: r0 = 66 + 77 */
+		CHECK(!decode_patched("r6 = 66\nr1 = 77\n*(u64 *)(r10 -8) = r1\nr3 = 0\ncall 8\n"
+				      "exit\n",
+				      &a, tail_table, true));
+		CHECK(!decode_patched("r0 = r6\nr1 = *(u64 *)(r10 -8)\nr0 += r1\nexit\n", &b, NULL,
+				      false));
+		tail_target = &b;
+		tail_fault_at = 0;
+		CHECK_MSG(same_runs(&a, NULL, c, why, sizeof(why)), "%s regs: %s",
+			  jt_config_names[c], why);
+		CHECK_CONTAINS(why, "r0 0x8f fault 0");
+		vm_prog_release(&b);
+		vm_prog_release(&a);
+		/* an LD_ABS out of range ends the whole run, also from a
+		 * subprogram's frame (the caller's r0 = 5 never runs) */
+		CHECK(!decode_patched("call f\nr0 = 5\nexit\nf:\nr3 = 0\ncall 8\nexit\n", &a,
+				      tail_table, true));
+		CHECK(!decode_patched("r0 = *(u8 *)skb[1000]\nexit\n", &b, NULL, false));
+		tail_target = &b;
+		CHECK_MSG(same_runs(&a, NULL, c, why, sizeof(why)), "%s ld_abs: %s",
+			  jt_config_names[c], why);
+		CHECK_CONTAINS(why, "r0 0x0 fault 0");
+		vm_prog_release(&b);
+		vm_prog_release(&a);
+		/* the call depth carries over: 8 frames in all, the 9th faults */
+		CHECK(!decode_patched("call f\nexit\nf:\ncall g\nexit\ng:\nr3 = 0\ncall 8\nexit\n",
+				      &a, tail_table, true));
+		CHECK(!decode_patched("r0 = 0\nr6 = 4\ncall n\nexit\n"
+				      "n:\nif r6 == 0 goto +3\nr6 -= 1\ncall n\nr0 += 1\nexit\n",
+				      &b, NULL, false));
+		tail_target = &b;
+		CHECK_MSG(same_runs(&a, NULL, c, why, sizeof(why)), "%s depth 4: %s",
+			  jt_config_names[c], why);
+		CHECK_CONTAINS(why, "r0 0x4 fault 0");
+		vm_prog_release(&b);
+		CHECK(!decode_patched("r0 = 0\nr6 = 5\ncall n\nexit\n"
+				      "n:\nif r6 == 0 goto +3\nr6 -= 1\ncall n\nr0 += 1\nexit\n",
+				      &b, NULL, false));
+		tail_target = &b;
+		CHECK_MSG(same_runs(&a, NULL, c, why, sizeof(why)), "%s depth 5: %s",
+			  jt_config_names[c], why);
+		CHECK_CONTAINS(why, "fault 4"); /* VM_FAULT_DEPTH */
+		vm_prog_release(&b);
+		vm_prog_release(&a);
+	}
+}
+
 TEST(jit_tail_called_program_unwinds_through_the_callers_frame)
 {
 	/* The caller tail-calls, so its trampoline saves every register; the
