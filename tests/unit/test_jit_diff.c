@@ -90,18 +90,24 @@ TEST(jit_differential_example_programs)
  * quick under the sanitizers). A failure prints its seed. */
 TEST(jit_differential_random_programs)
 {
-	static struct bpf_insn prog[GEN_MAX_INSNS];
+	static struct bpf_insn prog[GEN_MAX_INSNS], next[GEN_MAX_INSNS];
 	static uint8_t mem[GEN_MEM] __attribute__((aligned(8)));
 	const char *env = getenv("JIT_SEEDS");
 	unsigned seeds = env ? (unsigned)strtoul(env, NULL, 0) : 300, faulted = 0, insns = 0,
-		 loops = 0;
+		 loops = 0, tails = 0;
 	char why[1024];
 
 	for (unsigned seed = 1; seed <= seeds; seed++) {
 		struct gen_src src = gen_seeded(seed);
-		size_t n = gen_program(&src, prog);
+		size_t n = gen_program(&src, prog), nn = gen_program(&src, next);
 		gen_memory(&src, mem);
 		insns += (unsigned)n;
+		for (size_t i = 0; i < n; i++)
+			if (prog[i].code == (BPF_JMP | BPF_CALL) &&
+			    prog[i].imm == BPF_FUNC_tail_call) {
+				tails++;
+				break;
+			}
 		for (size_t i = 0; i < n; i++) /* by name, or its id for callx */
 			if ((prog[i].code == (BPF_JMP | BPF_CALL) ||
 			     prog[i].code == (BPF_ALU64 | BPF_MOV | BPF_K)) &&
@@ -109,19 +115,15 @@ TEST(jit_differential_random_programs)
 				loops++;
 				break;
 			}
-		int r = jt_differential(prog, n, mem, GEN_MEM, why, sizeof(why));
+		int r = jt_differential_tail(prog, n, next, nn, mem, GEN_MEM, why, sizeof(why));
 		CHECK_MSG(r == 1, "seed %u (%zu insns): %s", seed, n, why);
 		/* how many ended in a fault, to see the generator reaches them */
-		struct vm_prog vp;
-		static struct jt_outcome o;
-		memset(&vp, 0, sizeof(vp));
-		CHECK(!vm_prog_decode(&vp, prog, (uint32_t)n));
-		jt_run(&vp, false, mem, GEN_MEM, &o);
-		faulted += o.fault != VM_OK;
-		vm_prog_release(&vp);
+		faulted += jt_last_reference()->fault != VM_OK;
 	}
-	printf("  %u programs, %u instructions, %u ended in a fault, %u call bpf_loop\n", seeds,
-	       insns, faulted, loops);
+	printf("  %u programs, %u instructions, %u ended in a fault, %u call bpf_loop, %u "
+	       "tail-call\n",
+	       seeds, insns, faulted, loops, tails);
 	CHECK(faulted > 0 && faulted < seeds);
 	CHECK(loops > 0);
+	CHECK(tails > 0);
 }

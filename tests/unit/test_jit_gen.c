@@ -295,7 +295,7 @@ static void call_unit(struct gen *g)
 	static const int32_t helpers[] = {5, 7, 8, 42};
 	bool later = g->cur + 1 < g->nfuncs;
 
-	switch (pick(g, later ? 5 : 3)) {
+	switch (pick(g, later ? 6 : 4)) {
 	case 0: { /* a helper; the clock and randomness are overwritten at once */
 		int32_t id = helpers[pick(g, 4)];
 		put_op(g, ISA_CALL, 0, 0, 0, id);
@@ -321,8 +321,14 @@ static void call_unit(struct gen *g)
 			       (int32_t)value(g) & 0x1ff);
 		}
 		return;
-	case 3: /* a later function */
-	case 4: {
+	case 3: /* bpf_tail_call: index 0 the other program, 1 the first, 2 none
+		 * (test_jit_util.h); the next program's r1 is the memory */
+		put_op(g, ISA_MOV64_X, 1, 9, 0, 0);
+		put_op(g, ISA_MOV64_K, 3, 0, 0, (int32_t)pick(g, 3));
+		put_op(g, ISA_CALL, 0, 0, 0, BPF_FUNC_tail_call);
+		return;
+	case 4: /* a later function */
+	case 5: {
 		unsigned f = g->cur + 1 + pick(g, g->nfuncs - g->cur - 1);
 		uint32_t at = (uint32_t)g->n;
 		if (f == g->cb) {

@@ -8,7 +8,9 @@
  * leave r10. Everything else is fair: every ALU, jump, load, store and
  * atomic row, division by zero, shifts by anything, helpers (some of which
  * clobber registers natively), bpf_loop calling back the last function
- * (whose r9 is its ctx), local calls, callx, LD_ABS/LD_IND in and out
+ * (whose r9 is its ctx), tail calls (through the table of
+ * jt_differential_tail: run the programs with it), local calls, callx,
+ * LD_ABS/LD_IND in and out
  * of range, falling off the end. Each function's end folds the initialised
  * stack into r0, so comparing r0 compares the stack too. */
 #ifndef EXOBPF_TEST_JIT_GEN_H

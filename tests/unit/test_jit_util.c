@@ -66,34 +66,104 @@ bool jt_same(const struct jt_outcome *a, const struct jt_outcome *b, char *why, 
 	return true;
 }
 
+/* The tail-call table of jt_differential_tail: index 0 is the second
+ * program, 1 the first, anything else nothing. */
+static const struct vm_prog *tail_progs[2];
+
+static uint64_t tail_table(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			   struct vm_run *run)
+{
+	(void)r1, (void)r2, (void)r4, (void)r5, (void)run;
+	return r3 < 2 ? (uint64_t)(uintptr_t)tail_progs[r3 == 0] : 0;
+}
+
+static int decode(struct vm_prog *vp, const struct bpf_insn *insns, size_t cnt, bool tail,
+		  char *why, size_t size)
+{
+	memset(vp, 0, sizeof(*vp));
+	if (vm_prog_decode(vp, insns, (uint32_t)cnt)) {
+		snprintf(why, size, "decode: %s", exobpf_errmsg());
+		return -1;
+	}
+	for (uint32_t i = 0; tail && i < vp->len; i++)
+		if (vp->code[i].op == VM_OP_TAIL_CALL)
+			vp->code[i].imm = (int64_t)(uintptr_t)tail_table;
+	return 0;
+}
+
+/* Run a (tail-calling b) under configuration c, b compiled unless
+ * b_interp; 1 same as ref, 0 not, -1 no compile. */
+static int compare_config(struct vm_prog *a, struct vm_prog *b, unsigned c, bool b_interp,
+			  const uint8_t *mem, uint32_t len, const struct jt_outcome *ref, char *why,
+			  size_t size)
+{
+	static struct jt_outcome got;
+	char diff[512];
+	int r = 1;
+
+	if (jit_compile(a, &jt_configs[c]) || (b && !b_interp && jit_compile(b, &jt_configs[c]))) {
+		snprintf(why, size, "%s JIT: %s", jt_config_names[c], exobpf_errmsg());
+		r = -1;
+	} else {
+		jt_run(a, true, mem, len, &got);
+		if (!jt_same(ref, &got, diff, sizeof(diff))) {
+			snprintf(why, size, "%s JIT%s differs from the interpreter: %s",
+				 jt_config_names[c], b_interp ? " (tail target interpreted)" : "",
+				 diff);
+			r = 0;
+		}
+	}
+	jit_release(a);
+	if (b)
+		jit_release(b);
+	return r;
+}
+
+static struct jt_outcome ref; /* the last reference run (large: off the stack) */
+
+const struct jt_outcome *jt_last_reference(void)
+{
+	return &ref;
+}
+
+int jt_differential_tail(const struct bpf_insn *insns, size_t cnt, const struct bpf_insn *tinsns,
+			 size_t tcnt, const uint8_t *mem, uint32_t len, char *why, size_t size)
+{
+	struct vm_prog a, b;
+	bool tail = tinsns != NULL;
+	int r = 1;
+
+	if (decode(&a, insns, cnt, tail, why, size))
+		return -1;
+	if (tail && decode(&b, tinsns, tcnt, tail, why, size)) {
+		vm_prog_release(&a);
+		return -1;
+	}
+	tail_progs[0] = &a;
+	tail_progs[1] = tail ? &b : NULL;
+	jt_run(&a, false, mem, len, &ref);
+	for (unsigned c = 0; c < jt_nconfigs && r == 1; c++)
+		r = compare_config(&a, tail ? &b : NULL, c, false, mem, len, &ref, why, size);
+	if (r == 1 && tail)
+		r = compare_config(&a, &b, 0, true, mem, len, &ref, why, size);
+	vm_prog_release(&a);
+	if (tail)
+		vm_prog_release(&b);
+	tail_progs[0] = tail_progs[1] = NULL;
+	return r;
+}
+
 int jt_differential(const struct bpf_insn *insns, size_t cnt, const uint8_t *mem, uint32_t len,
 		    char *why, size_t size)
 {
 	struct vm_prog vp;
-	static struct jt_outcome ref, got; /* large: keep them off the stack */
+	int r = 1;
 
-	memset(&vp, 0, sizeof(vp));
-	if (vm_prog_decode(&vp, insns, (uint32_t)cnt)) {
-		snprintf(why, size, "decode: %s", exobpf_errmsg());
+	if (decode(&vp, insns, cnt, false, why, size))
 		return -1;
-	}
 	jt_run(&vp, false, mem, len, &ref);
-	for (unsigned c = 0; c < jt_nconfigs; c++) {
-		if (jit_compile(&vp, &jt_configs[c])) {
-			snprintf(why, size, "%s JIT: %s", jt_config_names[c], exobpf_errmsg());
-			vm_prog_release(&vp);
-			return -1;
-		}
-		jt_run(&vp, true, mem, len, &got);
-		jit_release(&vp);
-		char diff[512];
-		if (!jt_same(&ref, &got, diff, sizeof(diff))) {
-			snprintf(why, size, "%s JIT differs from the interpreter: %s",
-				 jt_config_names[c], diff);
-			vm_prog_release(&vp);
-			return 0;
-		}
-	}
+	for (unsigned c = 0; c < jt_nconfigs && r == 1; c++)
+		r = compare_config(&vp, NULL, c, false, mem, len, &ref, why, size);
 	vm_prog_release(&vp);
-	return 1;
+	return r;
 }

@@ -41,4 +41,15 @@ bool jt_same(const struct jt_outcome *a, const struct jt_outcome *b, char *why, 
 int jt_differential(const struct bpf_insn *insns, size_t cnt, const uint8_t *mem, uint32_t len,
 		    char *why, size_t size);
 
+/* jt_differential of a program whose bpf_tail_call calls (patched after
+ * decoding) take index 0 to the second program, 1 to the first, anything
+ * else to nothing; tail calls from the second program alike. The second
+ * program is compiled under each configuration, and also left interpreted
+ * once. */
+int jt_differential_tail(const struct bpf_insn *insns, size_t cnt, const struct bpf_insn *tinsns,
+			 size_t tcnt, const uint8_t *mem, uint32_t len, char *why, size_t size);
+
+/* The interpreter's outcome in the last jt_differential(_tail). */
+const struct jt_outcome *jt_last_reference(void);
+
 #endif
