@@ -1312,33 +1312,37 @@ static void emit_loop_entry(struct jit_cg *cg)
 {
 	struct tramp t = tramp_plan(cg);
 	unsigned top = jit_label_new(B), done = jit_label_new(B), fault = jit_label_new(B);
+	/* The loop's words, addressed from rsp (which is r12 here): a store
+	 * and a load at the same rsp offset are forwarded by memory renaming,
+	 * so i does not wait on the store each iteration. */
+#define LOOP(off) x86_m(X_RSP, (off))
 
 	cg->loop_off = (uint32_t)B->len;
 	tramp_enter(cg, &t, X_RDX, ARG_REGS);
-	x86_store(B, 8, x86_m(CTXR, CTX_LOOP_N), X_RDI);
-	x86_store(B, 8, x86_m(CTXR, CTX_LOOP_ARG), X_RSI);
-	x86_store(B, 8, x86_m(CTXR, CTX_LOOP_CODE), X_RCX);
-	x86_store_imm(B, 8, x86_m(CTXR, CTX_LOOP_I), 0);
+	x86_store(B, 8, LOOP(CTX_LOOP_N), X_RDI);
+	x86_store(B, 8, LOOP(CTX_LOOP_ARG), X_RSI);
+	x86_store(B, 8, LOOP(CTX_LOOP_CODE), X_RCX);
+	x86_mov_imm32(B, TMP3, 0); /* i */
 	jit_label_bind(B, top);
+	x86_load(B, 8, false, TMP2, LOOP(CTX_LOOP_N));
+	x86_alu_rr(B, X_CMP, true, TMP3, TMP2);
+	jit_jmp(B, X_CC_AE, done);
+	x86_store(B, 8, LOOP(CTX_LOOP_I), TMP3);
 	/* after a run that ended by unwinding (LD_ABS out of range: r0 = 0),
 	 * r10 and the depth are where that run left them */
 	if (t.n.depth)
-		x86_store_imm(B, 4, x86_m(CTXR, CTX_DEPTH), 0);
+		x86_store_imm(B, 4, x86_m(X_RSP, CTX_DEPTH), 0);
 	if (t.n.frame)
-		x86_lea(B, X_RBP, x86_m(CTXR, FRAME_SIZE));
-	x86_load(B, 8, false, TMP3, x86_m(CTXR, CTX_LOOP_I));
-	x86_load(B, 8, false, TMP2, x86_m(CTXR, CTX_LOOP_N));
-	x86_alu_rr(B, X_CMP, true, TMP3, TMP2);
-	jit_jmp(B, X_CC_AE, done);
+		x86_lea(B, X_RBP, x86_m(X_RSP, FRAME_SIZE));
 	x86_mov_rr(B, true, cg->reg[1], TMP3);
-	x86_load(B, 8, false, cg->reg[2], x86_m(CTXR, CTX_LOOP_ARG));
+	x86_load(B, 8, false, cg->reg[2], LOOP(CTX_LOOP_ARG));
 	for (int r = 3; r <= 5; r++)
 		x86_mov_imm32(B, cg->reg[r], 0);
 	/* an unverified callback may read what the last run left */
 	for (int r = 0; r <= 9 && !cg->verified; r++)
 		if (r == 0 || (r >= 6 && (t.n.regs & 1u << r)))
 			x86_mov_imm32(B, cg->reg[r], 0);
-	x86_load(B, 8, false, TMP2, x86_m(CTXR, CTX_LOOP_CODE));
+	x86_load(B, 8, false, TMP2, LOOP(CTX_LOOP_CODE));
 	x86_call_r(B, TMP2);
 	/* a tail call in the callback moved run->prog; the helper's loop in C
 	 * (vm_call_func) sets it back after each run */
@@ -1347,15 +1351,17 @@ static void emit_loop_entry(struct jit_cg *cg)
 	x86_store(B, 8, x86_m(TMP1, RUN_OFF(prog)), TMP2);
 	x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(fault)), 0);
 	jit_jmp(B, X_CC_NE, fault);
-	x86_alu_mi(B, X_ADD, true, x86_m(CTXR, CTX_LOOP_I), 1);
+	x86_load(B, 8, false, TMP3, LOOP(CTX_LOOP_I));
+	x86_alu_ri(B, X_ADD, true, TMP3, 1);
 	x86_test_rr(B, true, X_RAX, X_RAX);
 	jit_jmp(B, X_CC_E, top);
-	jit_label_bind(B, done);
-	x86_load(B, 8, false, X_RAX, x86_m(CTXR, CTX_LOOP_I));
+	jit_label_bind(B, done); /* i runs made: all n, or up to one that said stop */
+	x86_mov_rr(B, true, X_RAX, TMP3);
 	jit_jmp(B, -1, cg->l_epilogue);
 	jit_label_bind(B, fault);
 	x86_mov_imm32(B, X_RAX, 0);
 	jit_jmp(B, -1, cg->l_epilogue);
+#undef LOOP
 }
 
 /* A leaf is a verified program that calls nothing (no helpers, subprograms
