@@ -130,8 +130,10 @@ int oracle_init(struct oracle *o, unsigned kinds)
 		o->fds[i] = o->kfds[i] = -1;
 	for (int i = 0; i < PG_NMAPS; i++) {
 		const struct pg_map *m = &pg_maps[i];
+		/* hash maps iterate in Linux's order with a zero seed */
+		EXOBPF_OPTS(exobpf_map_create_opts, mo, .map_flags = m->flags);
 		o->fds[i] = exobpf_map_create(m->type, NULL, m->key_size, m->value_size,
-					      m->max_entries, NULL);
+					      m->max_entries, &mo);
 		if (o->fds[i] < 0) {
 			say(o, "creating map %d: %s", i, exobpf_errmsg());
 			return o->fds[i];
@@ -143,7 +145,7 @@ int oracle_init(struct oracle *o, unsigned kinds)
 		for (int i = 0; i < PG_NMAPS; i++) {
 			const struct pg_map *m = &pg_maps[i];
 			o->kfds[i] = kbpf_map_create(m->type, m->key_size, m->value_size,
-						     m->max_entries, 0, 0, -1);
+						     m->max_entries, m->flags, 0, -1);
 			if (o->kfds[i] < 0) {
 				say(o, "creating Linux's map %d: %s", i, strerror(-o->kfds[i]));
 				return o->kfds[i];

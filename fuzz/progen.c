@@ -13,7 +13,7 @@
 
 const struct pg_map pg_maps[PG_NMAPS] = {
     [PG_MAP_ARRAY] = {BPF_MAP_TYPE_ARRAY, 4, 64, 4},
-    [PG_MAP_HASH] = {BPF_MAP_TYPE_HASH, 8, 16, 16},
+    [PG_MAP_HASH] = {BPF_MAP_TYPE_HASH, 8, 16, 16, BPF_F_ZERO_SEED},
 };
 
 /* Per-frame stack layout: eight general 8-byte slots, a key, a value
@@ -65,7 +65,7 @@ struct pg_st {
 	bool ctx, pkt;	   /* r6 = ctx; r7/r8 = data/data_end */
 	bool no_calls;	   /* a call-free program, or in a loop whose counter is r0-r5 */
 	bool cb;	   /* a callback: r6 = its caller's value buffer, returns 0 or 1 */
-	bool cb_value;	   /* a for_each callback: r7 = its array element's value */
+	uint8_t cb_value;  /* a for_each callback: r7 = its element's value, of this many bytes */
 	bool may_exit;	   /* an exit here leaves no code unreachable */
 	bool dead;	   /* the block ended with an exit */
 	int depth, loops, call_depth;
@@ -811,10 +811,11 @@ static void local_call(struct pg *g, struct pg_st *s)
 }
 
 /* bpf_loop(n, callback, &caller's value buffer, 0), n from data or a
- * constant below 8, or bpf_for_each_map_elem(array, callback, &buffer, 0)
- * (an array: its order is the same in Linux). The callback reads and
- * writes the 64 bytes of its caller's value buffer through r6 (its ctx
- * kept), a for_each callback also its element's 64-byte value through r7,
+ * constant below 8, or bpf_for_each_map_elem(map, callback, &buffer, 0)
+ * over the array or the hash map (created with BPF_F_ZERO_SEED, so its
+ * order is Linux's). The callback reads and writes the 64 bytes of its
+ * caller's value buffer through r6 (its ctx kept), a for_each callback
+ * also its element's value through r7,
  * and folds its own stack into the buffer's first 8. Not the caller's
  * eight slots: those are what the stack atomics fetch from, and Linux 6.18
  * loses precision through an atomic fetch (docs/reliability.md), which
@@ -825,13 +826,14 @@ static void loop_call(struct pg *g, struct pg_st *s)
 	    g->nfns >= MAX_FNS || g->ncalls >= MAX_CALLS)
 		return;
 	bool each = chance(g, 3);
+	int map = each && chance(g, 2) ? PG_MAP_HASH : PG_MAP_ARRAY;
 	int f = (int)g->nfns++;
 	/* bpf_loop: r1 the index, r2 the ctx; for_each: r1-r3 the map, key
 	 * and value, r4 the ctx */
 	struct pg_st cb = {.fn = f,
 			   .call_depth = s->call_depth + 1,
 			   .cb = true,
-			   .cb_value = each,
+			   .cb_value = each ? (uint8_t)pg_maps[map].value_size : 0,
 			   .init = each ? 0 : 1u << 1,
 			   .reserved = 1u << 6 | (each ? 1u << 7 : 0),
 			   .reps = s->reps * (PG_LOOP_RUNS + 1)};
@@ -842,7 +844,7 @@ static void loop_call(struct pg *g, struct pg_st *s)
 	block(g, &cb, 1 + (int)below(g, 4));
 	epilogue(g, &cb);
 	if (each) {
-		ld_map(g, s, BPF_REG_1, PG_MAP_ARRAY);
+		ld_map(g, s, BPF_REG_1, map);
 	} else if (chance(g, 2)) {
 		emit(g, s, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, pick_src(g, s), 0, 0));
 		emit(g, s, I(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_1, 0, 0, 7));
@@ -869,7 +871,8 @@ static void cb_mem(struct pg *g, struct pg_st *s)
 {
 	int base = s->cb_value && chance(g, 2) ? BPF_REG_7 : BPF_REG_6;
 	bool dw = chance(g, 2);
-	int16_t off = (int16_t)(8 * below(g, NSLOTS) + (dw ? 0 : 4 * below(g, 2)));
+	uint32_t words = base == BPF_REG_7 ? s->cb_value / 8u : NSLOTS;
+	int16_t off = (int16_t)(8 * below(g, words) + (dw ? 0 : 4 * below(g, 2)));
 	uint8_t size = dw ? BPF_DW : BPF_W;
 
 	switch (below(g, 3)) {

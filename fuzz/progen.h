@@ -38,6 +38,7 @@ enum { PG_MAP_ARRAY, PG_MAP_HASH, PG_NMAPS };
 struct pg_map {
 	enum bpf_map_type type;
 	uint32_t key_size, value_size, max_entries;
+	uint32_t flags; /* map_flags, the same for exobpf's map and Linux's */
 };
 extern const struct pg_map pg_maps[PG_NMAPS];
 
