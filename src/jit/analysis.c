@@ -169,11 +169,13 @@ static int liveness(const struct vm_prog *prog, uint16_t exit_reads, uint16_t *l
 	return 0;
 }
 
-/* Where control may arrive other than by falling through. */
-static void mark_targets(const struct vm_prog *prog, struct jit_fact *out)
+/* Where control may arrive other than by falling through. verified: the
+ * verifier accepted prog, so a function's address is never moved before a
+ * helper calls it back (it refuses arithmetic on it). */
+static void mark_targets(const struct vm_prog *prog, bool verified, struct jit_fact *out)
 {
 	const struct vm_insn *code = prog->code;
-	bool callx = false;
+	bool callx = false, func = false;
 
 	out[0].flags |= JIT_FACT_TARGET;
 	for (uint32_t i = 0; i < prog->len; i++) {
@@ -199,6 +201,7 @@ static void mark_targets(const struct vm_prog *prog, struct jit_fact *out)
 			break;
 		case ISA_SHAPE_LDDW: { /* a BPF_PSEUDO_FUNC value: &code[target] */
 			uintptr_t t = (uintptr_t)in->imm, lo = (uintptr_t)code;
+			func |= in->src == BPF_PSEUDO_FUNC;
 			if (in->src == BPF_PSEUDO_FUNC && t >= lo &&
 			    t < (uintptr_t)(code + prog->len))
 				out[(t - lo) / sizeof(*code)].flags |= JIT_FACT_TARGET;
@@ -208,8 +211,10 @@ static void mark_targets(const struct vm_prog *prog, struct jit_fact *out)
 			break;
 		}
 	}
-	/* callx may reach any instruction its operand names */
-	for (uint32_t i = 0; callx && i < prog->len; i++)
+	/* callx may reach any instruction its operand names, and so may a
+	 * helper calling back an unverified program's function address, which
+	 * the program may have moved (vm_call_func takes any instruction) */
+	for (uint32_t i = 0; (callx || (func && !verified)) && i < prog->len; i++)
 		out[i].flags |= JIT_FACT_TARGET;
 }
 
@@ -594,7 +599,7 @@ int jit_analyze(const struct vm_prog *prog, const struct jit_fact *verifier, str
 		}
 	}
 	if (!err) {
-		mark_targets(prog, out);
+		mark_targets(prog, verifier != NULL, out);
 		mark_map_calls(prog, out);
 		if (verifier)
 			combine_loads(prog, out);

@@ -239,3 +239,34 @@ TEST(jit_callback_ld_abs_end_is_one_runs_end)
 	CHECK_EQ(ref.r0, 3);
 	CHECK_EQ(ref.mem[0], 3);
 }
+
+TEST(jit_callback_at_a_moved_function_address)
+{
+	static struct jt_outcome ref;
+
+	/* An unverified program may move a function's address before bpf_loop
+	 * calls it back (the verifier refuses that). Here the callback starts
+	 * one instruction into cb (a decoded instruction is 16 bytes), at
+	 * "r0 += 41", which the JIT would merge with the move before it:
+	 * every run stores 0 + 41. */
+	CHECK_CB("r1 = 2\nr2 = func[cb]\nr2 += 16\nr3 = r10\nr3 += -8\nr4 = 0\n"
+		 "*(u64 *)(r10 -8) = 0\ncall 181\nr0 = *(u64 *)(r10 -8)\nexit\n"
+		 "cb:\nr0 = r1\nr0 += 41\n*(u64 *)(r2 +0) = r0\nr0 = 0\nexit\n",
+		 NULL, 0, &ref);
+	CHECK_EQ(ref.fault, VM_OK);
+	CHECK_EQ(ref.r0, 41);
+}
+
+TEST(jit_callbacks_nest_at_most_seven_deep)
+{
+	static struct jt_outcome ref;
+
+	/* A callback calling bpf_loop on itself: without a limit both engines
+	 * recursed until the host's stack overflowed. The limit is Linux's
+	 * frame count (the main program and 7 callbacks). */
+	CHECK_CB("r1 = 1\nr2 = func[cb]\nr3 = 0\nr4 = 0\ncall 181\nexit\n"
+		 "cb:\nr3 = r2\nr3 += 1\nr1 = 1\nr2 = func[cb]\nr4 = 0\ncall 181\nr0 = 0\nexit\n",
+		 NULL, 0, &ref);
+	CHECK_EQ(ref.fault, VM_FAULT_DEPTH);
+	CHECK_CONTAINS(ref.msg, "callbacks nested more than 7 deep");
+}
