@@ -56,6 +56,7 @@ _Static_assert(FRAME_SIZE % 16 == 0, "the trampoline's alignment arithmetic need
 _Static_assert(sizeof(((struct vm_run *)0)->fault) == 4, "fault is compared as 32 bits");
 _Static_assert(sizeof(((struct vm_run *)0)->tail_calls) == 4, "tail_calls is 32 bits");
 _Static_assert(sizeof(((struct vm_run *)0)->pkt_len) == 4, "pkt_len is 32 bits");
+_Static_assert(sizeof(((struct vm_run *)0)->jit_ended) == 4, "jit_ended is 32 bits");
 
 #define ARG_REGS 0x3eu /* r1-r5 */
 
@@ -1259,8 +1260,9 @@ static void emit_trampoline(struct jit_cg *cg)
 	}
 }
 
-/* Whether a helper may call back into the program: it calls helpers and
- * names a subprogram as a value (a BPF_PSEUDO_FUNC lddw). */
+/* Whether a helper may call back into the program: it names a subprogram
+ * as a value (a BPF_PSEUDO_FUNC lddw) and is not a leaf or a direct
+ * program, which call no helper. */
 static bool has_callbacks(const struct jit_cg *cg)
 {
 	if (cg->leaf || cg->direct)
@@ -1555,12 +1557,15 @@ static void emit_fault_tail(struct jit_cg *cg)
 	jit_label_bind(B, cg->l_fault);
 	cg->tail_off = (uint32_t)B->len;
 	if (cg->leaf) { /* rdi = run already; rsp is the leaf's (8 mod 16) */
-		x86_alu_ri(B, X_SUB, true, X_RSP, 8);
+		x86_push(B, X_RDI);
 		x86_movabs(B, X_RAX, (uint64_t)(uintptr_t)jit_rt_fault);
 		x86_call_r(B, X_RAX);
-		x86_alu_ri(B, X_ADD, true, X_RSP, 8);
-		/* a leaf's run ends with r0 = 0 by returning from its frame */
+		x86_pop(B, LEAF_RUN);
+		/* a leaf's run ends with r0 = 0 by returning from its frame,
+		 * saying so for a tail call's adapter (every way here has the
+		 * run in LEAF_RUN) */
 		jit_label_bind(B, cg->l_unwind0);
+		x86_store_imm(B, 4, x86_m(LEAF_RUN, RUN_OFF(jit_ended)), 1);
 		x86_mov_imm32(B, X_RAX, 0);
 		x86_ret(B);
 		return;
@@ -1773,7 +1778,18 @@ void jit_cg_pass(struct jit_cg *cg)
 		 * early end with r0 = 0) is this frame's. */
 		cg->tcall_off = (uint32_t)B->len;
 		x86_load(B, 8, false, LEAF_RUN, x86_m(CTXR, CTX_RUN));
+		x86_store_imm(B, 4, x86_m(LEAF_RUN, RUN_OFF(jit_ended)), 0);
 		jit_call_label(B, 0);
+		/* the leaf ended early: so does the run, from whatever depth the
+		 * tail call was made at (the caller's unwinder, written here) */
+		x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
+		x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(jit_ended)), 0);
+		unsigned ended = jit_label_new(B);
+		jit_jmp(B, X_CC_NE, ended);
+		x86_ret(B);
+		jit_label_bind(B, ended);
+		x86_load(B, 8, false, X_RSP, x86_m(CTXR, CTX_RSP));
+		x86_alu_ri(B, X_SUB, true, X_RSP, 8);
 		x86_ret(B);
 	}
 	emit_fault_tail(cg);

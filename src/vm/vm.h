@@ -131,6 +131,7 @@ struct vm_run {
 	 * returned must not reach a dead C frame */
 	uint32_t each_keys[VM_MAX_FRAMES]; /* one per nested for_each */
 	uint32_t each_depth;
+	uint32_t cb_depth; /* callbacks running now, one inside another */
 
 	/* checked mode */
 	bool checked;
@@ -141,6 +142,10 @@ struct vm_run {
 	uintptr_t stack_lo, stack_hi; /* live stack frames, maintained by the engine */
 
 	/* outcome */
+	/* Nonzero when a leaf's machine code ended the run early (a fault, an
+	 * LD_ABS out of range): after a tail call into the leaf its adapter
+	 * must end the caller's run too. Only the adapter reads it. */
+	uint32_t jit_ended;
 	enum vm_fault fault;
 	uint32_t fault_pc;
 	char fault_msg[192];

@@ -409,6 +409,51 @@ TEST(jit_tail_call_into_an_interpreted_program_goes_on_in_its_frame)
 	}
 }
 
+TEST(jit_tail_called_leaf_ends_the_whole_run)
+{
+	/* The target compiled as a leaf (verified: no trampoline, the run in
+	 * rdx); its early end (LD_ABS out of range, or a fault) must end the
+	 * run from whatever depth the tail call was made at, as in the
+	 * interpreter, not return to the subprogram that tail-called. */
+	static const char *const callers[] = {
+	    "r3 = 0\ncall 8\nr0 = 5\nexit\n",				/* depth 0 */
+	    "call f\nr0 = 5\nexit\nf:\nr3 = 0\ncall 8\nr0 = 6\nexit\n", /* depth 1 */
+	};
+	static const char *const leaves[] = {
+	    "r0 = *(u8 *)skb[1000]\nexit\n", /* the run's end: r0 = 0, no fault */
+	    "r0 = 1\n",			     /* falls off: a fault */
+	};
+	static const struct jit_fact none[4]; /* verified, nothing proved */
+	static struct jt_outcome ref, got;
+	const struct jit_opts leaf = {.verifier_facts = none};
+	uint8_t mem[16] = {1, 2, 3, 4};
+	struct vm_prog a, b;
+	char why[1024];
+
+	for (unsigned c = 0; c < jt_nconfigs; c++)
+		for (unsigned i = 0; i < 2; i++)
+			for (unsigned e = 0; e < 2; e++) {
+				CHECK(!decode_patched(callers[i], &a, tail_table, true));
+				CHECK(!decode_patched(leaves[e], &b, NULL, false));
+				tail_target = &b;
+				tail_fault_at = 0;
+				jt_run(&a, false, mem, sizeof(mem), &ref);
+				CHECK_EQ(ref.r0, 0);
+				CHECK_EQ(ref.fault, e ? VM_FAULT_FALLOFF : VM_OK);
+				CHECK(!jit_compile(&a, &jt_configs[c]) && !jit_compile(&b, &leaf));
+				const struct jit_image *img = jit_image_of(&b);
+				CHECK(img && img->entry_off == img->body_off); /* a leaf */
+				jt_run(&a, true, mem, sizeof(mem), &got);
+				CHECK_MSG(jt_same(&ref, &got, why, sizeof(why)),
+					  "%s, caller %u, end %u: %s", jt_config_names[c], i, e,
+					  why);
+				jit_release(&a);
+				jit_release(&b);
+				vm_prog_release(&b);
+				vm_prog_release(&a);
+			}
+}
+
 TEST(jit_tail_called_program_unwinds_through_the_callers_frame)
 {
 	/* The caller tail-calls, so its trampoline saves every register; the
@@ -434,7 +479,9 @@ TEST(jit_tail_called_program_unwinds_through_the_callers_frame)
 			tail_fault_at = 0;
 			CHECK_MSG(same_runs(&a, &b, c, why, sizeof(why)), "%s, end %u: %s",
 				  jt_config_names[c], e, why);
-			CHECK_CONTAINS(why, e ? "r0 0x0 fault " : "r0 0x0 fault 0");
+			static const char *const faults[] = {"r0 0x0 fault 0", "r0 0x0 fault 7",
+							     "r0 0x0 fault 8"}; /* FALLOFF, CALLX */
+			CHECK_CONTAINS(why, faults[e]);
 			vm_prog_release(&b);
 			vm_prog_release(&a);
 		}
@@ -559,7 +606,10 @@ TEST(jit_uses_verifier_facts_only_as_given)
 	CHECK_EQ(ref.r0, 1000 / 7 % 7); /* by hand: 142 % 7 */
 	struct jit_opts with = {.verifier_facts = facts}, without = {0};
 	CHECK(!jit_compile(&vp, &without));
-	size_t plain = jit_image_of(&vp)->code_len;
+	/* the instructions' own code (the layouts around them differ: with
+	 * facts the program is a leaf) */
+#define BODY_LEN(img) ((img)->insn_off[(img)->len] - (img)->insn_off[0])
+	size_t plain = BODY_LEN(jit_image_of(&vp));
 	unsigned plain_stubs = jit_image_of(&vp)->nstubs;
 	jit_release(&vp);
 	CHECK(!jit_compile(&vp, &with));
@@ -567,7 +617,8 @@ TEST(jit_uses_verifier_facts_only_as_given)
 	CHECK_MSG(jt_same(&ref, &got, why, sizeof(why)), "%s", why);
 	/* no zero check for insn 2, no checks at all for the constant 7 */
 	CHECK(jit_image_of(&vp)->nstubs + 3 == plain_stubs);
-	CHECK(jit_image_of(&vp)->code_len < plain);
+	CHECK(BODY_LEN(jit_image_of(&vp)) < plain);
+#undef BODY_LEN
 	jit_release(&vp);
 	vm_prog_release(&vp);
 }
