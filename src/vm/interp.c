@@ -158,6 +158,21 @@ static uint32_t insn_index(const struct vm_prog *prog, uint64_t func)
 	return (uint32_t)((func - (uintptr_t)prog->code) / sizeof(struct vm_insn));
 }
 
+/* Callbacks nest (a callback calling bpf_loop again) at most as deep as
+ * calls do: Linux's verifier counts a callback as a frame, and without a
+ * limit an unverified program nesting without end would exhaust the C
+ * stack. False, with the fault recorded, past the limit. */
+static bool callback_enter(struct vm_run *run)
+{
+	if (run->cb_depth >= VM_MAX_FRAMES - 1) {
+		vm_fail(run, VM_FAULT_DEPTH, "callbacks nested more than %d deep",
+			VM_MAX_FRAMES - 1);
+		return false;
+	}
+	run->cb_depth++;
+	return true;
+}
+
 uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r2, uint64_t r3,
 		      uint64_t r4, uint64_t r5)
 {
@@ -170,9 +185,12 @@ uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r
 	if (!is_insn_of(prog, func))
 		return vm_fail(run, VM_FAULT_CALLX, "callback 0x%llx is not a function of the program",
 			       (unsigned long long)func);
+	if (!callback_enter(run))
+		return 0;
 	if (prog->jited_cb && vm_run_may_jit(run)) {
 		r0 = prog->jited_cb(run, insn_index(prog, func), args);
 		run->prog = prog; /* a tail call moved it */
+		run->cb_depth--;
 		return r0;
 	}
 	/* the callback may use the caller's stack (its ctx often lives there) */
@@ -186,6 +204,7 @@ uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r
 	run->stack_lo = lo;
 	run->stack_hi = hi;
 	run->prog = prog;
+	run->cb_depth--;
 	return r0;
 }
 
@@ -195,8 +214,11 @@ uint64_t vm_call_loop(struct vm_run *run, uint64_t func, uint32_t n, uint64_t ct
 	uint32_t i;
 
 	if (n && prog->jited_loop && vm_run_may_jit(run) && is_insn_of(prog, func)) {
+		if (!callback_enter(run))
+			return 0;
 		uint64_t runs = prog->jited_loop(run, insn_index(prog, func), n, ctx);
 		run->prog = prog;
+		run->cb_depth--;
 		return run->fault ? 0 : runs;
 	}
 	for (i = 0; i < n; i++) {
