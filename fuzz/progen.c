@@ -12,7 +12,7 @@
 #endif
 
 const struct pg_map pg_maps[PG_NMAPS] = {
-    [PG_MAP_ARRAY] = {BPF_MAP_TYPE_ARRAY, 4, 64, 4},
+    [PG_MAP_ARRAY] = {BPF_MAP_TYPE_ARRAY, 4, 64, 4, 0},
     [PG_MAP_HASH] = {BPF_MAP_TYPE_HASH, 8, 16, 16, BPF_F_ZERO_SEED},
 };
 
@@ -66,6 +66,11 @@ struct pg_st {
 	bool no_calls;	   /* a call-free program, or in a loop whose counter is r0-r5 */
 	bool cb;	   /* a callback: r6 = its caller's value buffer, returns 0 or 1 */
 	uint8_t cb_value;  /* a for_each callback: r7 = its element's value, of this many bytes */
+	/* Below a for_each over the hash map: no update or delete of it, which
+	 * could make the walk meet more elements than it holds (a freed
+	 * element reused in another bucket takes the walk there, in Linux
+	 * too), so the soundness budget would not bound the run. */
+	bool hash_walked;
 	bool may_exit;	   /* an exit here leaves no code unreachable */
 	bool dead;	   /* the block ended with an exit */
 	int depth, loops, call_depth;
@@ -684,6 +689,8 @@ static void map_op(struct pg *g, struct pg_st *s)
 	uint32_t vsize = pg_maps[map].value_size;
 	put_key(g, s, map);
 	uint32_t kind = below(g, 4);
+	if (s->hash_walked && map == PG_MAP_HASH)
+		kind = 2 + below(g, 2); /* lookups only */
 	if (kind >= 2) { /* lookup, then use the value behind a null check */
 		ld_map(g, s, BPF_REG_1, map);
 		emit(g, s, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0));
@@ -793,7 +800,10 @@ static void local_call(struct pg *g, struct pg_st *s)
 	    g->nfns >= MAX_FNS || g->ncalls >= MAX_CALLS)
 		return;
 	int f = (int)g->nfns++;
-	struct pg_st callee = {.fn = f, .call_depth = s->call_depth + 1, .reps = s->reps};
+	struct pg_st callee = {.fn = f,
+			       .call_depth = s->call_depth + 1,
+			       .reps = s->reps,
+			       .hash_walked = s->hash_walked};
 	if (s->ctx && chance(g, 2)) { /* pass the context in r1 */
 		emit(g, s, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_6, 0, 0));
 		callee.ctx = true;
@@ -834,9 +844,12 @@ static void loop_call(struct pg *g, struct pg_st *s)
 			   .call_depth = s->call_depth + 1,
 			   .cb = true,
 			   .cb_value = each ? (uint8_t)pg_maps[map].value_size : 0,
+			   .hash_walked = s->hash_walked || map == PG_MAP_HASH,
 			   .init = each ? 0 : 1u << 1,
 			   .reserved = 1u << 6 | (each ? 1u << 7 : 0),
-			   .reps = s->reps * (PG_LOOP_RUNS + 1)};
+			   /* at most n < 8 runs, or one per element */
+			   .reps =
+			       s->reps * ((each ? pg_maps[map].max_entries : PG_LOOP_RUNS) + 1)};
 	emit(g, &cb, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, each ? BPF_REG_4 : BPF_REG_2, 0, 0));
 	if (each)
 		emit(g, &cb, I(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_7, BPF_REG_3, 0, 0));
