@@ -488,6 +488,45 @@ TEST(jit_tail_called_program_unwinds_through_the_callers_frame)
 	}
 }
 
+/* A helper that says how far its frame is from 16-byte alignment: System V
+ * has rsp 16-byte aligned at every call, which C code compiled for SSE
+ * relies on. */
+static uint64_t frame_misalignment(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				   struct vm_run *run)
+{
+	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5, (void)run;
+	return (uintptr_t)__builtin_frame_address(0) & 15;
+}
+
+TEST(jit_helpers_run_on_an_aligned_stack_everywhere)
+{
+	/* from the main program and a subprogram; from a callback run by the
+	 * bpf_loop entry; from one run through the callback entry (bpf_loop
+	 * by callx) */
+	static const char *const progs[] = {
+	    "call 8\nr6 = r0\ncall f\nr0 += r6\nexit\nf:\ncall 8\nexit\n",
+	    "r1 = 2\nr2 = func[cb]\nr3 = r10\nr3 += -8\nr4 = 0\n*(u64 *)(r10 -8) = 0\n"
+	    "call 181\nr0 = *(u64 *)(r10 -8)\nexit\n"
+	    "cb:\nr6 = r2\ncall 8\nr1 = *(u64 *)(r6 +0)\nr1 += r0\n*(u64 *)(r6 +0) = r1\n"
+	    "r0 = 0\nexit\n",
+	    "r5 = 181\nr1 = 2\nr2 = func[cb]\nr3 = r10\nr3 += -8\nr4 = 0\n"
+	    "*(u64 *)(r10 -8) = 0\ncallx r5\nr0 = *(u64 *)(r10 -8)\nexit\n"
+	    "cb:\nr6 = r2\ncall 8\nr1 = *(u64 *)(r6 +0)\nr1 += r0\n*(u64 *)(r6 +0) = r1\n"
+	    "r0 = 0\nexit\n",
+	};
+	struct vm_prog vp;
+	char why[1024];
+
+	for (unsigned c = 0; c < jt_nconfigs; c++)
+		for (unsigned i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+			CHECK(!decode_patched(progs[i], &vp, frame_misalignment, false));
+			CHECK_MSG(same_runs(&vp, NULL, c, why, sizeof(why)), "%s, program %u: %s",
+				  jt_config_names[c], i, why);
+			CHECK_CONTAINS(why, "r0 0x0 fault 0");
+			vm_prog_release(&vp);
+		}
+}
+
 TEST(jit_tail_call_inside_a_bpf_loop_callback)
 {
 	struct vm_prog a, b;
