@@ -149,14 +149,17 @@ static uint64_t run_repeated(struct exobpf_prog *prog, struct vm_run *run, uint6
 	vm_entry_fn *entry;
 
 	run->prog = &prog->vm;
+	run->tail_calls = 0;
 	entry = vm_engine(run);
 	start = now_ns();
 	for (uint32_t i = 0; i < repeat; i++) {
-		run->prog = &prog->vm; /* a tail call moved it */
-		run->tail_calls = 0;
 		r0 = entry(r1, r2, run);
 		if (run->fault)
 			break;
+		if (run->tail_calls) { /* only a tail call moves run->prog */
+			run->prog = &prog->vm;
+			run->tail_calls = 0;
+		}
 	}
 	opts->duration = (uint32_t)((now_ns() - start) / repeat);
 	return r0;

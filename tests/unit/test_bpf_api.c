@@ -769,6 +769,47 @@ static void sc_prog_array(struct be *b)
 		E(b, 0, BPF_OBJ_GET_INFO_BY_FD, &ia);
 		rec(b, " id_is_callee=%d", id == pi.id);
 	}
+	/* A repeated run starts each run at the caller again, with no tail
+	 * calls made: it counts its runs in an array before tail-calling the
+	 * callee, which must answer every time. */
+	int cnt = map_create(b, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
+	struct bpf_insn counting[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 6, .src_reg = 1},
+	    {.code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = 10, .off = -4, .imm = 0},
+	    {.code = BPF_LD | BPF_IMM | BPF_DW,
+	     .dst_reg = 1,
+	     .src_reg = BPF_PSEUDO_MAP_FD,
+	     .imm = cnt},
+	    {.imm = 0},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 2, .src_reg = 10},
+	    {.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 2, .imm = -4},
+	    {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem},
+	    {.code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = 0, .off = 2, .imm = 0},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1, .imm = 1},
+	    {.code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = 0, .src_reg = 1, .imm = BPF_ADD},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 1, .src_reg = 6},
+	    {.code = BPF_LD | BPF_IMM | BPF_DW,
+	     .dst_reg = 2,
+	     .src_reg = BPF_PSEUDO_MAP_FD,
+	     .imm = pa},
+	    {.imm = 0},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 3, .imm = 0},
+	    {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_tail_call},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	uint64_t runs = 0;
+	int counter;
+
+	load_attr(&a, BPF_PROG_TYPE_SCHED_CLS, counting, sizeof(counting) / sizeof(counting[0]));
+	counter = (int)E(b, FD, BPF_PROG_LOAD, &a);
+	t.a.test.prog_fd = (uint32_t)counter;
+	t.a.test.repeat = 40; /* past the 33 tail calls a run may make */
+	E(b, 0, BPF_PROG_TEST_RUN, &t);
+	elem(&a, cnt, &k, &runs, 0);
+	E(b, 0, BPF_MAP_LOOKUP_ELEM, &a);
+	rec(b, " repeated retval=%u runs=%llu", t.a.test.retval, (unsigned long long)runs);
+	close(counter), close(cnt);
 	close(callee), close(fd), close(pa);
 }
 
