@@ -1231,6 +1231,19 @@ static void tramp_enter(struct jit_cg *cg, const struct tramp *t, int run_src, u
 			x86_mov_imm32(B, cg->reg[r], 0);
 }
 
+/* The run ends with r0 = 0: back to the call that built the frame of the
+ * context in r12, whose return address lies just below it. That builder is
+ * this program's trampoline, another program's before a tail call (whose
+ * saved registers and frame its own epilogue undoes, not this one's) or a
+ * callback or loop entry (which goes on from there). */
+static void unwind_callers_frame(struct jit_cg *cg)
+{
+	x86_mov_imm32(B, X_RAX, 0);
+	x86_load(B, 8, false, X_RSP, x86_m(CTXR, CTX_RSP));
+	x86_alu_ri(B, X_SUB, true, X_RSP, 8);
+	x86_ret(B);
+}
+
 /* jited(r1 = rdi, r2 = rsi, run = rdx): set up what the program needs,
  * call instruction 0, return r0. */
 static void emit_trampoline(struct jit_cg *cg)
@@ -1245,19 +1258,10 @@ static void emit_trampoline(struct jit_cg *cg)
 	for (unsigned i = t.k; i-- > 0;)
 		x86_pop(B, t.saved[i]);
 	x86_ret(B);
-	/* The run ends here with r0 = 0, from any depth (only with a context):
-	 * back to the call that whatever built the context's frame made, whose
-	 * return address lies just below it. That is this trampoline, another
-	 * program's before a tail call (whose saved registers and frame its own
-	 * epilogue undoes, not this one's) or a callback or loop entry (which
-	 * goes on from there). */
+	/* the run ends here with r0 = 0, from any depth (only with a context) */
 	jit_label_bind(B, cg->l_unwind0);
-	if (t.n.ctx) {
-		x86_mov_imm32(B, X_RAX, 0);
-		x86_load(B, 8, false, X_RSP, x86_m(CTXR, CTX_RSP));
-		x86_alu_ri(B, X_SUB, true, X_RSP, 8);
-		x86_ret(B);
-	}
+	if (t.n.ctx)
+		unwind_callers_frame(cg);
 }
 
 /* Whether a helper may call back into the program: it names a subprogram
@@ -1468,6 +1472,37 @@ static void emit_direct_prologue(struct jit_cg *cg)
 		x86_lea(B, X_RBP, x86_m(X_RSP, VM_STACK_SIZE));
 }
 
+/* After a tail call whose target must run in the calling frame as it is
+ * (it has no machine code, or it is a leaf or direct program reached below
+ * a subprogram): the target goes on in the interpreter, in this frame, to
+ * its exit, which is this frame's: every register as it is (in the layout
+ * of a program with a trampoline: every tail-calling program has one), r10
+ * this frame, the call depth this one's; r0-r5 come back as it leaves them
+ * (vm_interp_tail). unwind: where the run's end is handled. */
+static void tail_interp(struct jit_cg *cg, unsigned unwind)
+{
+	enum { REGS = 96 }; /* r0-r10, rounded up to keep rsp 16-byte aligned */
+
+	x86_alu_ri(B, X_SUB, true, X_RSP, REGS);
+	for (int r = 0; r <= 10; r++)
+		x86_store(B, 8, x86_m(X_RSP, 8 * r), reg_of[r]);
+	x86_load(B, 8, false, X_RDI, x86_m(CTXR, CTX_RUN)); /* run->prog is the target */
+	x86_mov_rr(B, true, X_RSI, X_RSP);
+	x86_load(B, 4, false, X_RDX, x86_m(CTXR, CTX_DEPTH));
+	x86_movabs(B, TMP2, (uint64_t)(uintptr_t)vm_interp_tail);
+	x86_call_r(B, TMP2);
+	x86_mov_rr(B, true, TMP3, X_RDX);
+	for (int r = 1; r <= 5; r++)
+		x86_load(B, 8, false, reg_of[r], x86_m(X_RSP, 8 * r));
+	x86_alu_ri(B, X_ADD, true, X_RSP, REGS);
+	x86_test_rr(B, true, TMP3, TMP3); /* LD_ABS ended the run: so it does here */
+	jit_jmp(B, X_CC_NE, unwind);
+	x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
+	x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(fault)), 0);
+	jit_jmp(B, X_CC_NE, unwind);
+	x86_ret(B);
+}
+
 /* By value: emitting a stub may add stubs and move the array. */
 static void emit_stub(struct jit_cg *cg, struct jit_stub st)
 {
@@ -1514,32 +1549,9 @@ static void emit_stub(struct jit_cg *cg, struct jit_stub st)
 		jit_jmp(B, X_CC_E, cg->l_unwind0);
 		break;
 	}
-	case STUB_TAIL_INTERP: {
-		/* The next program goes on in the interpreter, in this frame, to
-		 * its exit, which is this frame's: every register as it is, r10
-		 * this frame, the call depth this one's; r0-r5 come back as it
-		 * leaves them (vm_interp_tail). */
-		enum { REGS = 96 }; /* r0-r10, rounded up to keep rsp 16-byte aligned */
-		x86_alu_ri(B, X_SUB, true, X_RSP, REGS);
-		for (int r = 0; r <= 10; r++)
-			x86_store(B, 8, x86_m(X_RSP, 8 * r), cg->reg[r]);
-		x86_load(B, 8, false, X_RDI, x86_m(CTXR, CTX_RUN)); /* run->prog is the target */
-		x86_mov_rr(B, true, X_RSI, X_RSP);
-		x86_load(B, 4, false, X_RDX, x86_m(CTXR, CTX_DEPTH));
-		x86_movabs(B, TMP2, (uint64_t)(uintptr_t)vm_interp_tail);
-		x86_call_r(B, TMP2);
-		x86_mov_rr(B, true, TMP3, X_RDX);
-		for (int r = 1; r <= 5; r++)
-			x86_load(B, 8, false, cg->reg[r], x86_m(X_RSP, 8 * r));
-		x86_alu_ri(B, X_ADD, true, X_RSP, REGS);
-		x86_test_rr(B, true, TMP3, TMP3); /* LD_ABS ended the run: so it does here */
-		jit_jmp(B, X_CC_NE, cg->l_unwind0);
-		x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
-		x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(fault)), 0);
-		jit_jmp(B, X_CC_NE, cg->l_unwind0);
-		x86_ret(B);
+	case STUB_TAIL_INTERP:
+		tail_interp(cg, cg->l_unwind0);
 		return;
-	}
 	case STUB_HELPER_DEEP:
 		call_c_as(cg, s->v, -1, s->mask, !(s->flags & SF_NORUN));
 		break;
@@ -1765,10 +1777,20 @@ void jit_cg_pass(struct jit_cg *cg)
 		cg->pc = cg->stubs[i].pc;
 		emit_stub(cg, cg->stubs[i]);
 	}
+	unsigned below = jit_label_new(B), unwind = jit_label_new(B);
+	if (cg->direct || cg->leaf) {
+		/* Below a subprogram the caller may read what the interpreter
+		 * leaves: r1-r5 as this program leaves them (a leaf keeps its
+		 * r6-r9 and the run in registers of r2-r5 it does not name) and
+		 * this frame's stack (a direct program has a frame of its own).
+		 * There, it is interpreted in the caller's frame instead. */
+		cg->tcall_off = (uint32_t)B->len;
+		x86_alu_mi(B, X_CMP, false, x86_m(CTXR, CTX_DEPTH), 0);
+		jit_jmp(B, X_CC_NE, below);
+	}
 	if (cg->direct) {
 		/* A tail call arrives in the caller's frame with rsp at 0 mod 16:
 		 * call the prologue as C would; this program's exit is that frame's. */
-		cg->tcall_off = (uint32_t)B->len;
 		jit_call_label(B, cg->l_entry);
 		x86_ret(B);
 	} else if (cg->leaf) {
@@ -1776,21 +1798,21 @@ void jit_cg_pass(struct jit_cg *cg)
 		 * and rsp at 0 mod 16: take the run pointer and call the leaf, so
 		 * that it runs at 8 mod 16 as when C calls it; its return (or its
 		 * early end with r0 = 0) is this frame's. */
-		cg->tcall_off = (uint32_t)B->len;
 		x86_load(B, 8, false, LEAF_RUN, x86_m(CTXR, CTX_RUN));
 		x86_store_imm(B, 4, x86_m(LEAF_RUN, RUN_OFF(jit_ended)), 0);
 		jit_call_label(B, 0);
-		/* the leaf ended early: so does the run, from whatever depth the
-		 * tail call was made at (the caller's unwinder, written here) */
+		/* the leaf ended early: so does the run (at depth 0 the caller's
+		 * frame is the trampoline's, or a callback's) */
 		x86_load(B, 8, false, TMP1, x86_m(CTXR, CTX_RUN));
 		x86_alu_mi(B, X_CMP, false, x86_m(TMP1, RUN_OFF(jit_ended)), 0);
-		unsigned ended = jit_label_new(B);
-		jit_jmp(B, X_CC_NE, ended);
+		jit_jmp(B, X_CC_NE, unwind);
 		x86_ret(B);
-		jit_label_bind(B, ended);
-		x86_load(B, 8, false, X_RSP, x86_m(CTXR, CTX_RSP));
-		x86_alu_ri(B, X_SUB, true, X_RSP, 8);
-		x86_ret(B);
+	}
+	if (cg->direct || cg->leaf) {
+		jit_label_bind(B, below);
+		tail_interp(cg, unwind);
+		jit_label_bind(B, unwind);
+		unwind_callers_frame(cg);
 	}
 	emit_fault_tail(cg);
 	cg->cb_off = cg->loop_off = 0;

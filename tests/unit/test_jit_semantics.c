@@ -454,6 +454,57 @@ TEST(jit_tail_called_leaf_ends_the_whole_run)
 			}
 }
 
+TEST(jit_tail_called_leaf_or_direct_program_runs_in_the_callers_frame)
+{
+	/* Below a subprogram, the caller sees what the interpreter leaves
+	 * after a tail call: r1-r5 as the target left them (a leaf keeps the
+	 * run and its r6-r9 in registers of r2-r5 it does not name) and the
+	 * target's stores in the tail-calling frame (a direct program has a
+	 * frame of its own, or the red zone). Expected r0 by hand. */
+	static const struct {
+		const char *caller, *target;
+		uint32_t stack_depth; /* the target's, as the verifier would prove */
+		uint64_t r0;
+	} cases[] = {
+	    {"call f\nr0 = r3\nexit\nf:\nr3 = 0\ncall 8\nr0 = 6\nexit\n", "r0 = 1\nexit\n", 0, 0},
+	    {"r5 = 55\ncall f\nr0 = r5\nexit\nf:\nr3 = 0\ncall 8\nexit\n",
+	     "r6 = 7\nr0 = r6\nexit\n", 0, 55},
+	    {"call f\nr0 = *(u64 *)(r10 -520)\nexit\n"
+	     "f:\nr1 = 0\n*(u64 *)(r10 -8) = r1\nr3 = 0\ncall 8\nexit\n",
+	     "r1 = 77\n*(u64 *)(r10 -8) = r1\nr0 = 1\nexit\n", 8, 77}, /* red zone */
+	    {"call f\nr0 = *(u64 *)(r10 -520)\nexit\n"
+	     "f:\nr1 = 0\n*(u64 *)(r10 -8) = r1\nr3 = 0\ncall 8\nexit\n",
+	     "r1 = 77\n*(u64 *)(r10 -8) = r1\nr0 = 1\nexit\n", 256, 77}, /* a frame */
+	};
+	static const struct jit_fact none[8]; /* verified, nothing proved */
+	static struct jt_outcome ref, got;
+	uint8_t mem[16] = {1, 2, 3, 4};
+	struct vm_prog a, b;
+	char why[1024];
+
+	for (unsigned c = 0; c < jt_nconfigs; c++)
+		for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			const struct jit_opts target = {.verifier_facts = none,
+							.stack_depth = cases[i].stack_depth};
+			CHECK(!decode_patched(cases[i].caller, &a, tail_table, true));
+			CHECK(!decode_patched(cases[i].target, &b, NULL, false));
+			tail_target = &b;
+			tail_fault_at = 0;
+			jt_run(&a, false, mem, sizeof(mem), &ref);
+			CHECK_EQ(ref.r0, cases[i].r0);
+			CHECK(!jit_compile(&a, &jt_configs[c]) && !jit_compile(&b, &target));
+			const struct jit_image *img = jit_image_of(&b);
+			CHECK(img && img->tcall_off > img->body_off); /* a leaf or direct */
+			jt_run(&a, true, mem, sizeof(mem), &got);
+			CHECK_MSG(jt_same(&ref, &got, why, sizeof(why)), "%s, case %u: %s",
+				  jt_config_names[c], i, why);
+			jit_release(&a);
+			jit_release(&b);
+			vm_prog_release(&b);
+			vm_prog_release(&a);
+		}
+}
+
 TEST(jit_tail_called_program_unwinds_through_the_callers_frame)
 {
 	/* The caller tail-calls, so its trampoline saves every register; the
@@ -689,7 +740,10 @@ TEST(jit_verified_programs_use_the_verifiers_facts)
 		CHECK_MSG(prog, "%s", exobpf_errmsg());
 		CHECK(exobpf_prog__is_jited(prog));
 		stubs[verified] = jit_image_of(&prog->vm)->nstubs;
-		len[verified] = jit_image_of(&prog->vm)->code_len;
+		/* the instructions' own code: the verified program is a leaf,
+		 * with other code around it */
+		const struct jit_image *img = jit_image_of(&prog->vm);
+		len[verified] = img->insn_off[img->len] - img->insn_off[0];
 		EXOBPF_OPTS(exobpf_run_opts, ro, .data_in = pkt, .data_size_in = sizeof(pkt),
 			    .flags = verified ? 0 : EXOBPF_RUN_CHECKED);
 		CHECK_EQ(exobpf_prog__run(prog, &ro), 0);
