@@ -12,9 +12,9 @@
  * the caller's call site or (at depth 0) to the trampoline. Faults and the
  * end of a program by LD_ABS unwind through the saved stack pointer to the
  * call that built the frame (the trampoline's, or a callback or loop
- * entry's; after a tail call, the caller's). Between instructions rsp is 16-byte aligned, so helpers are
- * called without adjustment. Programs that call nothing skip the trampoline
- * (plan_leaf, plan_direct). */
+ * entry's; after a tail call, the caller's). Between instructions rsp is
+ * 16-byte aligned, so helpers are called without adjustment. Programs that
+ * call nothing skip the trampoline (plan_leaf, plan_direct). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
