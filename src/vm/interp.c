@@ -189,21 +189,20 @@ uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r
 		return 0;
 	if (prog->jited_cb && vm_run_may_jit(run)) {
 		r0 = prog->jited_cb(run, insn_index(prog, func), args);
-		run->prog = prog; /* a tail call moved it */
-		run->cb_depth--;
-		return r0;
+	} else {
+		/* the callback may use the caller's stack (its ctx often lives there) */
+		if (run->checked && hi > lo)
+			region = vm_add_region(run, (const void *)lo, hi - lo, true);
+		r0 = interp_from(
+		    run, &(struct interp_start){.pc = (const struct vm_insn *)(uintptr_t)func,
+						.args = args,
+						.callback = true});
+		if (region)
+			run->nregions--;
+		run->stack_lo = lo;
+		run->stack_hi = hi;
 	}
-	/* the callback may use the caller's stack (its ctx often lives there) */
-	if (run->checked && hi > lo)
-		region = vm_add_region(run, (const void *)lo, hi - lo, true);
-	r0 = interp_from(run, &(struct interp_start){.pc = (const struct vm_insn *)(uintptr_t)func,
-						     .args = args,
-						     .callback = true});
-	if (region)
-		run->nregions--;
-	run->stack_lo = lo;
-	run->stack_hi = hi;
-	run->prog = prog;
+	run->prog = prog; /* a tail call moved it */
 	run->cb_depth--;
 	return r0;
 }

@@ -311,9 +311,9 @@ static inline uint64_t vm_run(struct vm_run *run, uint64_t r1, uint64_t r2)
  * r1..r5 until its exit and return its r0: in the program's machine code
  * (jited_cb) when the run may use it, else interpreted. It shares the
  * caller's run (slot, budget, regions; in checked mode the caller's stack
- * stays accessible). A
- * func that is not an instruction of the program fails the run
- * (VM_FAULT_CALLX) and returns 0; check run->fault after the call. */
+ * stays accessible). A func that is not an instruction of the program fails
+ * the run (VM_FAULT_CALLX) and returns 0; so does nesting callbacks more than
+ * VM_MAX_FRAMES - 1 deep (VM_FAULT_DEPTH); check run->fault after the call. */
 uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r2, uint64_t r3,
 		      uint64_t r4, uint64_t r5);
 
