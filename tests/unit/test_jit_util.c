@@ -156,14 +156,5 @@ int jt_differential_tail(const struct bpf_insn *insns, size_t cnt, const struct 
 int jt_differential(const struct bpf_insn *insns, size_t cnt, const uint8_t *mem, uint32_t len,
 		    char *why, size_t size)
 {
-	struct vm_prog vp;
-	int r = 1;
-
-	if (decode(&vp, insns, cnt, false, why, size))
-		return -1;
-	jt_run(&vp, false, mem, len, &ref);
-	for (unsigned c = 0; c < jt_nconfigs && r == 1; c++)
-		r = compare_config(&vp, NULL, c, false, mem, len, &ref, why, size);
-	vm_prog_release(&vp);
-	return r;
+	return jt_differential_tail(insns, cnt, NULL, 0, mem, len, why, size);
 }

@@ -45,7 +45,7 @@ int jt_differential(const struct bpf_insn *insns, size_t cnt, const uint8_t *mem
  * decoding) take index 0 to the second program, 1 to the first, anything
  * else to nothing; tail calls from the second program alike. The second
  * program is compiled under each configuration, and also left interpreted
- * once. */
+ * once. tinsns NULL: jt_differential (no table, tail calls left as they are). */
 int jt_differential_tail(const struct bpf_insn *insns, size_t cnt, const struct bpf_insn *tinsns,
 			 size_t tcnt, const uint8_t *mem, uint32_t len, char *why, size_t size);
 
