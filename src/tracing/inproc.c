@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,7 +50,7 @@ struct site {
 	uint8_t *stub;
 	bool patched;
 	int users;
-	uint64_t hits;
+	uint64_t hits, missed;
 	struct site *next;
 };
 
@@ -81,11 +82,17 @@ struct shadow {
 static __thread struct shadow shadow[SHADOW_DEPTH];
 static __thread int depth;
 static __thread struct vm_run tl_run;
+/* A probe's program runs on this thread. A probed function reached from
+ * inside it (a helper's getpid, write or malloc, a signal handler) runs no
+ * program, as Linux skips a tracing program while one runs on the CPU
+ * (bpf_prog_active): a nested run would reuse tl_run under the running one
+ * and could recurse without end. */
+static __thread bool running;
 
 /* A gate (a link's "detached" word, which another process may set) closed
  * keeps its program from running. */
-static void run_progs(struct exobpf_prog *const *progs, const uint32_t *const *gates,
-		      const uint64_t *cookies, void *regs)
+static void run_progs(struct site *p, struct exobpf_prog *const *progs,
+		      const uint32_t *const *gates, const uint64_t *cookies, void *regs)
 {
 	int nslots = exobpf_num_slots();
 	int cpu = sched_getcpu();
@@ -96,6 +103,11 @@ static void run_progs(struct exobpf_prog *const *progs, const uint32_t *const *g
 
 		if (!prog || (gate && __atomic_load_n(gate, __ATOMIC_ACQUIRE)))
 			continue;
+		if (running) {
+			__atomic_add_fetch(&p->missed, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		running = true;
 		tl_run.prog = &prog->vm;
 		tl_run.slot = (uint32_t)(cpu >= 0 && nslots > 0 ? cpu % nslots : 0);
 		tl_run.tail_calls = 0;
@@ -103,6 +115,7 @@ static void run_progs(struct exobpf_prog *const *progs, const uint32_t *const *g
 		tl_run.fault = VM_OK;
 		tl_run.cookie = __atomic_load_n(&cookies[i], __ATOMIC_RELAXED);
 		vm_run(&tl_run, (uintptr_t)regs, 0);
+		running = false;
 	}
 }
 
@@ -123,7 +136,7 @@ static void on_entry(struct site *p, uint8_t *regs)
 	uint8_t *rs = __atomic_load_n(&ret_stub, __ATOMIC_ACQUIRE);
 
 	__atomic_add_fetch(&p->hits, 1, __ATOMIC_RELAXED);
-	run_progs(p->entry, p->entry_gate, p->entry_cookie, regs);
+	run_progs(p, p->entry, p->entry_gate, p->entry_cookie, regs);
 	if (!rs || !any_ret(p) || depth == SHADOW_DEPTH)
 		return;
 	memcpy(&sp, regs + REGS_SP, 8);
@@ -149,7 +162,7 @@ static uint64_t on_return(void *unused, uint8_t *regs)
 		depth--;
 	s = shadow[--depth];
 	memcpy(regs + 128, &s.ret, 8); /* ip: the real return address */
-	run_progs(s.p->ret, s.p->ret_gate, s.p->ret_cookie, regs);
+	run_progs(s.p, s.p->ret, s.p->ret_gate, s.p->ret_cookie, regs);
 	return s.ret;
 }
 
@@ -552,9 +565,9 @@ EXOBPF_API void exobpf_uprobes__detach(struct exobpf_uprobes *u)
 	free(u);
 }
 
-/* Entries of the probed functions (a site shared with another attachment
- * counts its hits too). */
-EXOBPF_API uint64_t exobpf_uprobes__hits(const struct exobpf_uprobes *u)
+/* A counter of u's sites, each site once (a site shared with another
+ * attachment counts for it too). */
+static uint64_t sum_sites(const struct exobpf_uprobes *u, size_t off)
 {
 	uint64_t n = 0;
 
@@ -564,9 +577,20 @@ EXOBPF_API uint64_t exobpf_uprobes__hits(const struct exobpf_uprobes *u)
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = u->regs[j].site == u->regs[i].site;
 		if (!seen)
-			n += __atomic_load_n(&u->regs[i].site->hits, __ATOMIC_RELAXED);
+			n += __atomic_load_n((uint64_t *)((char *)u->regs[i].site + off),
+					     __ATOMIC_RELAXED);
 	}
 	return n;
+}
+
+EXOBPF_API uint64_t exobpf_uprobes__hits(const struct exobpf_uprobes *u)
+{
+	return sum_sites(u, offsetof(struct site, hits));
+}
+
+EXOBPF_API uint64_t exobpf_uprobes__missed(const struct exobpf_uprobes *u)
+{
+	return sum_sites(u, offsetof(struct site, missed));
 }
 
 struct want {

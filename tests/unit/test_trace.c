@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <dirent.h>
 #include <dlfcn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "exobpf/exobpf.h"
@@ -473,5 +474,36 @@ TEST(trace_fast_uprobe_in_process)
 	CHECK_CONTAINS(exobpf_errmsg(),
 		       "libexotarget.so:lib_add: 4 bytes, shorter than the 5-byte jump");
 	dlclose(lib);
+	exobpf_object__close(obj);
+}
+
+/* A probe reached from inside its own program (the helper behind
+ * bpf_get_current_pid_tgid calls getpid) runs nothing: each of the three
+ * calls below runs each program once, and the nested hits are missed. */
+TEST(trace_fast_uprobe_nested_hit_runs_no_program)
+{
+	struct exobpf_object *obj = load("progs/trace_nested.bpf.o");
+	pid_t (*volatile pid_of)(void) = getpid;
+	struct exobpf_uprobes *u;
+	uint64_t v[4] = {0};
+	pid_t pid = 0;
+
+	CHECK_MSG(obj, "%s", exobpf_errmsg());
+	u = exobpf_uprobes__attach_self(obj, NULL);
+	CHECK_MSG(u, "%s", exobpf_errmsg());
+	for (int i = 0; i < 3; i++)
+		pid = pid_of();
+	/* each program run called getpid once more, with both programs on it */
+	uint64_t hits = exobpf_uprobes__hits(u), missed = exobpf_uprobes__missed(u);
+	exobpf_uprobes__detach(u);
+	CHECK_EQ(pid, (pid_t)syscall(SYS_getpid));
+	for (uint32_t k = 0; k < 4; k++)
+		CHECK(exobpf_map_lookup_elem(map_fd(obj, "seen"), &k, &v[k]) == 0);
+	CHECK_EQ(v[0], 3);	       /* entry runs */
+	CHECK_EQ(v[1], (uint64_t)pid); /* the tgid the entry program saw */
+	CHECK_EQ(v[2], 3);	       /* return runs */
+	CHECK_EQ(v[3], (uint64_t)pid); /* getpid's return value */
+	CHECK_EQ(hits, 3 + 6);	       /* 3 calls, each with one nested in each program */
+	CHECK_EQ(missed, 2 * 6);       /* both programs, at each nested hit */
 	exobpf_object__close(obj);
 }
