@@ -367,6 +367,9 @@ int main(int argc, char **argv)
 	bool best = getenv("BENCH_STAT") && !strcmp(getenv("BENCH_STAT"), "best");
 	bool code = getenv("BENCH_CODE") && strcmp(getenv("BENCH_CODE"), "0");
 	double med[NR_BENCHES][NR_ENGINES];
+	/* the gcc twin's slowest trial over its fastest: its code never moves,
+	 * so what it varies by is the machine's noise, not code placement */
+	double noise[NR_BENCHES] = {0};
 	/* each trial's JIT and Linux times, in trial order: the spread of the
 	 * ratio says whether a figure near 1.00x is a difference or noise */
 	static double jk[NR_BENCHES][MAX_TRIALS][2];
@@ -502,6 +505,8 @@ int main(int argc, char **argv)
 			qsort(samples[e], (size_t)trials, sizeof(double), cmp_double);
 			med[bi][e] = samples[e][best ? 0 : trials / 2];
 		}
+		if (have[bi][E_NATIVE] && samples[E_NATIVE][0] > 0)
+			noise[bi] = samples[E_NATIVE][trials - 1] / samples[E_NATIVE][0] - 1;
 		printf("%-9s %4zu insns%s  %s\n", b->name, cnt, s.raw ? " (raw)" : "", b->what);
 	next:
 		fflush(stdout);
@@ -586,5 +591,12 @@ int main(int argc, char **argv)
 		print_spread(jk[worst_bi], trials, med[empty][E_KERNEL]);
 	} else if (!kernel_ok)
 		printf("Linux's JIT: not measured (bpf() refused)\n");
+	unsigned noisiest = 0;
+	for (unsigned bi = 0; bi < NR_BENCHES - 1; bi++) /* not empty: 1 ns moves it 50% */
+		if (noise[bi] > noise[noisiest])
+			noisiest = bi;
+	printf("machine noise: the gcc -O2 twins' trials varied by up to %.0f%% (%s)%s\n",
+	       100 * noise[noisiest], benches[noisiest].name,
+	       noise[noisiest] > 0.10 ? "; a busy machine: ratios near 1.00x mean little" : "");
 	return bad ? 1 : 0;
 }
