@@ -28,6 +28,11 @@ int api_put(const struct api_call *c, size_t off, const void *v, size_t len);
  * '_' and '.', NUL within 16 bytes; EINVAL otherwise. */
 int api_obj_name(const char *in, char out[16], const char *what);
 
+/* A path on /sys/fs/bpf (absolute, or relative to the working directory)
+ * as the same path in the pin directory, exobpf's bpffs: 0, 1 when the path
+ * is not on /sys/fs/bpf, or -ENAMETOOLONG. */
+int api_bpffs_path(const char *in, char *out, size_t size);
+
 #define API_CMD(num, name, last, fn) int fn(union api_attr *attr, const struct api_call *c);
 #include "api/commands.def"
 #undef API_CMD

@@ -25,29 +25,45 @@
 
 static const char bpffs[] = "/sys/fs/bpf";
 
+/* in made absolute (relative to the working directory). */
+static int absolute(const char *in, char abs[PATH_MAX])
+{
+	char cwd[PATH_MAX];
+
+	if (in[0] == '/')
+		return snprintf(abs, PATH_MAX, "%s", in) < PATH_MAX ? 0 : -ENAMETOOLONG;
+	if (!getcwd(cwd, sizeof(cwd)) || snprintf(abs, PATH_MAX, "%s/%s", cwd, in) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int api_bpffs_path(const char *in, char *out, size_t size)
+{
+	char abs[PATH_MAX];
+	size_t bl = sizeof(bpffs) - 1;
+	int err = absolute(in, abs);
+
+	if (err)
+		return err;
+	if (strncmp(abs, bpffs, bl) || (abs[bl] != '/' && abs[bl]))
+		return 1;
+	if (snprintf(out, size, "%s%s", exobpf_pin_dir(), abs + bl) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 /* The caller's path as a path in the pin directory, or -EPERM when it is
  * outside (Linux: not on bpffs). */
 static int map_path(const char *in, char *out, size_t size)
 {
 	char abs[PATH_MAX], pin[PATH_MAX];
-	size_t bl = sizeof(bpffs) - 1, pl;
-	const char *rest;
+	size_t pl;
+	int err = api_bpffs_path(in, out, size);
 
-	if (in[0] == '/') {
-		snprintf(abs, sizeof(abs), "%s", in);
-	} else {
-		char cwd[PATH_MAX];
-
-		if (!getcwd(cwd, sizeof(cwd)) ||
-		    snprintf(abs, sizeof(abs), "%s/%s", cwd, in) >= (int)sizeof(abs))
-			return -ENAMETOOLONG;
-	}
-	if (!strncmp(abs, bpffs, bl) && (abs[bl] == '/' || !abs[bl])) {
-		rest = abs + bl;
-		if (snprintf(out, size, "%s%s", exobpf_pin_dir(), rest) >= (int)size)
-			return -ENAMETOOLONG;
-		return 0;
-	}
+	if (err <= 0)
+		return err;
+	if ((err = absolute(in, abs)))
+		return err;
 	if (!realpath(exobpf_pin_dir(), pin))
 		return -ENOENT;
 	pl = strlen(pin);

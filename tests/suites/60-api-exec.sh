@@ -12,7 +12,7 @@ src="$PWD/tests/apps/ringstat"
 progs="$PWD/$build/progs"
 tmp=$(mktemp -d /dev/shm/exobpf-exec-XXXXXX)
 kpin=/sys/fs/bpf/exobpf-suite-$$
-trap 'rm -rf "$tmp"; rm -f "$kpin"-* 2>/dev/null' EXIT
+trap 'rm -rf "$tmp" "$kpin"-* 2>/dev/null' EXIT
 export EXOBPF_PIN_DIR="$tmp/pin"
 mkdir -p "$EXOBPF_PIN_DIR"
 pass=0
@@ -172,6 +172,19 @@ if [ $kernel = yes ]; then
 else
 	skip=$((skip + 2))
 fi
+
+# loadall pins each program in a directory it makes on /sys/fs/bpf, after
+# libbpf checked (statfs) that the directory is on bpffs
+both "prog loadall" prog loadall "$progs/multi_sec.bpf.o" @P@-all
+check "prog loadall pins into a directory of the pin directory" "first second sock third" \
+	"$(ls "$EXOBPF_PIN_DIR/${kpin##*/}-all" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+both "prog show (loadall)" prog show pinned @P@-all/second
+check "prog show names the loadall program" yes \
+	"$(echo "$last" | grep -q 'syscall  name second  tag ' && echo yes)"
+# removing the pins and the directory
+e=$("$exo" exec sh -c "rm $kpin-all/first $kpin-all/second $kpin-all/sock $kpin-all/third && rmdir $kpin-all" 2>&1)
+check "rm and rmdir of pins on /sys/fs/bpf reach the pin directory" ":no" \
+	"$e:$([ -e "$EXOBPF_PIN_DIR/${kpin##*/}-all" ] && echo yes || echo no)"
 
 both "prog load xdp" prog load "$progs/xdp_pass.bpf.o" @P@-xdp
 head -c 64 /dev/zero >"$tmp/pkt"

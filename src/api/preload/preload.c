@@ -19,12 +19,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <linux/perf_event.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 
+#include "api/api.h"
 #include "api/kinds.h"
 #include "exobpf/bpf.h"
 
@@ -40,6 +46,12 @@ static int (*real_epoll_wait)(int, struct epoll_event *, int, int);
 static int (*real_ioctl)(int, unsigned long, ...);
 static int (*real_close)(int);
 static int (*real_epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
+static int (*real_mkdir)(const char *, mode_t);
+static int (*real_rmdir)(const char *);
+static int (*real_unlink)(const char *);
+static int (*real_unlinkat)(int, const char *, int);
+static int (*real_statfs)(const char *, struct statfs *);
+static int (*real_statfs64)(const char *, struct statfs64 *);
 
 static void resolve(void)
 {
@@ -54,6 +66,12 @@ static void resolve(void)
 	real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
 	real_epoll_pwait = (int (*)(int, struct epoll_event *, int, int, const sigset_t *))dlsym(
 	    RTLD_NEXT, "epoll_pwait");
+	real_mkdir = (int (*)(const char *, mode_t))dlsym(RTLD_NEXT, "mkdir");
+	real_rmdir = (int (*)(const char *))dlsym(RTLD_NEXT, "rmdir");
+	real_unlink = (int (*)(const char *))dlsym(RTLD_NEXT, "unlink");
+	real_unlinkat = (int (*)(int, const char *, int))dlsym(RTLD_NEXT, "unlinkat");
+	real_statfs = (int (*)(const char *, struct statfs *))dlsym(RTLD_NEXT, "statfs");
+	real_statfs64 = (int (*)(const char *, struct statfs64 *))dlsym(RTLD_NEXT, "statfs64");
 }
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -307,4 +325,79 @@ PRELOAD_API ssize_t readlink(const char *path, char *buf, size_t size)
 		return (ssize_t)n;
 	}
 	return REAL(readlink)(path, buf, size);
+}
+
+/* ---- /sys/fs/bpf ----
+ * OBJ_PIN and OBJ_GET take /sys/fs/bpf/... as a path in the pin directory,
+ * exobpf's bpffs. libbpf and bpftool also make that directory's
+ * subdirectories (bpftool prog loadall, libbpf's pin paths), remove pins
+ * and check the filesystem is bpffs before pinning; those calls go to the
+ * same directory, which then reports itself as bpffs. */
+
+/* path's place in the pin directory (in buf), or NULL: not on /sys/fs/bpf,
+ * or exobpf's own call. */
+static const char *on_bpffs(const char *path, char buf[PATH_MAX])
+{
+	int r;
+
+	if (inside || !path)
+		return NULL;
+	inside++;
+	r = api_bpffs_path(path, buf, PATH_MAX);
+	inside--;
+	return r == 0 ? buf : NULL;
+}
+
+PRELOAD_API int mkdir(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	const char *p = on_bpffs(path, buf);
+
+	return REAL(mkdir)(p ? p : path, mode);
+}
+
+PRELOAD_API int rmdir(const char *path)
+{
+	char buf[PATH_MAX];
+	const char *p = on_bpffs(path, buf);
+
+	return REAL(rmdir)(p ? p : path);
+}
+
+PRELOAD_API int unlink(const char *path)
+{
+	char buf[PATH_MAX];
+	const char *p = on_bpffs(path, buf);
+
+	return REAL(unlink)(p ? p : path);
+}
+
+PRELOAD_API int unlinkat(int dirfd, const char *path, int flags)
+{
+	char buf[PATH_MAX];
+	const char *p = path[0] == '/' || dirfd == AT_FDCWD ? on_bpffs(path, buf) : NULL;
+
+	return REAL(unlinkat)(p ? AT_FDCWD : dirfd, p ? p : path, flags);
+}
+
+PRELOAD_API int statfs(const char *path, struct statfs *st)
+{
+	char buf[PATH_MAX];
+	const char *p = on_bpffs(path, buf);
+	int r = REAL(statfs)(p ? p : path, st);
+
+	if (!r && p)
+		st->f_type = BPF_FS_MAGIC;
+	return r;
+}
+
+PRELOAD_API int statfs64(const char *path, struct statfs64 *st)
+{
+	char buf[PATH_MAX];
+	const char *p = on_bpffs(path, buf);
+	int r = REAL(statfs64)(p ? p : path, st);
+
+	if (!r && p)
+		st->f_type = BPF_FS_MAGIC;
+	return r;
 }
