@@ -85,9 +85,10 @@ EXOBPF_API struct exobpf_uprobes *
 exobpf_uprobes__attach_self(struct exobpf_object *obj, const struct exobpf_tracer_opts *opts);
 /* Probe hits so far (entries of probed functions). */
 EXOBPF_API uint64_t exobpf_uprobes__hits(const struct exobpf_uprobes *u);
-/* Program runs skipped because a probe's program was already running on the
- * thread (a probed function reached from a helper or a signal handler), as
- * Linux counts in a program's recursion_misses. */
+/* Program runs skipped because the thread was already running a probe's
+ * programs: a probed function reached from a helper, from exobpf's own
+ * dispatch or from a signal handler. Linux has no such hits: its programs
+ * and helpers run in the kernel, where no uprobe fires. */
 EXOBPF_API uint64_t exobpf_uprobes__missed(const struct exobpf_uprobes *u);
 /* Put the original instructions back (the stubs stay mapped, as a thread
  * may still be inside one) and free u. */

@@ -82,11 +82,12 @@ struct shadow {
 static __thread struct shadow shadow[SHADOW_DEPTH];
 static __thread int depth;
 static __thread struct vm_run tl_run;
-/* A probe's program runs on this thread. A probed function reached from
- * inside it (a helper's getpid, write or malloc, a signal handler) runs no
- * program, as Linux skips a tracing program while one runs on the CPU
- * (bpf_prog_active): a nested run would reuse tl_run under the running one
- * and could recurse without end. */
+/* This thread is running a probe's programs. A probed function reached
+ * from there (a helper's getpid, write or malloc, this file's own
+ * sched_getcpu, a signal handler) runs no program and counts as missed: a
+ * nested run would reuse tl_run under the running one and could recurse
+ * without end. Linux never meets such a hit: its programs and helpers run
+ * in the kernel, where no uprobe fires. */
 static __thread bool running;
 
 /* A gate (a link's "detached" word, which another process may set) closed
@@ -94,20 +95,24 @@ static __thread bool running;
 static void run_progs(struct site *p, struct exobpf_prog *const *progs,
 		      const uint32_t *const *gates, const uint64_t *cookies, void *regs)
 {
-	int nslots = exobpf_num_slots();
-	int cpu = sched_getcpu();
+	bool nested = running;
+	int nslots = 0, cpu = -1;
 
+	running = true; /* before any call that could be probed itself */
+	if (!nested) {
+		nslots = exobpf_num_slots();
+		cpu = sched_getcpu();
+	}
 	for (int i = 0; i < MAX_PROGS; i++) {
 		struct exobpf_prog *prog = __atomic_load_n(&progs[i], __ATOMIC_ACQUIRE);
 		const uint32_t *gate = __atomic_load_n(&gates[i], __ATOMIC_ACQUIRE);
 
 		if (!prog || (gate && __atomic_load_n(gate, __ATOMIC_ACQUIRE)))
 			continue;
-		if (running) {
+		if (nested) {
 			__atomic_add_fetch(&p->missed, 1, __ATOMIC_RELAXED);
 			continue;
 		}
-		running = true;
 		tl_run.prog = &prog->vm;
 		tl_run.slot = (uint32_t)(cpu >= 0 && nslots > 0 ? cpu % nslots : 0);
 		tl_run.tail_calls = 0;
@@ -115,8 +120,8 @@ static void run_progs(struct site *p, struct exobpf_prog *const *progs,
 		tl_run.fault = VM_OK;
 		tl_run.cookie = __atomic_load_n(&cookies[i], __ATOMIC_RELAXED);
 		vm_run(&tl_run, (uintptr_t)regs, 0);
-		running = false;
 	}
+	running = nested;
 }
 
 static bool any_ret(struct site *p)

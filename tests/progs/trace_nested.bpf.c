@@ -1,7 +1,8 @@
-/* Probes on libc's getpid whose programs themselves ask for the pid. In
- * process, bpf_get_current_pid_tgid calls getpid, so each run reaches its
- * own probe again; that hit must run no program, as in Linux, where a
- * tracing program never runs inside another (bpf_prog_active). */
+/* Probes on libc functions that running them calls again. In process,
+ * bpf_get_current_pid_tgid calls getpid, so each run of a program on getpid
+ * reaches its own probe again, and the stub's dispatcher asks sched_getcpu
+ * for the run's slot. Such a hit must run no program; in Linux, where
+ * programs and helpers run in the kernel, it never happens. */
 #define __TARGET_ARCH_x86
 #include "common.h"
 #include <linux/ptrace.h>
@@ -9,9 +10,10 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 4);
+	__uint(max_entries, 5);
 	__type(key, __u32);
-	__type(value, __u64); /* entry runs, its tgid, return runs, the return value */
+	/* entry runs, its tgid, return runs, the return value; sched_getcpu's runs */
+	__type(value, __u64);
 } seen SEC(".maps");
 
 static void count_and_store(__u32 runs, __u64 v)
@@ -40,6 +42,17 @@ int BPF_KRETPROBE(getpid_exit, long ret)
 {
 	bpf_get_current_pid_tgid(); /* nested here too: inside a return probe */
 	count_and_store(2, ret);
+	return 0;
+}
+
+SEC("uprobe/libc.so.6:sched_getcpu")
+int BPF_KPROBE(getcpu_entry)
+{
+	__u32 k = 4;
+	__u64 *p = bpf_map_lookup_elem(&seen, &k);
+
+	if (p)
+		__sync_fetch_and_add(p, 1);
 	return 0;
 }
 

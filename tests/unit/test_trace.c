@@ -3,6 +3,7 @@
  * programs fill are compared with what the targets' sources say they do. */
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,13 +484,15 @@ TEST(trace_fast_uprobe_in_process)
 TEST(trace_fast_uprobe_nested_hit_runs_no_program)
 {
 	struct exobpf_object *obj = load("progs/trace_nested.bpf.o");
+	const char *progs[] = {"getpid_entry", "getpid_exit"};
+	struct exobpf_tracer_opts o = {.sz = sizeof(o), .programs = progs, .nr_programs = 2};
 	pid_t (*volatile pid_of)(void) = getpid;
 	struct exobpf_uprobes *u;
 	uint64_t v[4] = {0};
 	pid_t pid = 0;
 
 	CHECK_MSG(obj, "%s", exobpf_errmsg());
-	u = exobpf_uprobes__attach_self(obj, NULL);
+	u = exobpf_uprobes__attach_self(obj, &o);
 	CHECK_MSG(u, "%s", exobpf_errmsg());
 	for (int i = 0; i < 3; i++)
 		pid = pid_of();
@@ -505,5 +508,30 @@ TEST(trace_fast_uprobe_nested_hit_runs_no_program)
 	CHECK_EQ(v[3], (uint64_t)pid); /* getpid's return value */
 	CHECK_EQ(hits, 3 + 6);	       /* 3 calls, each with one nested in each program */
 	CHECK_EQ(missed, 2 * 6);       /* both programs, at each nested hit */
+	exobpf_object__close(obj);
+}
+
+/* The dispatcher itself calls sched_getcpu (the run's slot): a probe there
+ * is hit again before its program runs, and that hit runs nothing. */
+TEST(trace_fast_uprobe_on_a_function_the_dispatcher_calls)
+{
+	struct exobpf_object *obj = load("progs/trace_nested.bpf.o");
+	const char *progs[] = {"getcpu_entry"};
+	struct exobpf_tracer_opts o = {.sz = sizeof(o), .programs = progs, .nr_programs = 1};
+	int (*volatile getcpu)(void) = sched_getcpu;
+	struct exobpf_uprobes *u;
+	uint32_t k = 4;
+	uint64_t runs = 0;
+
+	CHECK_MSG(obj, "%s", exobpf_errmsg());
+	u = exobpf_uprobes__attach_self(obj, &o);
+	CHECK_MSG(u, "%s", exobpf_errmsg());
+	CHECK(getcpu() >= 0);
+	uint64_t hits = exobpf_uprobes__hits(u), missed = exobpf_uprobes__missed(u);
+	exobpf_uprobes__detach(u);
+	CHECK(exobpf_map_lookup_elem(map_fd(obj, "seen"), &k, &runs) == 0);
+	CHECK_EQ(runs, 1);
+	CHECK_EQ(hits, 2);   /* the call, and the dispatcher's own */
+	CHECK_EQ(missed, 1); /* the program, at the dispatcher's */
 	exobpf_object__close(obj);
 }
