@@ -591,12 +591,15 @@ int main(int argc, char **argv)
 		print_spread(jk[worst_bi], trials, med[empty][E_KERNEL]);
 	} else if (!kernel_ok)
 		printf("Linux's JIT: not measured (bpf() refused)\n");
-	unsigned noisiest = 0;
-	for (unsigned bi = 0; bi < NR_BENCHES - 1; bi++) /* not empty: 1 ns moves it 50% */
-		if (noise[bi] > noise[noisiest])
-			noisiest = bi;
-	printf("machine noise: the gcc -O2 twins' trials varied by up to %.0f%% (%s)%s\n",
-	       100 * noise[noisiest], benches[noisiest].name,
-	       noise[noisiest] > 0.10 ? "; a busy machine: ratios near 1.00x mean little" : "");
+	int noisiest = -1;
+	for (unsigned bi = 0; trials > 1 && bi < empty; bi++) /* not empty: 1 ns moves it 50% */
+		if (have[bi][E_NATIVE] && (noisiest < 0 || noise[bi] > noise[noisiest]))
+			noisiest = (int)bi;
+	if (noisiest >= 0) {
+		long pct = lround(100 * noise[noisiest]);
+		printf("machine noise: the gcc -O2 twins' trials varied by up to %ld%% (%s)%s\n",
+		       pct, benches[noisiest].name,
+		       pct > 10 ? "; a busy machine: ratios near 1.00x mean little" : "");
+	}
 	return bad ? 1 : 0;
 }
