@@ -25,15 +25,50 @@
 
 static const char bpffs[] = "/sys/fs/bpf";
 
-/* in made absolute (relative to the working directory). */
+/* Drop "." and empty components and apply ".." to the one before (none
+ * above the root), in place: the path as the kernel would walk it, short
+ * of symbolic links. Without it /sys/fs/bpf/../x would be the pin
+ * directory's parent's x, not /sys/fs/x. */
+static void normalize(char *abs)
+{
+	char *out = abs, *in = abs;
+
+	while (*in) {
+		char *end;
+		size_t n;
+
+		while (*in == '/')
+			in++;
+		end = in + strcspn(in, "/");
+		n = (size_t)(end - in);
+		if (n == 2 && in[0] == '.' && in[1] == '.') {
+			while (out > abs && *--out != '/')
+				;
+		} else if (n && !(n == 1 && in[0] == '.')) {
+			*out++ = '/';
+			memmove(out, in, n);
+			out += n;
+		}
+		in = end;
+	}
+	if (out == abs)
+		*out++ = '/';
+	*out = '\0';
+}
+
+/* in made absolute (relative to the working directory) and normalised. */
 static int absolute(const char *in, char abs[PATH_MAX])
 {
 	char cwd[PATH_MAX];
 
-	if (in[0] == '/')
-		return snprintf(abs, PATH_MAX, "%s", in) < PATH_MAX ? 0 : -ENAMETOOLONG;
-	if (!getcwd(cwd, sizeof(cwd)) || snprintf(abs, PATH_MAX, "%s/%s", cwd, in) >= PATH_MAX)
+	if (in[0] == '/') {
+		if (snprintf(abs, PATH_MAX, "%s", in) >= PATH_MAX)
+			return -ENAMETOOLONG;
+	} else if (!getcwd(cwd, sizeof(cwd)) ||
+		   snprintf(abs, PATH_MAX, "%s/%s", cwd, in) >= PATH_MAX) {
 		return -ENAMETOOLONG;
+	}
+	normalize(abs);
 	return 0;
 }
 

@@ -185,6 +185,11 @@ check "prog show names the loadall program" yes \
 e=$("$exo" exec sh -c "rm $kpin-all/first $kpin-all/second $kpin-all/sock $kpin-all/third && rmdir $kpin-all" 2>&1)
 check "rm and rmdir of pins on /sys/fs/bpf reach the pin directory" ":no" \
 	"$e:$([ -e "$EXOBPF_PIN_DIR/${kpin##*/}-all" ] && echo yes || echo no)"
+# /sys/fs/bpf/.. is /sys/fs, not the pin directory's parent
+touch "$tmp/victim"
+"$exo" exec rm -f /sys/fs/bpf/../victim 2>/dev/null
+check "/sys/fs/bpf/.. does not leave for the pin directory's parent" yes \
+	"$([ -e "$tmp/victim" ] && echo yes)"
 
 both "prog load xdp" prog load "$progs/xdp_pass.bpf.o" @P@-xdp
 head -c 64 /dev/zero >"$tmp/pkt"

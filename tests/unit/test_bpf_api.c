@@ -1127,6 +1127,8 @@ static void sc_pin(struct be *b)
 	E(b, 0, BPF_OBJ_PIN, &a);
 	a.a.pathname = (uintptr_t) "/tmp/exobpf-not-bpffs";
 	E(b, -EPERM, BPF_OBJ_PIN, &a);
+	a.a.pathname = (uintptr_t) "/sys/fs/bpf/../exobpf-api-dotdot"; /* /sys/fs: sysfs */
+	E(b, -EPERM, BPF_OBJ_PIN, &a);
 	a.a.pathname = 16;
 	E(b, -EFAULT, BPF_OBJ_PIN, &a);
 	a.a.pathname = (uintptr_t)path;

@@ -334,70 +334,87 @@ PRELOAD_API ssize_t readlink(const char *path, char *buf, size_t size)
  * and check the filesystem is bpffs before pinning; those calls go to the
  * same directory, which then reports itself as bpffs. */
 
-/* path's place in the pin directory (in buf), or NULL: not on /sys/fs/bpf,
- * or exobpf's own call. */
-static const char *on_bpffs(const char *path, char buf[PATH_MAX])
+/* path's place in the pin directory: 0 with buf set, 1 when path is not
+ * on /sys/fs/bpf (or when exobpf itself calls), or -ENAMETOOLONG, which
+ * fails the call: the real /sys/fs/bpf is never what a mapped path meant. */
+static int on_bpffs(const char *path, char buf[PATH_MAX])
 {
 	int r;
 
 	if (inside || !path)
-		return NULL;
+		return 1;
 	inside++;
 	r = api_bpffs_path(path, buf, PATH_MAX);
 	inside--;
-	return r == 0 ? buf : NULL;
+	return r;
+}
+
+/* ... as unlinkat sees it: relative to dirfd, unless absolute */
+static int on_bpffs_at(int dirfd, const char *path, char buf[PATH_MAX])
+{
+	if (!path || (path[0] != '/' && dirfd != AT_FDCWD))
+		return 1;
+	return on_bpffs(path, buf);
+}
+
+static int fail(int err)
+{
+	errno = err;
+	return -1;
 }
 
 PRELOAD_API int mkdir(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
-	const char *p = on_bpffs(path, buf);
+	int r = on_bpffs(path, buf);
 
-	return REAL(mkdir)(p ? p : path, mode);
+	return r < 0 ? fail(-r) : REAL(mkdir)(r ? path : buf, mode);
 }
 
 PRELOAD_API int rmdir(const char *path)
 {
 	char buf[PATH_MAX];
-	const char *p = on_bpffs(path, buf);
+	int r = on_bpffs(path, buf);
 
-	return REAL(rmdir)(p ? p : path);
+	return r < 0 ? fail(-r) : REAL(rmdir)(r ? path : buf);
 }
 
 PRELOAD_API int unlink(const char *path)
 {
 	char buf[PATH_MAX];
-	const char *p = on_bpffs(path, buf);
+	int r = on_bpffs(path, buf);
 
-	return REAL(unlink)(p ? p : path);
+	return r < 0 ? fail(-r) : REAL(unlink)(r ? path : buf);
 }
 
 PRELOAD_API int unlinkat(int dirfd, const char *path, int flags)
 {
 	char buf[PATH_MAX];
-	const char *p = path[0] == '/' || dirfd == AT_FDCWD ? on_bpffs(path, buf) : NULL;
+	int r = on_bpffs_at(dirfd, path, buf);
 
-	return REAL(unlinkat)(p ? AT_FDCWD : dirfd, p ? p : path, flags);
+	return r < 0 ? fail(-r)
+	       : r   ? REAL(unlinkat)(dirfd, path, flags)
+		     : REAL(unlinkat)(AT_FDCWD, buf, flags);
 }
 
 PRELOAD_API int statfs(const char *path, struct statfs *st)
 {
 	char buf[PATH_MAX];
-	const char *p = on_bpffs(path, buf);
-	int r = REAL(statfs)(p ? p : path, st);
+	int r = on_bpffs(path, buf);
+	int ret = r < 0 ? fail(-r) : REAL(statfs)(r ? path : buf, st);
 
-	if (!r && p)
+	if (!r && !ret)
 		st->f_type = BPF_FS_MAGIC;
-	return r;
+	return ret;
 }
 
 PRELOAD_API int statfs64(const char *path, struct statfs64 *st)
 {
 	char buf[PATH_MAX];
-	const char *p = on_bpffs(path, buf);
-	int r = REAL(statfs64)(p ? p : path, st);
+	int r = on_bpffs(path, buf);
+	int ret = r < 0 ? fail(-r) : REAL(statfs64)(r ? path : buf, st);
 
-	if (!r && p)
+	if (!r && !ret)
 		st->f_type = BPF_FS_MAGIC;
-	return r;
+	return ret;
 }
