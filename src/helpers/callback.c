@@ -54,6 +54,28 @@ static uint64_t each_elem(struct exo_map *map, void *key, void *value, void *ctx
 	return e->run->fault ? 1 : ret;
 }
 
+/* An ARRAY's walk in the program's machine code, as vm_call_each_array
+ * can: its values lie in one area, so the loop needs no C per element. */
+static bool each_array_jited(struct exo_map *map, const struct each *e, uint64_t ctx, long *n)
+{
+	size_t size;
+	uint8_t *values = e->key ? exo_map_value_area(map, &size) : NULL;
+	uint64_t visited;
+
+	if (!values)
+		return false;
+	struct vm_each_array a = {.map = (uintptr_t)map,
+				  .ctx = ctx,
+				  .stride = size / exo_map_max_entries(map),
+				  .key = e->key,
+				  .values = values,
+				  .n = exo_map_max_entries(map)};
+	if (!vm_call_each_array(e->run, e->func, &a, &visited))
+		return false;
+	*n = (long)visited;
+	return true;
+}
+
 /* bpf_for_each_map_elem(map, callback, ctx, flags): callback(map, key,
  * value, ctx) per element until it returns nonzero; elements visited. */
 HELPER_FN(for_each_map_elem)
@@ -73,7 +95,8 @@ HELPER_FN(for_each_map_elem)
 	if (key_is_index(map))
 		e.key = &run->each_keys[run->each_depth];
 	run->each_depth++;
-	n = exo_map_for_each(map, each_elem, (void *)(uintptr_t)r3, &e, run->slot);
+	if (!each_array_jited(map, &e, r3, &n))
+		n = exo_map_for_each(map, each_elem, (void *)(uintptr_t)r3, &e, run->slot);
 	run->each_depth--;
 	return run->fault ? 0 : (uint64_t)n;
 }

@@ -1277,11 +1277,11 @@ static bool has_callbacks(const struct jit_cg *cg)
 	return false;
 }
 
-/* Whether the program calls bpf_loop by name (a callx of its id takes the
- * helper's own loop). */
-static bool calls_bpf_loop(const struct jit_cg *cg)
+/* Whether the program calls the helper by name (a callx of its id takes
+ * the helper's own loop). */
+static bool calls_helper(const struct jit_cg *cg, int32_t id)
 {
-	const struct helper *h = helper_by_id(BPF_FUNC_loop);
+	const struct helper *h = helper_by_id(id);
 
 	for (uint32_t i = 0; h && i < cg->prog->len; i++)
 		if (cg->prog->code[i].op == ISA_CALL &&
@@ -1313,8 +1313,14 @@ static void emit_callback_entry(struct jit_cg *cg)
  * ctx, r3-r5 = 0, depth 0, the same frames), without going back to C in
  * between. A run that unwinds comes back here as if it returned r0 = 0:
  * after a fault the loop stops and returns 0, as bpf_loop does; after an
- * LD_ABS out of range (the run's end, not a fault) it goes on. */
-static void emit_loop_entry(struct jit_cg *cg)
+ * LD_ABS out of range (the run's end, not a fault) it goes on.
+ * With each, the same loop walks an array for bpf_for_each_map_elem: rdi
+ * is a struct vm_each_array, and run i gets r1 = map, r2 = key (holding
+ * i), r3 = values + i * stride, r4 = ctx, r5 = 0. */
+#define EACH_OFF(field) ((int32_t)offsetof(struct vm_each_array, field))
+_Static_assert(sizeof(((struct vm_each_array *)0)->n) == 4, "n is loaded as 32 bits");
+
+static void emit_loop_entry(struct jit_cg *cg, bool each)
 {
 	struct tramp t = tramp_plan(cg);
 	unsigned top = jit_label_new(B), done = jit_label_new(B), fault = jit_label_new(B);
@@ -1323,10 +1329,16 @@ static void emit_loop_entry(struct jit_cg *cg)
 	 * so i does not wait on the store each iteration. */
 #define LOOP(off) x86_m(X_RSP, (off))
 
-	cg->loop_off = (uint32_t)B->len;
+	*(each ? &cg->each_off : &cg->loop_off) = (uint32_t)B->len;
 	tramp_enter(cg, &t, X_RDX, ARG_REGS);
-	x86_store(B, 8, LOOP(CTX_LOOP_N), X_RDI);
-	x86_store(B, 8, LOOP(CTX_LOOP_ARG), X_RSI);
+	if (each) { /* CTX_LOOP_ARG: the walk's description */
+		x86_store(B, 8, LOOP(CTX_LOOP_ARG), X_RDI);
+		x86_load(B, 4, false, TMP2, x86_m(X_RDI, EACH_OFF(n)));
+		x86_store(B, 8, LOOP(CTX_LOOP_N), TMP2);
+	} else {
+		x86_store(B, 8, LOOP(CTX_LOOP_N), X_RDI);
+		x86_store(B, 8, LOOP(CTX_LOOP_ARG), X_RSI);
+	}
 	x86_store(B, 8, LOOP(CTX_LOOP_CODE), X_RCX);
 	x86_mov_imm32(B, TMP3, 0); /* i */
 	jit_label_bind(B, top);
@@ -1340,10 +1352,23 @@ static void emit_loop_entry(struct jit_cg *cg)
 		x86_store_imm(B, 4, x86_m(X_RSP, CTX_DEPTH), 0);
 	if (t.n.frame)
 		x86_lea(B, X_RBP, x86_m(X_RSP, FRAME_SIZE));
-	x86_mov_rr(B, true, cg->reg[1], TMP3);
-	x86_load(B, 8, false, cg->reg[2], LOOP(CTX_LOOP_ARG));
-	for (int r = 3; r <= 5; r++)
-		x86_mov_imm32(B, cg->reg[r], 0);
+	if (each) {
+		x86_load(B, 8, false, TMP1, LOOP(CTX_LOOP_ARG));
+		x86_load(B, 8, false, cg->reg[1], x86_m(TMP1, EACH_OFF(map)));
+		x86_load(B, 8, false, cg->reg[2], x86_m(TMP1, EACH_OFF(key)));
+		x86_store(B, 4, x86_m(cg->reg[2], 0), TMP3);
+		x86_load(B, 8, false, cg->reg[3], x86_m(TMP1, EACH_OFF(stride)));
+		x86_imul_rr(B, true, cg->reg[3], TMP3);
+		x86_load(B, 8, false, TMP2, x86_m(TMP1, EACH_OFF(values)));
+		x86_alu_rr(B, X_ADD, true, cg->reg[3], TMP2);
+		x86_load(B, 8, false, cg->reg[4], x86_m(TMP1, EACH_OFF(ctx)));
+		x86_mov_imm32(B, cg->reg[5], 0);
+	} else {
+		x86_mov_rr(B, true, cg->reg[1], TMP3);
+		x86_load(B, 8, false, cg->reg[2], LOOP(CTX_LOOP_ARG));
+		for (int r = 3; r <= 5; r++)
+			x86_mov_imm32(B, cg->reg[r], 0);
+	}
 	/* an unverified callback may read what the last run left */
 	for (int r = 0; r <= 9 && !cg->verified; r++)
 		if (r == 0 || (r >= 6 && (t.n.regs & 1u << r)))
@@ -1815,11 +1840,13 @@ void jit_cg_pass(struct jit_cg *cg)
 		unwind_callers_frame(cg);
 	}
 	emit_fault_tail(cg);
-	cg->cb_off = cg->loop_off = 0;
+	cg->cb_off = cg->loop_off = cg->each_off = 0;
 	if (has_callbacks(cg)) {
 		emit_callback_entry(cg);
-		if (calls_bpf_loop(cg))
-			emit_loop_entry(cg);
+		if (calls_helper(cg, BPF_FUNC_loop))
+			emit_loop_entry(cg, false);
+		if (calls_helper(cg, BPF_FUNC_for_each_map_elem))
+			emit_loop_entry(cg, true);
 	}
 	cg->batch_off = 0;
 	if (cg->batch && cg->leaf)

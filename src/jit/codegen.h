@@ -54,7 +54,8 @@ struct jit_cg {
 	/* of the last pass; tcall_off is where a tail call enters (body_off, or
 	 * the adapter after the stubs of a leaf or a direct program) */
 	uint32_t entry_off, body_off, stubs_off, tail_off, tcall_off, batch_off;
-	uint32_t cb_off, loop_off; /* the callback and bpf_loop entries; 0: none */
+	/* the callback, bpf_loop and array for_each entries; 0: none */
+	uint32_t cb_off, loop_off, each_off;
 };
 
 /* One emission pass. Errors stay in cg->b (sticky). */

@@ -92,6 +92,18 @@ static void block(struct dumper *d, const char *kind, long insn, const char *bpf
 	cs_free(ci, n);
 }
 
+/* Where the block at off, after the fault tail, ends: at the next entry. */
+static uint32_t entry_end(const struct jit_image *img, uint32_t off)
+{
+	const uint32_t next[] = {img->cb_off, img->loop_off, img->each_off, img->batch_off};
+	uint32_t end = img->code_len;
+
+	for (size_t i = 0; i < sizeof(next) / sizeof(next[0]); i++)
+		if (next[i] > off && next[i] < end)
+			end = next[i];
+	return end;
+}
+
 int jit_dump(const struct jit_image *img, const struct bpf_insn *insns, size_t cnt,
 	     const char *name, bool json, FILE *out)
 {
@@ -130,17 +142,16 @@ int jit_dump(const struct jit_image *img, const struct bpf_insn *insns, size_t c
 	}
 	if (stubs_end < img->tail_off) /* a leaf's */
 		block(&d, "tail-call entry", -1, NULL, stubs_end, img->tail_off);
-	block(&d, "fault tail", -1, NULL, img->tail_off,
-	      img->cb_off      ? img->cb_off
-	      : img->batch_off ? img->batch_off
-			       : img->code_len);
+	block(&d, "fault tail", -1, NULL, img->tail_off, entry_end(img, img->tail_off));
 	if (img->cb_off)
-		block(&d, "callback entry", -1, NULL, img->cb_off,
-		      img->loop_off ? img->loop_off : img->code_len);
+		block(&d, "callback entry", -1, NULL, img->cb_off, entry_end(img, img->cb_off));
 	if (img->loop_off)
-		block(&d, "bpf_loop entry", -1, NULL, img->loop_off, img->code_len);
+		block(&d, "bpf_loop entry", -1, NULL, img->loop_off, entry_end(img, img->loop_off));
+	if (img->each_off)
+		block(&d, "for_each entry (arrays)", -1, NULL, img->each_off,
+		      entry_end(img, img->each_off));
 	if (img->batch_off)
-		block(&d, "batch entry", -1, NULL, img->batch_off, img->code_len);
+		block(&d, "batch entry", -1, NULL, img->batch_off, entry_end(img, img->batch_off));
 	if (json)
 		fprintf(out, "\n]}\n");
 	cs_close(&d.cs);

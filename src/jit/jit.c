@@ -102,6 +102,7 @@ static int build_image(struct jit_cg *cg, const struct jit_opts *opts, unsigned 
 	img->batch_off = cg->batch_off;
 	img->cb_off = cg->cb_off;
 	img->loop_off = cg->loop_off;
+	img->each_off = cg->each_off;
 	img->code_len = (uint32_t)b->len;
 	img->len = len;
 	memset(mem, 0xcc, code); /* int3 past the end */
@@ -175,6 +176,8 @@ int jit_compile(struct vm_prog *prog, const struct jit_opts *opts)
 		prog->jited_cb = jit_rt_callback;
 	if (img->loop_off)
 		prog->jited_loop = jit_rt_loop;
+	if (img->each_off)
+		prog->jited_each = jit_rt_each;
 	return 0;
 }
 
@@ -204,5 +207,6 @@ void jit_release(struct vm_prog *prog)
 	prog->jited_batch = NULL;
 	prog->jited_cb = NULL;
 	prog->jited_loop = NULL;
+	prog->jited_each = NULL;
 	free_image(img);
 }

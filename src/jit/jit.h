@@ -44,6 +44,7 @@ struct jit_image {
 	uint32_t batch_off; /* the batch entry, after the fault tail; 0: none */
 	uint32_t cb_off;    /* the callback entry, after the fault tail; 0: none */
 	uint32_t loop_off;  /* bpf_loop's entry, after the callback entry; 0: none */
+	uint32_t each_off;  /* for_each's entry for arrays, after those; 0: none */
 	uint32_t *
 	    insn_off; /* prog->len + 1 offsets: the code of insn i is [insn_off[i], insn_off[i+1]) */
 	uint32_t len;

@@ -58,3 +58,11 @@ uint64_t jit_rt_loop(struct vm_run *run, uint32_t idx, uint32_t n, uint64_t ctx)
 
 	return entry(n, ctx, run, img->mem + img->insn_off[idx]);
 }
+
+uint64_t jit_rt_each(struct vm_run *run, uint32_t idx, const struct vm_each_array *a)
+{
+	const struct jit_image *img = jit_image_of(run->prog);
+	jit_loop_entry_fn *entry = (jit_loop_entry_fn *)(void *)(img->mem + img->each_off);
+
+	return entry((uintptr_t)a, 0, run, img->mem + img->insn_off[idx]);
+}

@@ -36,6 +36,10 @@ uint64_t jit_rt_callback(struct vm_run *run, uint32_t idx, const uint64_t *args)
 typedef uint64_t jit_loop_entry_fn(uint64_t n, uint64_t ctx, struct vm_run *run, const void *code);
 uint64_t jit_rt_loop(struct vm_run *run, uint32_t idx, uint32_t n, uint64_t ctx);
 
+/* vm_prog's jited_each: an array's for_each through the image's each entry,
+ * shaped as the loop entry with the walk's description in place of n. */
+uint64_t jit_rt_each(struct vm_run *run, uint32_t idx, const struct vm_each_array *a);
+
 /* LD_ABS/LD_IND at packet offset k (any sign): the big-endian value, or
  * JIT_LD_OUT_OF_RANGE when the interpreter would end the program. */
 #define JIT_LD_OUT_OF_RANGE UINT64_MAX

@@ -207,6 +207,24 @@ uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r
 	return r0;
 }
 
+bool vm_call_each_array(struct vm_run *run, uint64_t func, const struct vm_each_array *a,
+			uint64_t *visited)
+{
+	const struct vm_prog *prog = run->prog;
+	uint64_t runs;
+
+	if (!prog->jited_each || !vm_run_may_jit(run) || !is_insn_of(prog, func))
+		return false;
+	*visited = 0;
+	if (!callback_enter(run))
+		return true;
+	runs = prog->jited_each(run, insn_index(prog, func), a);
+	run->prog = prog;
+	run->cb_depth--;
+	*visited = run->fault ? 0 : runs;
+	return true;
+}
+
 uint64_t vm_call_loop(struct vm_run *run, uint64_t func, uint32_t n, uint64_t ctx)
 {
 	const struct vm_prog *prog = run->prog;

@@ -65,6 +65,19 @@ typedef uint64_t vm_callback_fn(struct vm_run *run, uint32_t idx, const uint64_t
  * runs one, until it returns nonzero; the runs made, or 0 after a fault. */
 typedef uint64_t vm_loop_fn(struct vm_run *run, uint32_t idx, uint32_t n, uint64_t ctx);
 
+/* bpf_for_each_map_elem over an ARRAY in machine code: the callback at
+ * instruction idx run for element i = 0, 1, ... n - 1 as vm_callback_fn
+ * runs one, with r1 = map, r2 = key (i is written there first), r3 =
+ * values + i * stride, r4 = ctx, r5 = 0, until it returns nonzero; the
+ * elements visited, or 0 after a fault. */
+struct vm_each_array {
+	uint64_t map, ctx, stride;
+	uint32_t *key;
+	uint8_t *values;
+	uint32_t n;
+};
+typedef uint64_t vm_each_fn(struct vm_run *run, uint32_t idx, const struct vm_each_array *a);
+
 /* A helper: five arguments as the program passed them, plus the run. */
 typedef uint64_t (*vm_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 				 struct vm_run *run);
@@ -82,6 +95,7 @@ struct vm_prog {
 	 * interpret them. */
 	vm_callback_fn *jited_cb;
 	vm_loop_fn *jited_loop; /* bpf_loop's iterations, or NULL: one by one */
+	vm_each_fn *jited_each; /* for_each_map_elem over an array, or NULL */
 	void *owner; /* the struct exobpf_prog this belongs to */
 };
 
@@ -322,5 +336,12 @@ uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r
  * Returns the runs made, or 0 after a fault. In machine code (jited_loop)
  * when the run may use it, else through vm_call_func. */
 uint64_t vm_call_loop(struct vm_run *run, uint64_t func, uint32_t n, uint64_t ctx);
+
+/* bpf_for_each_map_elem's walk of an ARRAY in machine code (jited_each)
+ * when the run may use it and func is a function of the program: true with
+ * *visited set (0 after a fault). False: nothing ran, and the caller walks
+ * the map element by element through vm_call_func. */
+bool vm_call_each_array(struct vm_run *run, uint64_t func, const struct vm_each_array *a,
+			uint64_t *visited);
 
 #endif

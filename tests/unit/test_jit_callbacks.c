@@ -1,4 +1,4 @@
-/* Callbacks (bpf_loop) in machine code: a JIT-compiled program's callbacks
+/* Callbacks (bpf_loop, for_each over arrays) in machine code: a JIT-compiled program's callbacks
  * run through its image's callback entry, and every run leaves what the
  * interpreter's leaves (r0, memory, fault, its pc and message). The
  * programs are unverified, so the entry's register zeroing and the fresh
@@ -12,6 +12,7 @@
 #include "jit/jit.h"
 #include "test.h"
 #include "test_jit_util.h"
+#include "util.h"
 
 /* Decode text, check that its machine code has a callback entry, and a
  * bpf_loop entry exactly when it calls bpf_loop by name, then run it in
@@ -269,4 +270,113 @@ TEST(jit_callbacks_nest_at_most_seven_deep)
 		 NULL, 0, &ref);
 	CHECK_EQ(ref.fault, VM_FAULT_DEPTH);
 	CHECK_CONTAINS(ref.msg, "callbacks nested more than 7 deep");
+}
+
+/* ---- for_each over arrays: the JIT's for_each entry ---- */
+
+struct each_model {
+	uint64_t vals[16];
+	uint32_t small[3];
+};
+
+/* tests/progs/each_array.bpf.c's each_sum in C: r0, and ctx->out in *out. */
+static long model_each_sum(struct each_model *m, uint64_t stop, uint64_t *out)
+{
+	uint64_t sum = 0, seen = 0;
+	long n = 0;
+
+	for (uint32_t i = 0; i < 16; i++) {
+		m->vals[i] += i + stop;
+		sum = sum * 31 + m->vals[i] + i;
+		seen++;
+		n++;
+		if (i == stop)
+			break;
+	}
+	*out = sum ^ (uint64_t)n << 48 ^ seen << 56;
+	return n;
+}
+
+/* ... and each_nested. */
+static long model_each_nested(struct each_model *m, uint64_t b, uint64_t *out)
+{
+	uint64_t acc = b;
+	long n = 0;
+
+	for (uint32_t i = 0; i < 16; i++) {
+		uint64_t in = i;
+		for (uint32_t j = 0; j < 3; j++)
+			in = in * 7 + j + m->small[j]++;
+		acc = acc * 131 + in + i * 1000 + 3;
+		n++;
+		if (i >= 5)
+			break;
+	}
+	*out = acc;
+	return n;
+}
+
+/* Each call of the two programs, in order, in one engine, against the
+ * model (the maps carry over from call to call). */
+static bool each_sequence(bool interp, char *why, size_t size)
+{
+	static const uint64_t stops[] = {3, 0, 15, 99, 7, ~0ull, 15};
+	struct exobpf_object *obj =
+	    exobpf_object__open_file(test_build_path("progs/each_array.bpf.o"), NULL);
+	struct each_model m;
+	bool ok = true;
+
+	memset(&m, 0, sizeof(m));
+	if (!obj || exobpf_object__load(obj)) {
+		snprintf(why, size, "each_array.bpf.o: %s", exobpf_errmsg());
+		exobpf_object__close(obj);
+		return false;
+	}
+	for (unsigned k = 0; ok && k < 2 * sizeof(stops) / sizeof(stops[0]); k++) {
+		bool nested = k & 1;
+		uint64_t arg = stops[k / 2], args[3] = {arg, arg * 3 + 1, 0}, out[3] = {0}, want;
+		long n = nested ? model_each_nested(&m, args[1], &want)
+				: model_each_sum(&m, args[0], &want);
+		struct exobpf_program *p =
+		    exobpf_object__find_program_by_name(obj, nested ? "each_nested" : "each_sum");
+		EXOBPF_OPTS(exobpf_run_opts, o, .ctx_in = args, .ctx_size_in = sizeof(args),
+			    .ctx_out = out, .ctx_size_out = sizeof(out),
+			    .flags = interp ? EXOBPF_RUN_INTERP : 0);
+
+		if (!p || exobpf_prog__run(exobpf_program__prog(p), &o)) {
+			snprintf(why, size, "run %u: %s", k, exobpf_errmsg());
+			ok = false;
+		} else if ((int32_t)o.retval != n || out[2] != want) {
+			snprintf(why, size,
+				 "%s run %u (%s, %llu): r0 %d out 0x%llx, the model's %ld 0x%llx",
+				 interp ? "interpreter" : "JIT", k, nested ? "nested" : "sum",
+				 (unsigned long long)arg, (int32_t)o.retval,
+				 (unsigned long long)out[2], n, (unsigned long long)want);
+			ok = false;
+		}
+	}
+	if (ok && !interp) { /* and it was the for_each entry that walked them */
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		struct exobpf_program *p = exobpf_object__find_program_by_name(obj, "each_sum");
+
+		exobpf_prog__dump_jited(exobpf_program__prog(p), f, 0);
+		fclose(f);
+		if (!text || !strstr(text, "; for_each entry (arrays)")) {
+			snprintf(why, size, "each_sum's machine code has no for_each entry");
+			ok = false;
+		}
+		free(text);
+	}
+	exobpf_object__close(obj);
+	return ok;
+}
+
+TEST(jit_for_each_walks_arrays_in_machine_code)
+{
+	char why[512];
+
+	CHECK_MSG(each_sequence(false, why, sizeof(why)), "%s", why);
+	CHECK_MSG(each_sequence(true, why, sizeof(why)), "%s", why);
 }
