@@ -1,5 +1,6 @@
-/* Callbacks (bpf_loop, for_each over arrays) in machine code: a JIT-compiled program's callbacks
- * run through its image's callback entry, and every run leaves what the
+/* Callbacks (bpf_loop, for_each over arrays) in machine code: a
+ * JIT-compiled program's callbacks run through its image's callback entry
+ * (or its loop and for_each entries), and every run leaves what the
  * interpreter's leaves (r0, memory, fault, its pc and message). The
  * programs are unverified, so the entry's register zeroing and the fresh
  * frames are tested too; expected values are the interpreter's and, where
