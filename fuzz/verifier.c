@@ -51,7 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(insns, data + 1, n * sizeof(*insns));
 	EXOBPF_OPTS(exobpf_prog_opts, po, .type = type, .license = "GPL",
-		    .flags = EXOBPF_PROG_INTERP);
+		    .flags = EXOBPF_PROG_INTERP,
+		    .prog_flags = type == BPF_PROG_TYPE_SYSCALL ? BPF_F_SLEEPABLE : 0);
 	struct exobpf_prog *prog = exobpf_prog__new(insns, n, &po);
 	struct exobpf_verifier_stats vs = {.sz = sizeof(vs)};
 	/* (raw-memory programs, type 0, are not verified: nothing to check) */

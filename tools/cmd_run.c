@@ -119,10 +119,12 @@ int cmd_run(int argc, char **argv)
 	if (!checked_set)
 		checked = (type == EXOBPF_PROG_TYPE_RAW || no_verify) && !jit;
 	char *log = type != EXOBPF_PROG_TYPE_RAW && !no_verify ? calloc(1, 1u << 20) : NULL;
-	EXOBPF_OPTS(exobpf_prog_opts, popts, .name = "run", .type = (enum bpf_prog_type)type,
-		    .flags = (no_verify ? EXOBPF_PROG_NO_VERIFY : 0) | (interp ? EXOBPF_PROG_INTERP : 0),
-		    .license = "GPL",
-		    .log_buf = log, .log_size = log ? 1u << 20 : 0, .log_level = log ? 1 : 0);
+	/* as libbpf loads SEC("syscall"): Linux takes only sleepable ones */
+	EXOBPF_OPTS(
+	    exobpf_prog_opts, popts, .name = "run", .type = (enum bpf_prog_type)type,
+	    .flags = (no_verify ? EXOBPF_PROG_NO_VERIFY : 0) | (interp ? EXOBPF_PROG_INTERP : 0),
+	    .prog_flags = type == BPF_PROG_TYPE_SYSCALL ? BPF_F_SLEEPABLE : 0, .license = "GPL",
+	    .log_buf = log, .log_size = log ? 1u << 20 : 0, .log_level = log ? 1 : 0);
 	struct exobpf_prog *prog = exobpf_prog__new(insns, cnt, &popts);
 	free(insns);
 	if (!prog) {

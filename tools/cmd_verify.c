@@ -270,6 +270,8 @@ int cmd_verify(int argc, char **argv)
 		free(insns);
 		return cli_fail(EXIT_FAILED, "out of memory");
 	}
+	if (type == BPF_PROG_TYPE_SYSCALL) /* as libbpf loads SEC("syscall") */
+		pflags |= BPF_F_SLEEPABLE;
 	EXOBPF_OPTS(exobpf_prog_opts, opts, .name = "verify", .type = (enum bpf_prog_type)type,
 		    .flags = flags, .expected_attach_type = (enum bpf_attach_type)attach,
 		    .prog_flags = pflags, .license = license, .log_buf = level ? log : NULL,

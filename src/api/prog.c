@@ -21,6 +21,7 @@
 #include "exobpf/verifier.h"
 #include "jit/jit.h"
 #include "maps/map.h"
+#include "progtypes/progtypes.h"
 
 #define MAX_INSNS 1000000u /* Linux's BPF_COMPLEXITY_LIMIT_INSNS (privileged) */
 #define MAX_LOG	  (256u << 20)
@@ -530,6 +531,49 @@ const struct api_kind_ops api_prog_ops = {"program", prog_open, prog_release};
  * page less headroom and tailroom, then MAX_SKB_FRAGS (17) pages */
 #define API_XDP_TEST_MAX (4096u - 256u - 320u + 17u * 4096u)
 
+/* Linux's bpf_prog_test_run_syscall: a syscall program takes only ctx_in,
+ * which gets the context back (libbpf's light skeletons read their results
+ * there); data, ctx_out, duration, repeat and flags are EINVAL, cpu and
+ * batch_size are not looked at, and only retval is written. */
+static int test_run_syscall(struct exobpf_prog *prog, struct api_obj *o,
+			    const struct api_attr_test *t, const struct api_call *c)
+{
+	uint32_t size = t->ctx_size_in, retval;
+	void *ctx = NULL;
+	uint64_t start;
+	int err = 0;
+
+	if (t->data_in || t->data_out || t->ctx_out || t->duration || t->repeat || t->flags)
+		return exo_err(EINVAL, "PROG_TEST_RUN: a syscall program takes only ctx_in (no "
+				       "data, ctx_out, duration, repeat or flags)");
+	if (size < prog->max_ctx_offset || size > EXO_SYSCALL_CTX_SIZE)
+		return exo_err(
+		    EINVAL,
+		    "PROG_TEST_RUN: ctx_size_in %u: the program accesses %u bytes of its "
+		    "context, which holds at most %u",
+		    size, prog->max_ctx_offset, EXO_SYSCALL_CTX_SIZE);
+	if (size && !(ctx = api_memdup_user(t->ctx_in, size, &err)))
+		return exo_err(EFAULT, "PROG_TEST_RUN: ctx_in is not readable");
+	EXOBPF_OPTS(exobpf_run_opts, ro, .ctx_in = ctx, .ctx_size_in = size, .ctx_out = ctx,
+		    .ctx_size_out = size);
+	start = api_boottime_ns();
+	if ((err = exobpf_prog__run(prog, &ro)))
+		goto out;
+	if (api_stats_enabled()) {
+		struct api_prog_rec *r = rec(o);
+		__atomic_fetch_add(&r->run_cnt, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&r->run_time_ns, api_boottime_ns() - start, __ATOMIC_RELAXED);
+	}
+	retval = (uint32_t)ro.retval;
+	if (API_PUT(c, test.retval, retval))
+		err = exo_err(EFAULT, "PROG_TEST_RUN: the attribute is not writable");
+	else if (size && api_copy_to_user(t->ctx_in, ctx, size))
+		err = exo_err(EFAULT, "PROG_TEST_RUN: ctx_in is not writable");
+out:
+	free(ctx);
+	return err;
+}
+
 int api_cmd_test_run(union api_attr *attr, const struct api_call *c)
 {
 	struct api_attr_test *t = &attr->test;
@@ -550,6 +594,10 @@ int api_cmd_test_run(union api_attr *attr, const struct api_call *c)
 			      "PROG_TEST_RUN: program %u cannot run in this process "
 			      "(its maps are gone)",
 			      o->id);
+		goto out;
+	}
+	if (prog->type == BPF_PROG_TYPE_SYSCALL) {
+		err = test_run_syscall(prog, o, t, c);
 		goto out;
 	}
 	if (t->flags || t->cpu || t->batch_size) {
@@ -612,7 +660,7 @@ int api_cmd_test_run(union api_attr *attr, const struct api_call *c)
 			__atomic_fetch_add(&r->run_time_ns, api_boottime_ns() - start,
 					   __ATOMIC_RELAXED);
 		}
-		size = prog->type == BPF_PROG_TYPE_SYSCALL ? 0 : ro.data_size_out;
+		size = ro.data_size_out;
 		copy = t->data_size_out && size > t->data_size_out ? t->data_size_out : size;
 		if (copy && t->data_out && api_copy_to_user(t->data_out, dout, copy)) {
 			err = exo_err(EFAULT, "PROG_TEST_RUN: data_out is not writable");

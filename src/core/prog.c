@@ -10,8 +10,8 @@
 #include "core/prog.h"
 #include "jit/dump.h"
 #include "jit/jit.h"
-#include "maps/map.h"
 #include "progtypes/progtypes.h"
+#include "maps/map.h"
 
 EXOBPF_API struct exobpf_prog *exobpf_prog__new(const struct bpf_insn *insns, size_t cnt,
 						const struct exobpf_prog_opts *opts)
@@ -224,7 +224,10 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 		return prog && opts ? -errno
 				    : exo_err(EINVAL, "exobpf_prog__run: no program or options");
 	/* BPF_PROG_TYPE_SYSCALL runs as Linux's bpf_prog_test_run_syscall does:
-	 * r1 is a copy of ctx_in, copied back to ctx_out; there is no data. */
+	 * r1 is a copy of ctx_in (NULL when there is none), copied back to
+	 * ctx_out; there is no data. The verifier lets it reach up to 64 KiB
+	 * into its context, so the copy is that big whatever ctx_in is, and,
+	 * as in Linux, ctx_in must hold every byte the program accesses. */
 	bool syscall = prog->type == BPF_PROG_TYPE_SYSCALL;
 	const void *in = syscall ? opts->ctx_in : opts->data_in;
 	if (prog->type != EXOBPF_PROG_TYPE_RAW && !syscall)
@@ -235,7 +238,13 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 	if (size && !in)
 		return exo_err(EINVAL, "%s: input size is %u but its buffer is NULL", prog->name,
 			       size);
-	if (size && !(data = malloc(size)))
+	if (syscall && (size < prog->max_ctx_offset || size > EXO_SYSCALL_CTX_SIZE))
+		return exo_err(EINVAL,
+			       "%s: ctx_size_in %u: the program accesses %u bytes of its context, "
+			       "which holds at most %u",
+			       prog->name, size, prog->max_ctx_offset, EXO_SYSCALL_CTX_SIZE);
+	/* an access at off < 65535 may end at 65536 */
+	if (size && !(data = syscall ? calloc(1, EXO_SYSCALL_CTX_SIZE + 1) : malloc(size)))
 		return exo_err(ENOMEM, "%s: out of memory for %u bytes of data", prog->name, size);
 	if (size)
 		memcpy(data, in, size);

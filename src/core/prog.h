@@ -25,6 +25,7 @@ struct exobpf_prog {
 	bool verified;
 	enum bpf_attach_type expected_attach_type;
 	struct exobpf_verifier_stats vstats;
+	uint32_t max_ctx_offset; /* the verifier's; 0 when not verified */
 	struct exo_map **maps; /* maps the program's lddw name (one reference each) */
 	uint32_t nr_maps;
 };

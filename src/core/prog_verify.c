@@ -150,6 +150,7 @@ int exo_prog_verify(struct exobpf_prog *prog, const struct exobpf_prog_opts *opt
 	res.insns = NULL;
 	res.facts = NULL;
 	prog->verified = true;
+	prog->max_ctx_offset = res.max_ctx_offset;
 	prog->vstats = (struct exobpf_verifier_stats){
 	    .sz = sizeof(prog->vstats),
 	    .insn_processed = res.insn_processed,

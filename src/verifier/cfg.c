@@ -500,6 +500,11 @@ int vrf_check_structure(struct vrf_env *env)
 		return err;
 	if ((err = check_subprogs(env)))
 		return err;
+	/* Linux's check_attach_btf_id, at this point of its checks */
+	if (env->p->prog_type == BPF_PROG_TYPE_SYSCALL && !(env->p->prog_flags & BPF_F_SLEEPABLE)) {
+		vrf_verbose(env, "Syscall programs can only be sleepable\n");
+		return -EINVAL;
+	}
 	if ((err = resolve_pseudo_ldimm64(env)))
 		return err;
 	return check_cfg(env);

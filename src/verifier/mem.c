@@ -397,6 +397,8 @@ static int check_ctx_access(struct vrf_env *env, int insn_idx, int off, int size
 		aux->ctx_field_ok = true;
 		aux->ctx_field = (int16_t)acc.rt_off;
 		aux->ctx_size = acc.rt_size;
+		if ((uint32_t)(off + size) > env->max_ctx_offset)
+			env->max_ctx_offset = (uint32_t)(off + size);
 		return 0;
 	}
 	vrf_verbose(env, "invalid bpf_context access off=%d size=%d\n", off, size);

@@ -121,6 +121,7 @@ out:
 	res->peak_states = env->peak_states;
 	res->max_states_per_insn = env->max_states_per_insn;
 	res->stack_depth = (uint32_t)env->subprogs[0].stack_depth;
+	res->max_ctx_offset = env->max_ctx_offset;
 	if (env->log_level) {
 		/* Level 1 keeps only the path that failed; a success leaves
 		 * just the statistics. */

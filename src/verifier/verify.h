@@ -45,6 +45,9 @@ struct vrf_result {
 	uint32_t log_len;
 	uint32_t insn_processed, total_states, peak_states, max_states_per_insn;
 	uint32_t stack_depth; /* main program's, bytes */
+	/* the end of the furthest context access: a syscall program's test
+	 * run needs at least this much ctx_in (Linux's max_ctx_offset) */
+	uint32_t max_ctx_offset;
 	uint64_t time_ns;
 };
 

@@ -237,6 +237,8 @@ struct vrf_env {
 	struct bpf_insn *insns;
 	uint32_t len;
 	struct vrf_aux *aux;
+	/* the end of the furthest context access (Linux's max_ctx_offset) */
+	uint32_t max_ctx_offset;
 	struct vrf_subprog subprogs[VRF_MAX_SUBPROGS + 1];
 	uint32_t nsubprogs;
 	const struct pt_info *pt; /* the program type's description */

@@ -623,6 +623,68 @@ TEST(bpf_api_test_run)
 	BOTH(sc_test_run);
 }
 
+/* A syscall program's test run (Linux's bpf_prog_test_run_syscall): it
+ * must be sleepable; the context comes back in ctx_in itself, which must
+ * hold every byte the program accesses (16 here); data, ctx_out,
+ * duration, repeat and flags are refused, cpu is not looked at. */
+static void sc_test_run_syscall(struct be *b)
+{
+	/* ctx[1] = ctx[0] + 5; r0 = (u32)ctx[0] */
+	static const struct bpf_insn prog[] = {
+	    {.code = BPF_LDX | BPF_MEM | BPF_DW, .dst_reg = 2, .src_reg = 1, .off = 0},
+	    {.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 2, .imm = 5},
+	    {.code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = 1, .src_reg = 2, .off = 8},
+	    {.code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 0, .src_reg = 1, .off = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	static char log[1024];
+	uint64_t ctx[3] = {7, 0, 0}, out[2];
+	uint8_t pkt[16] = {0};
+	union attr a, t;
+	int fd;
+
+	load_attr(&a, BPF_PROG_TYPE_SYSCALL, prog, 5);
+	a.a.log_buf = (uintptr_t)log;
+	a.a.log_size = sizeof(log);
+	a.a.log_level = 1;
+	E(b, -EINVAL, BPF_PROG_LOAD, &a);
+	rec(b, " log=%s", log);
+	a.a.prog_flags = BPF_F_SLEEPABLE;
+	fd = (int)E(b, FD, BPF_PROG_LOAD, &a);
+#define RUN(want, ...)                                                      \
+	do {                                                                \
+		memset(&t, 0, sizeof(t));                                   \
+		t.a.test.prog_fd = (uint32_t)fd;                            \
+		t.a.test.ctx_in = (uintptr_t)ctx;                           \
+		t.a.test.ctx_size_in = 16;                                  \
+		__VA_ARGS__;                                                \
+		ctx[1] = 0;                                                 \
+		E(b, want, BPF_PROG_TEST_RUN, &t);                          \
+		rec(b, " retval=%u ctx1=%llu duration=%u", t.a.test.retval, \
+		    (unsigned long long)ctx[1], t.a.test.duration);         \
+	} while (0)
+	RUN(0, );
+	RUN(0, t.a.test.ctx_size_in = 24);
+	RUN(0, t.a.test.cpu = 1);
+	RUN(-EINVAL, t.a.test.ctx_size_in = 8);
+	RUN(-EINVAL, t.a.test.ctx_size_in = 0; t.a.test.ctx_in = 0);
+	RUN(-EINVAL, t.a.test.ctx_size_in = 65536);
+	RUN(-EINVAL, t.a.test.ctx_out = (uintptr_t)out; t.a.test.ctx_size_out = sizeof(out));
+	RUN(-EINVAL, t.a.test.repeat = 2);
+	RUN(-EINVAL, t.a.test.data_in = (uintptr_t)pkt; t.a.test.data_size_in = sizeof(pkt));
+	RUN(-EINVAL, t.a.test.data_out = (uintptr_t)pkt; t.a.test.data_size_out = sizeof(pkt));
+	RUN(-EINVAL, t.a.test.duration = 1);
+	RUN(-EINVAL, t.a.test.flags = 1);
+	RUN(-EFAULT, t.a.test.ctx_in = 16);
+#undef RUN
+	close(fd);
+}
+
+TEST(bpf_api_test_run_syscall)
+{
+	BOTH(sc_test_run_syscall);
+}
+
 /* A program using a map, its info (tag, xlated, map ids), ids and fds. */
 static void sc_prog_info(struct be *b)
 {

@@ -50,6 +50,40 @@ static int run_syscall(struct exobpf_object *obj, const char *prog, struct args 
 	return err;
 }
 
+/* A syscall program's context must hold what it accesses (Linux's
+ * max_ctx_offset): multi_sec's "second" writes ctx->out, bytes 16-23, so
+ * 16 bytes of context are refused where they once let it write past the
+ * copy; "first" reads nothing and runs without a context (r1 NULL). Both
+ * engines, fast paths included. */
+TEST(loader_syscall_context_covers_what_the_program_accesses)
+{
+	struct exobpf_object *obj = open_obj("multi_sec");
+	struct args a = {3, 4, 0};
+
+	CHECK_MSG(obj && !exobpf_object__load(obj), "%s", exobpf_errmsg());
+	for (int interp = 0; interp < 2; interp++) {
+		struct exobpf_prog *second =
+		    exobpf_program__prog(exobpf_object__find_program_by_name(obj, "second"));
+		struct exobpf_prog *first =
+		    exobpf_program__prog(exobpf_object__find_program_by_name(obj, "first"));
+		uint32_t flags = interp ? EXOBPF_RUN_INTERP : 0;
+		EXOBPF_OPTS(exobpf_run_opts, o, .ctx_in = &a, .ctx_size_in = 16, .ctx_out = &a,
+			    .ctx_size_out = sizeof(a), .flags = flags);
+
+		CHECK_EQ(exobpf_prog__run(second, &o), -EINVAL);
+		CHECK_CONTAINS(exobpf_errmsg(), "ctx_size_in 16: the program accesses 24 bytes");
+		CHECK_EQ(a.out, 0);
+		o.ctx_size_in = sizeof(a);
+		CHECK_EQ(exobpf_prog__run(second, &o), 0);
+		CHECK_EQ(a.out, 2);
+		a.out = 0;
+		EXOBPF_OPTS(exobpf_run_opts, none, .flags = flags);
+		CHECK_EQ(exobpf_prog__run(first, &none), 0);
+		CHECK_EQ(none.retval, 1);
+	}
+	exobpf_object__close(obj);
+}
+
 TEST(loader_arith_runs)
 {
 	struct exobpf_object *obj = open_obj("arith");
@@ -596,7 +630,7 @@ TEST(loader_unknown_sec_is_reported)
 	/* a type set by hand makes it loadable, as with libbpf */
 	obj = open_obj("unknown_sec");
 	struct exobpf_program *p;
-	exobpf_object__for_each_program(p, obj) exobpf_program__set_type(p, BPF_PROG_TYPE_SYSCALL);
+	exobpf_object__for_each_program(p, obj) exobpf_program__set_type(p, BPF_PROG_TYPE_XDP);
 	CHECK_MSG(!exobpf_object__load(obj), "%s", exobpf_errmsg());
 	exobpf_object__close(obj);
 }
