@@ -10,7 +10,7 @@
 static int run_usage(void)
 {
 	fprintf(stderr,
-		"usage: exobpf run PROGRAM [--mem HEX | --mem-file FILE] [--repeat N]\n"
+		"usage: exobpf run PROGRAM [--mem HEX | --mem-file FILE] [--ctx HEX] [--repeat N]\n"
 		"       exobpf run OBJ.o [--section S | --program NAME] [--ctx HEX] [--mem HEX]\n"
 		"                  [--checked | --unchecked] [--budget N]\n"
 		"                  [--type TYPE [--no-verify]] [--jit | --interp]\n"
@@ -20,7 +20,8 @@ static int run_usage(void)
 		"  in checked mode unless --unchecked is given. With --type (xdp,\n"
 		"  socket_filter, sched_cls, ...) the program is verified first (the log\n"
 		"  is printed if it is rejected) and runs on a context built from the\n"
-		"  memory as BPF_PROG_TEST_RUN builds it; --no-verify skips that.\n"
+		"  memory as BPF_PROG_TEST_RUN builds it (--ctx: its context input, a\n"
+		"  syscall program's only input); --no-verify skips that.\n"
 		"  --jit runs the machine code (unchecked); --interp never compiles the\n"
 		"  program.\n");
 	return EXIT_USAGE;
@@ -108,9 +109,9 @@ int cmd_run(int argc, char **argv)
 		free(ctx);
 		return rc;
 	}
-	free(ctx);
 	if ((rc = cli_load_program(path, &insns, &cnt))) {
 		free(mem);
+		free(ctx);
 		return rc;
 	}
 	if (type != EXOBPF_PROG_TYPE_RAW && no_verify)
@@ -132,17 +133,20 @@ int cmd_run(int argc, char **argv)
 			fputs(log, stderr);
 		free(log);
 		free(mem);
+		free(ctx);
 		return cli_fail(EXIT_INPUT, "%s: %s", path, exobpf_errmsg());
 	}
 	free(log);
 	if (jit && !exobpf_prog__is_jited(prog)) {
 		exobpf_prog__free(prog);
 		free(mem);
+		free(ctx);
 		return cli_fail(EXIT_FAILED, "%s: no machine code: %s", path, exobpf_errmsg());
 	}
+	/* --ctx: the context (a syscall program's r1, or an XDP/skb context) */
 	EXOBPF_OPTS(exobpf_run_opts, ropts, .data_in = mem, .data_size_in = (uint32_t)memlen,
-		    .repeat = repeat, .insn_budget = budget,
-		    .flags = checked ? EXOBPF_RUN_CHECKED : 0);
+		    .ctx_in = ctx, .ctx_size_in = (uint32_t)ctxlen, .repeat = repeat,
+		    .insn_budget = budget, .flags = checked ? EXOBPF_RUN_CHECKED : 0);
 	int err = exobpf_prog__run(prog, &ropts);
 	if (err) {
 		rc = cli_fail(EXIT_FAILED, "%s: %s", path, exobpf_errmsg());
@@ -154,6 +158,7 @@ int cmd_run(int argc, char **argv)
 	}
 	exobpf_prog__free(prog);
 	free(mem);
+	free(ctx);
 	return rc;
 }
 

@@ -166,6 +166,30 @@ static int check_map_prog_compatibility(struct vrf_env *env, const struct vrf_ma
 		vrf_verbose(env, "tracing progs cannot use bpf_timer yet\n");
 		return -EINVAL;
 	}
+	/* Linux 6.18's list (checked against it), wider than 6.1's by queues
+	 * and stacks. It also keeps a sleepable syscall program from tail
+	 * calls, whose target's context accesses its own test run never saw. */
+	if (env->p->prog_flags & BPF_F_SLEEPABLE) {
+		switch (map->type) {
+		case BPF_MAP_TYPE_HASH:
+		case BPF_MAP_TYPE_LRU_HASH:
+		case BPF_MAP_TYPE_ARRAY:
+		case BPF_MAP_TYPE_PERCPU_HASH:
+		case BPF_MAP_TYPE_PERCPU_ARRAY:
+		case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+		case BPF_MAP_TYPE_HASH_OF_MAPS:
+		case BPF_MAP_TYPE_QUEUE:
+		case BPF_MAP_TYPE_STACK:
+		case BPF_MAP_TYPE_RINGBUF:
+		case BPF_MAP_TYPE_USER_RINGBUF:
+			break;
+		default:
+			vrf_verbose(env, "Sleepable programs can only use array, hash, ringbuf and "
+					 "local storage maps\n");
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 

@@ -27,6 +27,12 @@ check "run out of bounds names insn" "yes" "$(grep -q 'insn 0: read of 2 bytes' 
 printf 'r0 = 1\nloop:\ngoto loop\n' >"$tmp/loop.s"
 "$exo" run "$tmp/loop.s" --budget 100 >/dev/null 2>"$tmp/err"
 check "run --budget stops" "1:yes" "$?:$(grep -q 'budget of 100 exhausted' "$tmp/err" && echo yes)"
+printf 'r0 = *(u32 *)(r1 +0)\nr0 += 1\nexit\n' >"$tmp/sys.s"
+check "run --type syscall --ctx: r1 is the context" "0x6" \
+	"$("$exo" run "$tmp/sys.s" --type syscall --ctx 05000000)"
+"$exo" run "$tmp/sys.s" --type syscall --ctx 0500 2>"$tmp/err"
+check "a context shorter than the program reads is refused" "1:yes" \
+	"$?:$(grep -q 'ctx_size_in 2: the program accesses 4 bytes' "$tmp/err" && echo yes)"
 printf 'r0 = 1\nfoo r1\n' >"$tmp/bad.s"
 "$exo" run "$tmp/bad.s" >/dev/null 2>"$tmp/err"
 check "bad assembly exits 3" "3" "$?"

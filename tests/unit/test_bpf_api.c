@@ -678,6 +678,32 @@ static void sc_test_run_syscall(struct be *b)
 	RUN(-EFAULT, t.a.test.ctx_in = 16);
 #undef RUN
 	close(fd);
+	/* nor may it name a prog array (whose tail calls would reach a context
+	 * its own accesses never asked for), though it may an array */
+	for (int i = 0; i < 2; i++) {
+		int m = map_create(b, i ? BPF_MAP_TYPE_ARRAY : BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 1, 0);
+		struct bpf_insn ld[] = {
+		    {.code = BPF_LD | BPF_DW | BPF_IMM,
+		     .dst_reg = 1,
+		     .src_reg = BPF_PSEUDO_MAP_FD,
+		     .imm = m},
+		    {0},
+		    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
+		    {.code = BPF_JMP | BPF_EXIT},
+		};
+
+		load_attr(&a, BPF_PROG_TYPE_SYSCALL, ld, 4);
+		a.a.prog_flags = BPF_F_SLEEPABLE;
+		a.a.log_buf = (uintptr_t)log;
+		a.a.log_size = sizeof(log);
+		a.a.log_level = 1;
+		log[0] = '\0';
+		fd = (int)E(b, i ? FD : -EINVAL, BPF_PROG_LOAD, &a);
+		rec(b, " log=%.90s", log);
+		if (fd >= 0)
+			close(fd);
+		close(m);
+	}
 }
 
 TEST(bpf_api_test_run_syscall)
