@@ -10,8 +10,8 @@
 #include "core/prog.h"
 #include "jit/dump.h"
 #include "jit/jit.h"
-#include "progtypes/progtypes.h"
 #include "maps/map.h"
+#include "progtypes/progtypes.h"
 
 EXOBPF_API struct exobpf_prog *exobpf_prog__new(const struct bpf_insn *insns, size_t cnt,
 						const struct exobpf_prog_opts *opts)
