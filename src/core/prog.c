@@ -64,6 +64,13 @@ EXOBPF_API struct exobpf_prog *exobpf_prog__new(const struct bpf_insn *insns, si
 	}
 	prog->vm.type = prog->type;
 	prog->vm.owner = prog;
+	for (uint32_t i = 0; i < prog->nr_maps; i++)
+		if ((err = exo_map_prog_array_use(prog->maps[i], &prog->vm))) {
+			exo_err_prefix("%s", prog->name);
+			exobpf_prog__free(prog);
+			errno = -err;
+			return NULL;
+		}
 	/* Machine code where there is a backend, as Linux with bpf_jit_enable=1:
 	 * a program the JIT cannot compile is interpreted. */
 	if (!(prog->flags & EXOBPF_PROG_INTERP) && jit_supported()) {

@@ -50,7 +50,42 @@ static uint32_t *ids(struct exo_map *map)
 struct prog_slots {
 	pthread_mutex_t mu;
 	const struct vm_prog **progs;
+	/* Linux's owner (bpf_prog_map_compatible): the type of the first
+	 * program to use the array, loaded with it or put into it; every later
+	 * one must have the same */
+	bool owned;
+	uint32_t owner_type;
 };
+
+/* Under ps->mu: may prog use the array? The first one makes it its own. */
+static bool compatible_locked(struct prog_slots *ps, const struct vm_prog *prog)
+{
+	if (!ps->owned) {
+		ps->owned = true;
+		ps->owner_type = prog->type;
+	}
+	return ps->owner_type == prog->type;
+}
+
+static int incompatible(const struct exo_map *map, const struct prog_slots *ps,
+			const struct vm_prog *prog)
+{
+	return exo_err(EINVAL, "prog array %u holds programs of type %u; this one is of type %u",
+		       map->id, ps->owner_type, prog->type);
+}
+
+int exo_map_prog_array_use(struct exo_map *map, const struct vm_prog *prog)
+{
+	struct prog_slots *ps = map->local;
+	bool ok;
+
+	if (map->type != BPF_MAP_TYPE_PROG_ARRAY || !ps)
+		return 0;
+	pthread_mutex_lock(&ps->mu);
+	ok = compatible_locked(ps, prog);
+	pthread_mutex_unlock(&ps->mu);
+	return ok ? 0 : incompatible(map, ps, prog);
+}
 
 static int fd_array_open(struct exo_map *map)
 {
@@ -103,6 +138,10 @@ int exo_map_prog_array_set(struct exo_map *map, uint32_t index, struct vm_prog *
 		return exo_err(E2BIG, "index %u is past the prog array's %u entries", index,
 			       map->max_entries);
 	pthread_mutex_lock(&ps->mu);
+	if (prog && !compatible_locked(ps, prog)) {
+		pthread_mutex_unlock(&ps->mu);
+		return incompatible(map, ps, prog);
+	}
 	old = ps->progs[index];
 	__atomic_store_n(&ps->progs[index], prog, __ATOMIC_RELEASE);
 	__atomic_store_n(&ids(map)[index], prog ? prog_id(prog) : 0, __ATOMIC_RELEASE);

@@ -103,6 +103,10 @@ void exo_map_forget_prog(const struct vm_prog *prog);
 /* Store a program (NULL clears) at index of a PROG_ARRAY; takes a reference
  * through the resolver. */
 int exo_map_prog_array_set(struct exo_map *map, uint32_t index, struct vm_prog *prog);
+/* A program loaded with map among its maps: a prog array takes the type of
+ * the first program that uses it, and refuses others (EINVAL), as Linux's
+ * bpf_prog_map_compatible; 0 for any other map. */
+int exo_map_prog_array_use(struct exo_map *map, const struct vm_prog *prog);
 
 /* Program load (Linux's resolve_pseudo_ldimm64): rewrite every lddw with
  * src BPF_PSEUDO_MAP_FD / BPF_PSEUDO_MAP_VALUE so its 64-bit immediate is the

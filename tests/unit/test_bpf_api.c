@@ -906,6 +906,50 @@ TEST(bpf_api_prog_array)
 	BOTH(sc_prog_array);
 }
 
+/* A prog array takes the type of the first program that uses it, put into
+ * it or loaded with it; programs of another type are refused both ways
+ * (Linux's bpf_prog_map_compatible). */
+static void sc_prog_array_owner(struct be *b)
+{
+	int pa = map_create(b, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 2, 0), x, s, fd;
+	uint32_t k0 = 0, k1 = 1;
+	union attr a;
+
+	load_attr(&a, BPF_PROG_TYPE_XDP, ret7, 2);
+	x = (int)E(b, FD, BPF_PROG_LOAD, &a);
+	load_attr(&a, BPF_PROG_TYPE_SOCKET_FILTER, ret7, 2);
+	s = (int)E(b, FD, BPF_PROG_LOAD, &a);
+	elem(&a, pa, &k0, &x, 0);
+	E(b, 0, BPF_MAP_UPDATE_ELEM, &a); /* the array is XDP's now */
+	elem(&a, pa, &k1, &s, 0);
+	E(b, -EINVAL, BPF_MAP_UPDATE_ELEM, &a);
+	{
+		const struct bpf_insn names_it[] = {
+		    {.code = BPF_LD | BPF_DW | BPF_IMM,
+		     .dst_reg = 2,
+		     .src_reg = BPF_PSEUDO_MAP_FD,
+		     .imm = pa},
+		    {0},
+		    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1},
+		    {.code = BPF_JMP | BPF_EXIT},
+		};
+
+		load_attr(&a, BPF_PROG_TYPE_SOCKET_FILTER, names_it, 4);
+		E(b, -EINVAL, BPF_PROG_LOAD, &a);
+		load_attr(&a, BPF_PROG_TYPE_XDP, names_it, 4);
+		fd = (int)E(b, FD, BPF_PROG_LOAD, &a);
+		close(fd);
+	}
+	elem(&a, pa, &k1, &x, 0);
+	E(b, 0, BPF_MAP_UPDATE_ELEM, &a);
+	close(x), close(s), close(pa);
+}
+
+TEST(bpf_api_prog_array_owner)
+{
+	BOTH(sc_prog_array_owner);
+}
+
 /* ---- BTF ---- */
 
 /* One type: int, 4 bytes, signed (hand-assembled from the BTF spec). */
