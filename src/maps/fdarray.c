@@ -268,7 +268,9 @@ static int fd_array_update(struct exo_map *map, const void *key, const void *val
 				       "fd %u is not a program (without the bpf() layer use "
 				       "exobpf_map_set_prog)",
 				       fd);
-		return exo_map_prog_array_set(map, index, p);
+		if ((err = exo_map_prog_array_set(map, index, p)) && resolver.put)
+			resolver.put(p); /* not stored: its reference goes back */
+		return err;
 	}
 	if (map->type == BPF_MAP_TYPE_ARRAY_OF_MAPS) {
 		if ((err = map_inner_check(map, fd, &obj)))

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "api/obj.h"
 #include "exobpf/bpf.h"
 #include "exobpf/map.h"
 #include "exobpf/exobpf.h"
@@ -948,6 +949,43 @@ static void sc_prog_array_owner(struct be *b)
 TEST(bpf_api_prog_array_owner)
 {
 	BOTH(sc_prog_array_owner);
+}
+
+static int obj_refs(int fd)
+{
+	struct api_obj *o = api_obj_get(fd, API_KIND_PROG, "test");
+	int n = o ? o->tab.refcnt - 1 : -1; /* less this get's own */
+
+	api_obj_put(o);
+	return n;
+}
+
+/* exobpf's side of a refused update: the reference the map took on the
+ * program to store it goes back (it was kept before, a leak). */
+TEST(bpf_api_prog_array_refusal_keeps_no_reference)
+{
+	union attr a;
+	uint32_t k = 0;
+	int pa, x, s, before;
+
+	memset(&a, 0, sizeof(a));
+	a.a.map_type = BPF_MAP_TYPE_PROG_ARRAY;
+	a.a.key_size = a.a.value_size = 4;
+	a.a.max_entries = 1;
+	pa = (int)exobpf_bpf(BPF_MAP_CREATE, &a.a, sizeof(a));
+	load_attr(&a, BPF_PROG_TYPE_XDP, ret7, 2);
+	x = (int)exobpf_bpf(BPF_PROG_LOAD, &a.a, sizeof(a));
+	load_attr(&a, BPF_PROG_TYPE_SOCKET_FILTER, ret7, 2);
+	s = (int)exobpf_bpf(BPF_PROG_LOAD, &a.a, sizeof(a));
+	CHECK(pa >= 0 && x >= 0 && s >= 0);
+	elem(&a, pa, &k, &x, 0);
+	CHECK_EQ(exobpf_bpf(BPF_MAP_UPDATE_ELEM, &a.a, sizeof(a)), 0);
+	before = obj_refs(s);
+	CHECK(before > 0);
+	elem(&a, pa, &k, &s, 0);
+	CHECK_EQ(exobpf_bpf(BPF_MAP_UPDATE_ELEM, &a.a, sizeof(a)), -EINVAL);
+	CHECK_EQ(obj_refs(s), before);
+	close(x), close(s), close(pa);
 }
 
 /* ---- BTF ---- */
