@@ -173,6 +173,14 @@ static bool callback_enter(struct vm_run *run)
 	return true;
 }
 
+/* The end of what callback_enter began: a tail call inside may have moved
+ * run->prog. */
+static void callback_leave(struct vm_run *run, const struct vm_prog *prog)
+{
+	run->prog = prog;
+	run->cb_depth--;
+}
+
 uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r2, uint64_t r3,
 		      uint64_t r4, uint64_t r5)
 {
@@ -202,8 +210,7 @@ uint64_t vm_call_func(struct vm_run *run, uint64_t func, uint64_t r1, uint64_t r
 		run->stack_lo = lo;
 		run->stack_hi = hi;
 	}
-	run->prog = prog; /* a tail call moved it */
-	run->cb_depth--;
+	callback_leave(run, prog);
 	return r0;
 }
 
@@ -219,8 +226,7 @@ bool vm_call_each_array(struct vm_run *run, uint64_t func, const struct vm_each_
 	if (!callback_enter(run))
 		return true;
 	runs = prog->jited_each(run, insn_index(prog, func), a);
-	run->prog = prog;
-	run->cb_depth--;
+	callback_leave(run, prog);
 	*visited = run->fault ? 0 : runs;
 	return true;
 }
@@ -234,8 +240,7 @@ uint64_t vm_call_loop(struct vm_run *run, uint64_t func, uint32_t n, uint64_t ct
 		if (!callback_enter(run))
 			return 0;
 		uint64_t runs = prog->jited_loop(run, insn_index(prog, func), n, ctx);
-		run->prog = prog;
-		run->cb_depth--;
+		callback_leave(run, prog);
 		return run->fault ? 0 : runs;
 	}
 	for (i = 0; i < n; i++) {
