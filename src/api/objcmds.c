@@ -72,19 +72,24 @@ static int absolute(const char *in, char abs[PATH_MAX])
 	return 0;
 }
 
-int api_bpffs_path(const char *in, char *out, size_t size)
+/* api_bpffs_path of a path already made absolute. */
+static int bpffs_abs(const char *abs, char *out, size_t size)
 {
-	char abs[PATH_MAX];
 	size_t bl = sizeof(bpffs) - 1;
-	int err = absolute(in, abs);
 
-	if (err)
-		return err;
 	if (strncmp(abs, bpffs, bl) || (abs[bl] != '/' && abs[bl]))
 		return 1;
 	if (snprintf(out, size, "%s%s", exobpf_pin_dir(), abs + bl) >= (int)size)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+int api_bpffs_path(const char *in, char *out, size_t size)
+{
+	char abs[PATH_MAX];
+	int err = absolute(in, abs);
+
+	return err ? err : bpffs_abs(abs, out, size);
 }
 
 /* The caller's path as a path in the pin directory, or -EPERM when it is
@@ -93,11 +98,9 @@ static int map_path(const char *in, char *out, size_t size)
 {
 	char abs[PATH_MAX], pin[PATH_MAX];
 	size_t pl;
-	int err = api_bpffs_path(in, out, size);
+	int err = absolute(in, abs);
 
-	if (err <= 0)
-		return err;
-	if ((err = absolute(in, abs)))
+	if (err || (err = bpffs_abs(abs, out, size)) <= 0)
 		return err;
 	if (!realpath(exobpf_pin_dir(), pin))
 		return -ENOENT;
