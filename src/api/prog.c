@@ -21,7 +21,6 @@
 #include "exobpf/verifier.h"
 #include "jit/jit.h"
 #include "maps/map.h"
-#include "progtypes/progtypes.h"
 
 #define MAX_INSNS 1000000u /* Linux's BPF_COMPLEXITY_LIMIT_INSNS (privileged) */
 #define MAX_LOG	  (256u << 20)
@@ -546,12 +545,8 @@ static int test_run_syscall(struct exobpf_prog *prog, struct api_obj *o,
 	if (t->data_in || t->data_out || t->ctx_out || t->duration || t->repeat || t->flags)
 		return exo_err(EINVAL, "PROG_TEST_RUN: a syscall program takes only ctx_in (no "
 				       "data, ctx_out, duration, repeat or flags)");
-	if (size < prog->max_ctx_offset || size > EXO_SYSCALL_CTX_SIZE)
-		return exo_err(
-		    EINVAL,
-		    "PROG_TEST_RUN: ctx_size_in %u: the program accesses %u bytes of its "
-		    "context, which holds at most %u",
-		    size, prog->max_ctx_offset, EXO_SYSCALL_CTX_SIZE);
+	if ((err = exo_prog_syscall_ctx_ok(prog, size))) /* before ctx_in is read */
+		return err;
 	if (size && !(ctx = api_memdup_user(t->ctx_in, size, &err)))
 		return exo_err(EFAULT, "PROG_TEST_RUN: ctx_in is not readable");
 	EXOBPF_OPTS(exobpf_run_opts, ro, .ctx_in = ctx, .ctx_size_in = size, .ctx_out = ctx,

@@ -144,6 +144,16 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+int exo_prog_syscall_ctx_ok(const struct exobpf_prog *prog, uint32_t size)
+{
+	if (size >= prog->max_ctx_offset && size <= EXO_SYSCALL_CTX_SIZE)
+		return 0;
+	return exo_err(EINVAL,
+		       "%s: ctx_size_in %u: the program accesses %u bytes of its context, which "
+		       "holds at most %u",
+		       prog->name, size, prog->max_ctx_offset, EXO_SYSCALL_CTX_SIZE);
+}
+
 /* opts->repeat runs (at least one) of prog from its start, each with the
  * tail-call count reset, as BPF_PROG_TEST_RUN's loop does; the engine is
  * picked once. Stops at a fault. Returns the last r0 and sets
@@ -226,6 +236,7 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 	uint8_t *data = NULL;
 	uint32_t size;
 	uint64_t r0;
+	int err;
 
 	if (!prog || !opts || !OPTS_VALID(opts, exobpf_run_opts))
 		return prog && opts ? -errno
@@ -245,11 +256,8 @@ EXOBPF_API int exobpf_prog__run(struct exobpf_prog *prog, struct exobpf_run_opts
 	if (size && !in)
 		return exo_err(EINVAL, "%s: input size is %u but its buffer is NULL", prog->name,
 			       size);
-	if (syscall && (size < prog->max_ctx_offset || size > EXO_SYSCALL_CTX_SIZE))
-		return exo_err(EINVAL,
-			       "%s: ctx_size_in %u: the program accesses %u bytes of its context, "
-			       "which holds at most %u",
-			       prog->name, size, prog->max_ctx_offset, EXO_SYSCALL_CTX_SIZE);
+	if (syscall && (err = exo_prog_syscall_ctx_ok(prog, size)))
+		return err;
 	/* an access at off < 65535 may end at 65536 */
 	if (size && !(data = syscall ? calloc(1, EXO_SYSCALL_CTX_SIZE + 1) : malloc(size)))
 		return exo_err(ENOMEM, "%s: out of memory for %u bytes of data", prog->name, size);

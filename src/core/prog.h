@@ -35,4 +35,10 @@ struct exobpf_prog {
  * -errno with the message set. (core/prog_verify.c) */
 int exo_prog_verify(struct exobpf_prog *prog, const struct exobpf_prog_opts *opts);
 
+/* May a syscall program run with a context of size bytes? It must hold
+ * every byte the program accesses (the verifier's max_ctx_offset) and at
+ * most U16_MAX, as Linux's bpf_prog_test_run_syscall. 0 or -EINVAL with
+ * the message set. (core/prog.c) */
+int exo_prog_syscall_ctx_ok(const struct exobpf_prog *prog, uint32_t size);
+
 #endif
