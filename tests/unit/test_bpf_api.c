@@ -494,6 +494,18 @@ static void load_attr(union attr *a, uint32_t type, const struct bpf_insn *insns
 	a->a.license = (uintptr_t) "GPL";
 }
 
+/* r1 = the map (by fd); r0 = 0: a program that only names it. */
+static void names_map(struct bpf_insn out[4], int map_fd)
+{
+	memset(out, 0, 4 * sizeof(*out));
+	out[0] = (struct bpf_insn){.code = BPF_LD | BPF_DW | BPF_IMM,
+				   .dst_reg = 1,
+				   .src_reg = BPF_PSEUDO_MAP_FD,
+				   .imm = map_fd};
+	out[2] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0};
+	out[3] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
+}
+
 static void sc_prog_load(struct be *b)
 {
 	static char log[4096];
@@ -683,16 +695,9 @@ static void sc_test_run_syscall(struct be *b)
 	 * its own accesses never asked for), though it may an array */
 	for (int i = 0; i < 2; i++) {
 		int m = map_create(b, i ? BPF_MAP_TYPE_ARRAY : BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 1, 0);
-		struct bpf_insn ld[] = {
-		    {.code = BPF_LD | BPF_DW | BPF_IMM,
-		     .dst_reg = 1,
-		     .src_reg = BPF_PSEUDO_MAP_FD,
-		     .imm = m},
-		    {0},
-		    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
-		    {.code = BPF_JMP | BPF_EXIT},
-		};
+		struct bpf_insn ld[4];
 
+		names_map(ld, m);
 		load_attr(&a, BPF_PROG_TYPE_SYSCALL, ld, 4);
 		a.a.prog_flags = BPF_F_SLEEPABLE;
 		a.a.log_buf = (uintptr_t)log;
@@ -925,16 +930,9 @@ static void sc_prog_array_owner(struct be *b)
 	elem(&a, pa, &k1, &s, 0);
 	E(b, -EINVAL, BPF_MAP_UPDATE_ELEM, &a);
 	{
-		const struct bpf_insn names_it[] = {
-		    {.code = BPF_LD | BPF_DW | BPF_IMM,
-		     .dst_reg = 2,
-		     .src_reg = BPF_PSEUDO_MAP_FD,
-		     .imm = pa},
-		    {0},
-		    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1},
-		    {.code = BPF_JMP | BPF_EXIT},
-		};
+		struct bpf_insn names_it[4];
 
+		names_map(names_it, pa);
 		load_attr(&a, BPF_PROG_TYPE_SOCKET_FILTER, names_it, 4);
 		E(b, -EINVAL, BPF_PROG_LOAD, &a);
 		load_attr(&a, BPF_PROG_TYPE_XDP, names_it, 4);
