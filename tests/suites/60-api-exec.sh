@@ -190,6 +190,12 @@ touch "$tmp/victim"
 "$exo" exec rm -f /sys/fs/bpf/../victim 2>/dev/null
 check "/sys/fs/bpf/.. does not leave for the pin directory's parent" yes \
 	"$([ -e "$tmp/victim" ] && echo yes)"
+# a path on /sys/fs/bpf too long once mapped fails; it never reaches the
+# real /sys/fs/bpf (4092 bytes there, past PATH_MAX in the pin directory)
+long=/sys/fs/bpf$(for i in $(seq 16); do printf '/%0254d' 0; done)
+"$exo" exec rm -f "$long" 2>"$tmp/err"
+check "a path too long to map fails with ENAMETOOLONG" yes \
+	"$(grep -q 'File name too long' "$tmp/err" && echo yes)"
 
 both "prog load xdp" prog load "$progs/xdp_pass.bpf.o" @P@-xdp
 head -c 64 /dev/zero >"$tmp/pkt"

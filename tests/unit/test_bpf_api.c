@@ -982,6 +982,7 @@ TEST(bpf_api_prog_array_refusal_keeps_no_reference)
 	CHECK(before > 0);
 	elem(&a, pa, &k, &s, 0);
 	CHECK_EQ(exobpf_bpf(BPF_MAP_UPDATE_ELEM, &a.a, sizeof(a)), -EINVAL);
+	CHECK_CONTAINS(exobpf_errmsg(), "holds programs of type 6; this one is of type 1");
 	CHECK_EQ(obj_refs(s), before);
 	close(x), close(s), close(pa);
 }
